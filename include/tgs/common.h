@@ -1,0 +1,60 @@
+/* common.h - status codes, error reporting and small helpers shared by every module.
+ *
+ * Library functions return a tgs_status. On failure they record one line of
+ * context (which file, what was expected, what was found) with TGS_FAIL; the
+ * caller reads it with tgs_error_message(). Nothing in the library exits.
+ */
+#ifndef TGS_COMMON_H
+#define TGS_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    TGS_OK = 0,
+    TGS_ERR_IO,          /* file missing, unreadable, unwritable, disk full */
+    TGS_ERR_FORMAT,      /* malformed or truncated file, bad values in a file */
+    TGS_ERR_ARG,         /* bad argument or option value */
+    TGS_ERR_UNSUPPORTED, /* valid input that tgs does not handle (camera model...) */
+    TGS_ERR_NOMEM,       /* allocation failed or would exceed a plan */
+    TGS_ERR_DEVICE,      /* CUDA / device failure */
+    TGS_ERR_INTERRUPTED  /* stopped by a signal */
+} tgs_status;
+
+/* Records the message (printf format) for the calling thread, with the source
+ * location that raised it, and returns st so that `return TGS_FAIL(...)` works. */
+tgs_status tgs_error_set(tgs_status st, const char *src_file, int src_line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+#define TGS_FAIL(st, ...) tgs_error_set((st), __FILE__, __LINE__, __VA_ARGS__)
+
+/* The last message recorded on this thread ("" if none) and where it was raised. */
+const char *tgs_error_message(void);
+const char *tgs_error_where(void);
+/* Prefixes the current message with "prefix: " (adds context while unwinding). */
+tgs_status tgs_error_prefix(tgs_status st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Propagate a failing status. */
+#define TGS_TRY(expr)                     \
+    do {                                  \
+        tgs_status tgs_try_st_ = (expr);  \
+        if (tgs_try_st_ != TGS_OK)        \
+            return tgs_try_st_;           \
+    } while (0)
+
+/* Allocation that records a message on failure (returns NULL). Sizes are checked
+ * for overflow: count * size. Memory is zeroed. */
+void *tgs_calloc(size_t count, size_t size, const char *what);
+/* a * b with overflow check; returns 0 on overflow (and sets *ok = 0). */
+size_t tgs_mul_size(size_t a, size_t b, int *ok);
+
+/* Number of worker threads the library uses (OpenMP). 0 = all cores. */
+void tgs_set_threads(int n);
+int tgs_get_threads(void);
+
+/* Monotonic wall clock in seconds. */
+double tgs_now(void);
+
+#define TGS_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define TGS_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#endif

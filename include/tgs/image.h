@@ -1,0 +1,31 @@
+/* image.h - 8-bit images: decode (JPEG, PNG), encode (PNG), resample. */
+#ifndef TGS_IMAGE_H
+#define TGS_IMAGE_H
+
+#include "tgs/common.h"
+
+typedef struct {
+    int width, height, channels; /* channels: 1, 3 or 4 */
+    unsigned char *data;         /* [H,W,C], row-major, owned */
+} tgs_image;
+
+/* Reads only the header: size and channel count. */
+tgs_status tgs_image_probe(const char *path, int *width, int *height, int *channels);
+/* Decodes a JPEG or PNG (by content, not extension) to 8-bit grey, RGB or RGBA
+ * (16-bit PNGs are reduced to 8 bits). */
+tgs_status tgs_image_load(const char *path, tgs_image *out);
+/* Writes an 8-bit PNG (channels 3 or 4) to path.tmp, then renames it over path. */
+tgs_status tgs_image_save_png(const char *path, const tgs_image *img);
+/* Float [H,W,3] in [0,1] -> 8-bit RGB PNG (clamped, rounded), atomically. */
+tgs_status tgs_image_save_png_f32(const char *path, const float *rgb /*[H,W,3]*/, int width, int height);
+/* RGBA -> RGB composited over bg (0..1): rgb*a + bg*(1-a), quantised as the
+ * reference does (truncation of value*255). RGB input is copied, grey expanded. */
+tgs_status tgs_image_to_rgb(const tgs_image *src, const float bg[3], tgs_image *dst);
+/* Area-averaging resample (exact box filter for shrinking, bilinear for
+ * enlarging) to width x height. */
+tgs_status tgs_image_resize(const tgs_image *src, int width, int height, tgs_image *dst);
+/* 8-bit [H,W,3] -> float [H,W,3] in [0,1]. */
+void tgs_image_to_float(const unsigned char *src /*[n*3]*/, size_t n_pixels, float *dst /*[n*3]*/);
+void tgs_image_free(tgs_image *img); /* NULL or empty is a no-op */
+
+#endif

@@ -1,0 +1,34 @@
+/* loss.h - the training loss of SPEC 4: (1-l)*L1 + l*(1-SSIM), with gradient.
+ * SSIM: 11x11 Gaussian window (sigma 1.5), per channel, zero padding ("same"),
+ * C1 = 0.01^2, C2 = 0.03^2, averaged over channels and pixels; computed with
+ * separable filtering. Images are [H,W,3] interleaved.
+ * Float and double versions share one implementation (the double one is the
+ * oracle for gradient tests). */
+#ifndef TGS_LOSS_H
+#define TGS_LOSS_H
+
+#include "tgs/common.h"
+
+typedef struct tgs_loss tgs_loss; /* scratch buffers sized once for max_w x max_h */
+
+tgs_status tgs_loss_create(int max_width, int max_height, tgs_loss **out);
+void tgs_loss_destroy(tgs_loss *l); /* NULL-safe */
+
+/* Returns the loss; writes dL/dimg into v_img (may be NULL = forward only).
+ * l1_out/ssim_out (may be NULL) receive mean L1 and mean SSIM. */
+double tgs_loss_forward_backward(tgs_loss *l, const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/,
+                                 int width, int height, double lambda_dssim,
+                                 float *v_img /*[H,W,3]*/, double *l1_out, double *ssim_out);
+double tgs_loss_forward_backward_f64(tgs_loss *l, const double *img /*[H,W,3]*/, const double *gt /*[H,W,3]*/,
+                                     int width, int height, double lambda_dssim,
+                                     double *v_img /*[H,W,3]*/, double *l1_out, double *ssim_out);
+
+/* Per-pixel mean absolute error over channels: out [H,W]. */
+void tgs_loss_l1_map(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, int width, int height,
+                     float *out /*[H,W]*/);
+
+/* Metrics on images clamped to [0,1]: PSNR = 10 log10(1/MSE), mean SSIM. */
+double tgs_psnr(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, int width, int height);
+double tgs_ssim(tgs_loss *l, const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, int width, int height);
+
+#endif

@@ -1,0 +1,62 @@
+/* scene.h - cameras, the train/test split and the SfM points of a scene
+ * (COLMAP or Blender/NeRF-synthetic). Parsing of the formats lives in src/io;
+ * this module builds the training dataset from it. */
+#ifndef TGS_SCENE_H
+#define TGS_SCENE_H
+
+#include "tgs/common.h"
+#include "tgs/image.h"
+
+#define TGS_NAME_MAX 256
+#define TGS_PATH_MAX 4096
+
+typedef struct {
+    int uid;                          /* index in scene order */
+    char image_name[TGS_NAME_MAX];    /* file name without extension, e.g. "0001" */
+    char image_path[TGS_PATH_MAX];    /* full path of the image file */
+    int width, height;                /* resolution used for training and rendering */
+    int image_width, image_height;    /* size of the image file on disk */
+    int full_width, full_height;      /* size the camera model describes (COLMAP) */
+    double fovx, fovy;                /* radians */
+    double fx, fy;                    /* focal in pixels at width x height */
+    double R[9];                      /* world->camera rotation, row-major */
+    double t[3];                      /* world->camera translation */
+    double center[3];                 /* camera centre in world coordinates */
+    int is_test;
+} tgs_camera;
+
+typedef struct {
+    const char *source_path;   /* -s */
+    const char *images;        /* -i (COLMAP), default "images" */
+    int resolution;            /* -r: -1 auto, 1/2/4/8 divisors, other = target width */
+    int eval;                  /* --eval: hold out every 8th camera */
+    int white_background;      /* Blender compositing background */
+    uint64_t seed;             /* random init of Blender scenes */
+    int quiet;                 /* suppress the one-time resize notice */
+} tgs_scene_options;
+
+typedef struct {
+    int is_blender;
+    int n_cameras;
+    tgs_camera *cameras;       /* [n_cameras]: COLMAP sorted by image name; Blender train then test */
+    int n_train, n_test;
+    int *train_idx, *test_idx; /* indices into cameras */
+    size_t n_points;
+    float *points_xyz;         /* [n_points,3] */
+    float *points_rgb;         /* [n_points,3] in [0,1] */
+    int random_init;           /* points are the 100k random ones (no SfM) */
+    int n_colmap_cameras;      /* distinct camera models (COLMAP) */
+    double center[3];
+    double extent;             /* 1.1 * max distance of a camera centre to their mean */
+    float background[3];
+} tgs_scene;
+
+/* Reads cameras and points and probes every image header (no pixel decode).
+ * Checks every image exists and that its size agrees with its camera. */
+tgs_status tgs_scene_load(const tgs_scene_options *opt, tgs_scene *out);
+/* Decodes camera i's image, composites alpha over the background and resamples
+ * to the camera's width x height: 8-bit RGB [H,W,3]. */
+tgs_status tgs_scene_load_image(const tgs_scene *scene, int i, tgs_image *out);
+void tgs_scene_free(tgs_scene *scene); /* NULL-safe */
+
+#endif
