@@ -1,0 +1,58 @@
+/* raster.h - the Gaussian rasteriser (SPEC 3): forward image, backward
+ * gradients, and the per-Gaussian score sums of Taming densification.
+ *
+ * One interface; the backend is chosen once at creation (CPU now; CUDA in
+ * src/raster/cuda). The CPU backend is multi-threaded float; a double-precision
+ * twin of the same code (src/raster/cpu/raster_cpu.h) is the test oracle. */
+#ifndef TGS_RASTER_H
+#define TGS_RASTER_H
+
+#include "tgs/common.h"
+#include "tgs/gaussians.h"
+#include "tgs/scene.h"
+
+#define TGS_TILE 16 /* tile edge in pixels */
+
+typedef enum { TGS_OPACITY_SIGMOID = 0, TGS_OPACITY_ABS = 1 } tgs_opacity_act;
+
+/* Everything a render needs to know about one view. */
+typedef struct {
+    int width, height;
+    double fx, fy;             /* focal in pixels: width / (2 tan(fovx/2)) */
+    double tan_fovx, tan_fovy; /* tan of half the field of view */
+    double R[9], t[3];         /* world->camera, row-major */
+    double campos[3];          /* camera centre, world */
+    float bg[3];               /* background colour */
+    int sh_degree;             /* active SH degree (<= the model's) */
+    tgs_opacity_act opacity_act;
+} tgs_view;
+
+tgs_view tgs_view_from_camera(const tgs_camera *cam, const float bg[3], int sh_degree);
+
+/* Per-Gaussian score sums over the pixels a Gaussian contributed to (SPEC 3/6). */
+enum { TGS_SCORE_W = 0, TGS_SCORE_ONE = 1, TGS_SCORE_AT = 2, TGS_SCORE_DIST = 3, TGS_SCORE_COUNT = 4 };
+
+typedef struct tgs_raster tgs_raster;
+
+/* Scratch for up to `capacity` Gaussians and max_width x max_height images,
+ * allocated once (the pair list of tile x Gaussian grows to its peak and stays). */
+tgs_status tgs_raster_create(size_t capacity, int max_width, int max_height, tgs_raster **out);
+void tgs_raster_destroy(tgs_raster *r); /* NULL-safe */
+tgs_status tgs_raster_reserve(tgs_raster *r, size_t capacity);
+
+/* Renders g's first g->n Gaussians into img. With pixel_weight != NULL, also
+ * adds to score [N,4] (TGS_SCORE_*) for each Gaussian and pixel it contributed to. */
+tgs_status tgs_raster_forward(tgs_raster *r, const tgs_gaussians *g, const tgs_view *v,
+                              float *img /*[H,W,3]*/, const float *pixel_weight /*[H,W] or NULL*/,
+                              float *score /*[N,4] or NULL*/);
+/* Backward of the last forward (same g and view): writes dL/dparams into
+ * g->grads (overwrites the first n entries of every group) and dL/d(NDC mean)
+ * into v_mean2d [N,2] (= dL/dpixel * (W/2, H/2)). */
+tgs_status tgs_raster_backward(tgs_raster *r, tgs_gaussians *g, const tgs_view *v,
+                               const float *v_img /*[H,W,3]*/, float *v_mean2d /*[N,2]*/);
+/* From the last forward: screen radius in pixels (0 = not visible) [N]. */
+const int *tgs_raster_radii(const tgs_raster *r);
+/* From the last forward: view-space depth [N]. */
+const float *tgs_raster_depths(const tgs_raster *r);
+
+#endif
