@@ -154,6 +154,8 @@ static double check_float(scene *s, const tgs_view *v, const double *U) {
     for (int i = 0; i < NG; i++) fo[i] = (float)s->op[i];
     for (int i = 0; i < NG * 4; i++) fq[i] = (float)s->rot[i];
     for (int i = 0; i < W * H * 3; i++) fU[i] = (float)U[i];
+    memset(gm, 0, sizeof gm), memset(gdc, 0, sizeof gdc), memset(grr, 0, sizeof grr);
+    memset(go, 0, sizeof go), memset(gs, 0, sizeof gs), memset(gq, 0, sizeof gq);
     tgs_rctx_f32 c = {0};
     tgs_rparams_f32 p = {NG, s->k, fm, fdc, fr, fo, fs, fq};
     tgs_rgrads_f32 gr = {gm, gdc, grr, go, gs, gq};

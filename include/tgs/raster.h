@@ -45,8 +45,8 @@ tgs_status tgs_raster_reserve(tgs_raster *r, size_t capacity);
 tgs_status tgs_raster_forward(tgs_raster *r, const tgs_gaussians *g, const tgs_view *v,
                               float *img /*[H,W,3]*/, const float *pixel_weight /*[H,W] or NULL*/,
                               float *score /*[N,4] or NULL*/);
-/* Backward of the last forward (same g and view): writes dL/dparams into
- * g->grads (overwrites the first n entries of every group) and dL/d(NDC mean)
+/* Backward of the last forward (same g and view): ADDS dL/dparams to g->grads
+ * (the optimiser zeroes them after its step) and writes dL/d(NDC mean)
  * into v_mean2d [N,2] (= dL/dpixel * (W/2, H/2)). */
 tgs_status tgs_raster_backward(tgs_raster *r, tgs_gaussians *g, const tgs_view *v,
                                const float *v_img /*[H,W,3]*/, float *v_mean2d /*[N,2]*/);

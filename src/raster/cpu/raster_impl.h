@@ -459,10 +459,10 @@ static void RN(preprocess_backward)(const RN(tgs_rctx) *c, const RN(tgs_rparams)
     /* opacity */
     REAL o = p->opacity_raw[i];
     if (v->opacity_act == TGS_OPACITY_ABS)
-        gr->opacity_raw[i] = acc[ACC_OP] * (o > 0 ? K(1) : (o < 0 ? K(-1) : K(0)));
+        gr->opacity_raw[i] += acc[ACC_OP] * (o > 0 ? K(1) : (o < 0 ? K(-1) : K(0)));
     else {
         REAL sg = K(1) / (K(1) + exp(-o));
-        gr->opacity_raw[i] = acc[ACC_OP] * sg * (K(1) - sg);
+        gr->opacity_raw[i] += acc[ACC_OP] * sg * (K(1) - sg);
     }
 
     /* colour -> SH and view direction */
@@ -479,15 +479,13 @@ static void RN(preprocess_backward)(const RN(tgs_rctx) *c, const RN(tgs_rparams)
         v_res[ch] = c->clamped[3 * i + ch] ? 0 : acc[ACC_RGB + ch];
     REAL v_dir[3] = {0, 0, 0};
     for (int ch = 0; ch < 3; ch++)
-        gr->sh_dc[3 * i + ch] = basis[0] * v_res[ch];
+        gr->sh_dc[3 * i + ch] += basis[0] * v_res[ch];
     REAL *vr = gr->sh_rest + (size_t)stride * i;
     for (int k = 1; k < p->k_rest + 1; k++)
         for (int ch = 0; ch < 3; ch++) {
-            if (k >= nb) {
-                vr[3 * (k - 1) + ch] = 0;
+            if (k >= nb)
                 continue;
-            }
-            vr[3 * (k - 1) + ch] = basis[k] * v_res[ch];
+            vr[3 * (k - 1) + ch] += basis[k] * v_res[ch];
             REAL coef = p->sh_rest[(size_t)stride * i + 3 * (k - 1) + ch] * v_res[ch];
             for (int d = 0; d < 3; d++)
                 v_dir[d] += coef * dbasis[k][d];
@@ -554,7 +552,7 @@ static void RN(preprocess_backward)(const RN(tgs_rctx) *c, const RN(tgs_rparams)
     for (int d = 0; d < 3; d++)
         v_mean[d] += Rv[d] * v_pv[0] + Rv[3 + d] * v_pv[1] + Rv[6 + d] * v_pv[2];
     for (int d = 0; d < 3; d++)
-        gr->means[3 * i + d] = v_mean[d];
+        gr->means[3 * i + d] += v_mean[d];
 
     /* Sig = M M^T, M = Rq diag(s): dM = 2 dSig M (dSig symmetric) */
     REAL dM[9];
@@ -564,7 +562,7 @@ static void RN(preprocess_backward)(const RN(tgs_rctx) *c, const RN(tgs_rparams)
     REAL dR[9];
     for (int k = 0; k < 3; k++) {
         REAL vs = dM[k] * g.Rq[k] + dM[3 + k] * g.Rq[3 + k] + dM[6 + k] * g.Rq[6 + k];
-        gr->scale_raw[3 * i + k] = vs * g.s[k];
+        gr->scale_raw[3 * i + k] += vs * g.s[k];
         for (int r = 0; r < 3; r++)
             dR[3 * r + k] = dM[3 * r + k] * g.s[k];
     }
@@ -580,7 +578,7 @@ static void RN(preprocess_backward)(const RN(tgs_rctx) *c, const RN(tgs_rparams)
                     qx * dR[6] + qy * dR[7]);
     REAL qd = qw * vq[0] + qx * vq[1] + qy * vq[2] + qz * vq[3];
     for (int k = 0; k < 4; k++)
-        gr->rot_raw[4 * i + k] = (vq[k] - g.qn[k] * qd) / g.qlen;
+        gr->rot_raw[4 * i + k] += (vq[k] - g.qn[k] * qd) / g.qlen;
 }
 
 tgs_status RN(tgs_raster_cpu_backward)(RN(tgs_rctx) *c, const RN(tgs_rparams) *p, const tgs_view *v,
@@ -592,16 +590,9 @@ tgs_status RN(tgs_raster_cpu_backward)(RN(tgs_rctx) *c, const RN(tgs_rparams) *p
     RN(tgs_vparams) w = RN(view_params)(v);
     RN(raster_backward)(c, &w, v, p->n, v_img);
     const int nthreads = c->nthreads;
-    const int stride = 3 * p->k_rest;
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < p->n; i++) {
         if (c->radius[i] == 0) {
-            memset(gr->means + 3 * i, 0, 3 * sizeof(REAL));
-            memset(gr->sh_dc + 3 * i, 0, 3 * sizeof(REAL));
-            memset(gr->sh_rest + (size_t)stride * i, 0, (size_t)stride * sizeof(REAL));
-            gr->opacity_raw[i] = 0;
-            memset(gr->scale_raw + 3 * i, 0, 3 * sizeof(REAL));
-            memset(gr->rot_raw + 4 * i, 0, 4 * sizeof(REAL));
             if (v_mean2d)
                 v_mean2d[2 * i] = v_mean2d[2 * i + 1] = 0;
             continue;
