@@ -1,0 +1,97 @@
+/* densify.h - densification statistics and the operations that grow and shrink
+ * the model (SPEC 5, 6): classic 3DGS and the Taming budget. Every operation
+ * moves parameters, gradients, Adam moments and statistics together. */
+#ifndef TGS_DENSIFY_H
+#define TGS_DENSIFY_H
+
+#include "tgs/common.h"
+#include "tgs/gaussians.h"
+#include "tgs/raster.h"
+#include "tgs/rng.h"
+
+/* Per-Gaussian statistics gathered while densification runs. */
+typedef struct {
+    size_t capacity;
+    float *grad_accum; /* [N] sum of |dL/d(NDC mean)| over the views where visible */
+    float *denom;      /* [N] number of such views */
+    float *max_radii;  /* [N] largest screen radius seen */
+} tgs_densify_stats;
+
+tgs_status tgs_densify_stats_reserve(tgs_densify_stats *s, size_t capacity);
+void tgs_densify_stats_free(tgs_densify_stats *s); /* NULL-safe */
+void tgs_densify_stats_reset(tgs_densify_stats *s, size_t n);
+/* Adds one view: for i with radii[i] > 0, grad_accum += |v_mean2d[i]|, denom += 1,
+ * max_radii = max(max_radii, radii). */
+void tgs_densify_stats_add(tgs_densify_stats *s, size_t n, const int *radii /*[N]*/, const float *v_mean2d /*[N,2]*/);
+
+typedef struct {
+    double grad_threshold;  /* 2e-4 */
+    double percent_dense;   /* 0.01 */
+    double extent;          /* scene extent */
+    double min_opacity;     /* 0.005 */
+    double max_screen_size; /* 0 = no size threshold, else 20 (pixels) */
+    tgs_opacity_act opacity_act;
+} tgs_densify_params;
+
+typedef struct {
+    size_t cloned, split, pruned, n_before, n_after;
+} tgs_densify_report;
+
+/* Building blocks. Indices are into the current model [0, g->n).
+ * clone: appends exact copies (moments and statistics of the new rows zero).
+ * split: appends 2 children per index: means sampled from N(mu, R diag(s)^2 R^T),
+ *   scale s/1.6 (log-space: scale_raw - log 1.6), the rest copied. Parents stay
+ *   (remove them with tgs_densify_remove).
+ * remove: compacts every buffer, dropping rows with remove[i] != 0.
+ * Capacity grows when needed (classic mode); planned runs reserve up front. */
+tgs_status tgs_densify_clone(tgs_gaussians *g, tgs_densify_stats *s, const uint32_t *idx /*[count]*/, size_t count);
+tgs_status tgs_densify_split(tgs_gaussians *g, tgs_densify_stats *s, const uint32_t *idx /*[count]*/, size_t count,
+                             tgs_rng *rng);
+void tgs_densify_remove(tgs_gaussians *g, tgs_densify_stats *s, const unsigned char *remove /*[N]*/);
+/* Prune candidates (SPEC 6): opacity < min_opacity, and with a size threshold
+ * max_radii > max_screen_size or max scale > 0.1 * extent. Writes mask[N]. */
+size_t tgs_densify_prune_candidates(const tgs_gaussians *g, const tgs_densify_stats *s, const tgs_densify_params *p,
+                                    unsigned char *mask /*[N]*/);
+/* Opacity reset: o = logit(min(sigma(o), 0.01)) and its Adam moments zeroed. */
+void tgs_densify_reset_opacity(tgs_gaussians *g);
+
+/* Classic 3DGS densify-and-prune; resets the statistics. */
+tgs_status tgs_densify_classic(tgs_gaussians *g, tgs_densify_stats *s, const tgs_densify_params *p, tgs_rng *rng,
+                               tgs_densify_report *rep);
+
+/* ---- Taming budget ---- */
+
+/* The count schedule of SPEC 6 (Eq. 2): steps S = (until - from) / interval,
+ * targets[i] = floor(a i^2 + k i + n0), i = 0..S-1. */
+typedef struct {
+    size_t n0, budget;
+    int steps;
+    size_t *targets; /* [steps] */
+} tgs_taming_schedule;
+
+tgs_status tgs_taming_schedule_make(size_t n0, size_t budget, int densify_from, int densify_until, int interval,
+                                    tgs_taming_schedule *out);
+void tgs_taming_schedule_free(tgs_taming_schedule *s); /* NULL-safe */
+/* Target of densification step j (0-based): targets[j+1], or budget when j+1 >= steps. */
+size_t tgs_taming_target(const tgs_taming_schedule *s, int j);
+
+/* M(c, x) of SPEC 6 over x[0..n): c * x / median(x over x > 0) where x > 0, else 0
+ * (NaN counts as 0; median = the lower middle value, as torch.median). Adds the
+ * result into out [N]. scratch: [N] floats. */
+void tgs_taming_add_normalized(double c, const float *x /*[N]*/, size_t n, float *out /*[N]*/, float *scratch /*[N]*/);
+
+/* Weighted sampling without replacement: k distinct indices from [0,n) with
+ * probability proportional to weights (exponential keys: key = -log(u)/w, the k
+ * smallest keys; zero weights are never drawn). k is clamped to the count of
+ * positive weights. O(n log n), seeded by rng. Returns the number drawn. */
+size_t tgs_sample_weighted(const float *weights /*[N]*/, size_t n, size_t k, tgs_rng *rng, uint32_t *out /*[k]*/);
+
+/* One Taming densification step (SPEC 6) given the summed scores [N]:
+ * clone/split budgets from `target`, weighted picks, and for step j < 27 the
+ * 50% weighted-random pruning of candidates among the Gaussians that existed
+ * before the step. Resets the statistics. */
+tgs_status tgs_densify_taming(tgs_gaussians *g, tgs_densify_stats *s, const tgs_densify_params *p,
+                              const float *scores /*[N]*/, size_t target, int step_j, tgs_rng *rng,
+                              tgs_densify_report *rep);
+
+#endif
