@@ -1,0 +1,343 @@
+/* scene.c - builds the training dataset from a parsed scene (SPEC 1): cameras
+ * with their FoV and resolution, the train/test split, the scene extent and the
+ * initial points. Pixels are decoded only on demand (tgs_scene_load_image). */
+#include "tgs/gaussians.h"
+#include "tgs/io.h"
+#include "tgs/rng.h"
+#include "tgs/scene.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int file_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int dir_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Name without folders and without everything from the first '.' (as the reference). */
+static void stem_of(const char *path, char *out, size_t size) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(out, size, "%s", base);
+    char *dot = strchr(out, '.');
+    if (dot)
+        *dot = '\0';
+}
+
+static void qvec_to_rot(const double *q, double *R) {
+    double w = q[0], x = q[1], y = q[2], z = q[3];
+    double n = sqrt(w * w + x * x + y * y + z * z);
+    w /= n, x /= n, y /= n, z /= n;
+    R[0] = 1 - 2 * (y * y + z * z), R[1] = 2 * (x * y - w * z), R[2] = 2 * (x * z + w * y);
+    R[3] = 2 * (x * y + w * z), R[4] = 1 - 2 * (x * x + z * z), R[5] = 2 * (y * z - w * x);
+    R[6] = 2 * (x * z - w * y), R[7] = 2 * (y * z + w * x), R[8] = 1 - 2 * (x * x + y * y);
+}
+
+static void camera_center(tgs_camera *c) {
+    for (int i = 0; i < 3; i++)
+        c->center[i] = -(c->R[i] * c->t[0] + c->R[3 + i] * c->t[1] + c->R[6 + i] * c->t[2]);
+}
+
+/* Python's round(): half to even. */
+static int round_half_even(double x) { return (int)nearbyint(x); }
+
+/* Training resolution from the size of the image file (reference loadCam). */
+static tgs_status choose_resolution(const tgs_scene_options *opt, tgs_camera *c, int *warned) {
+    int w = c->image_width, h = c->image_height, r = opt->resolution;
+    if (r == 1 || r == 2 || r == 4 || r == 8) {
+        c->width = round_half_even((double)w / r);
+        c->height = round_half_even((double)h / r);
+    } else if (r == -1) {
+        if (w > 1600) {
+            double scale = w / 1600.0;
+            if (!*warned && !opt->quiet)
+                fprintf(stderr, "tgs: images are over 1600 px wide: rescaling to 1600 px (use -r 1 to keep "
+                                "the full size)\n");
+            *warned = 1;
+            c->width = (int)(w / scale);
+            c->height = (int)(h / scale);
+        } else {
+            c->width = w;
+            c->height = h;
+        }
+    } else if (r > 0) {
+        double scale = (double)w / r;
+        c->width = (int)(w / scale);
+        c->height = (int)(h / scale);
+    } else {
+        return TGS_FAIL(TGS_ERR_ARG, "-r %d: expected -1, 1, 2, 4, 8 or a target width in pixels", r);
+    }
+    if (c->width < 1 || c->height < 1)
+        return TGS_FAIL(TGS_ERR_ARG, "-r %d makes %s %dx%d pixels", r, c->image_path, c->width, c->height);
+    c->fx = c->width / (2.0 * tan(0.5 * c->fovx));
+    c->fy = c->height / (2.0 * tan(0.5 * c->fovy));
+    return TGS_OK;
+}
+
+static tgs_status probe_image(tgs_camera *c) {
+    int w, h, ch;
+    if (!file_exists(c->image_path))
+        return TGS_FAIL(TGS_ERR_IO, "%s: image missing (camera '%s')", c->image_path, c->image_name);
+    TGS_TRY(tgs_image_probe(c->image_path, &w, &h, &ch));
+    c->image_width = w;
+    c->image_height = h;
+    return TGS_OK;
+}
+
+/* The image may be a shrunk copy (images_2, images_4...) of what the camera
+ * describes, but its aspect ratio must agree (within rounding of the size). */
+static tgs_status check_image_size(const tgs_camera *c) {
+    double sx = (double)c->image_width / c->full_width, sy = (double)c->image_height / c->full_height;
+    double tol = 1.0 / c->image_width + 1.0 / c->image_height + 1e-3;
+    if (fabs(sx - sy) > tol * TGS_MAX(sx, sy))
+        return TGS_FAIL(TGS_ERR_FORMAT,
+                        "%s: image is %dx%d but its camera is %dx%d (aspect ratios differ: a crop or a "
+                        "different image?)",
+                        c->image_path, c->image_width, c->image_height, c->full_width, c->full_height);
+    return TGS_OK;
+}
+
+static int cmp_camera_name(const void *a, const void *b) {
+    return strcmp(((const tgs_camera *)a)->image_name, ((const tgs_camera *)b)->image_name);
+}
+
+static tgs_status load_colmap(const tgs_scene_options *opt, tgs_scene *s) {
+    char sparse[TGS_PATH_MAX], images[TGS_PATH_MAX];
+    snprintf(sparse, sizeof sparse, "%s/sparse/0", opt->source_path);
+    snprintf(images, sizeof images, "%s/%s", opt->source_path, opt->images ? opt->images : "images");
+    if (!dir_exists(images))
+        return TGS_FAIL(TGS_ERR_IO, "%s: image folder missing (choose it with -i)", images);
+    tgs_colmap_model m = {0};
+    TGS_TRY(tgs_colmap_read(sparse, &m));
+    tgs_status st = TGS_OK;
+    s->n_colmap_cameras = (int)m.n_cameras;
+    s->n_cameras = (int)m.n_images;
+    s->cameras = tgs_calloc(m.n_images, sizeof(tgs_camera), "cameras");
+    if (!s->cameras) {
+        st = TGS_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t i = 0; i < m.n_images; i++) {
+        const tgs_colmap_image *im = &m.images[i];
+        const tgs_colmap_camera *cm = NULL;
+        for (size_t k = 0; k < m.n_cameras; k++)
+            if (m.cameras[k].id == im->camera_id)
+                cm = &m.cameras[k];
+        tgs_camera *c = &s->cameras[i];
+        c->full_width = (int)cm->width;
+        c->full_height = (int)cm->height;
+        double fx = cm->params[0], fy = cm->model == TGS_COLMAP_PINHOLE ? cm->params[1] : cm->params[0];
+        c->fovx = 2.0 * atan(cm->width / (2.0 * fx));
+        c->fovy = 2.0 * atan(cm->height / (2.0 * fy));
+        qvec_to_rot(im->qvec, c->R);
+        memcpy(c->t, im->tvec, sizeof c->t);
+        camera_center(c);
+        stem_of(im->name, c->image_name, sizeof c->image_name);
+        if (snprintf(c->image_path, sizeof c->image_path, "%s/%s", images, im->name) >= (int)sizeof c->image_path) {
+            st = TGS_FAIL(TGS_ERR_ARG, "%s/%s: path too long", images, im->name);
+            goto cleanup;
+        }
+    }
+    qsort(s->cameras, (size_t)s->n_cameras, sizeof(tgs_camera), cmp_camera_name);
+    s->n_points = m.n_points;
+    s->points_xyz = tgs_calloc(m.n_points * 3, sizeof(float), "SfM points");
+    s->points_rgb = s->points_xyz ? tgs_calloc(m.n_points * 3, sizeof(float), "SfM colours") : NULL;
+    if (!s->points_rgb) {
+        st = TGS_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t i = 0; i < 3 * m.n_points; i++) {
+        s->points_xyz[i] = (float)m.xyz[i];
+        s->points_rgb[i] = m.rgb[i] / 255.0f;
+    }
+cleanup:
+    tgs_colmap_free(&m);
+    return st;
+}
+
+static tgs_status load_blender_file(const tgs_scene_options *opt, const char *file, int is_test, tgs_scene *s) {
+    char path[TGS_PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", opt->source_path, file);
+    tgs_blender_transforms t = {0};
+    TGS_TRY(tgs_blender_read(path, &t));
+    tgs_camera *nc = realloc(s->cameras, (size_t)(s->n_cameras + (int)t.n_frames + 1) * sizeof(tgs_camera));
+    if (!nc) {
+        tgs_blender_free(&t);
+        return TGS_FAIL(TGS_ERR_NOMEM, "out of memory for %zu cameras", t.n_frames);
+    }
+    s->cameras = nc;
+    for (size_t i = 0; i < t.n_frames; i++) {
+        tgs_camera *c = &s->cameras[s->n_cameras++];
+        memset(c, 0, sizeof *c);
+        const double *M = t.frames[i].transform; /* camera-to-world, OpenGL axes */
+        double Rc[9], pos[3];
+        for (int r = 0; r < 3; r++) {
+            Rc[3 * r] = M[4 * r];
+            Rc[3 * r + 1] = -M[4 * r + 1]; /* flip y and z: OpenGL -> COLMAP axes */
+            Rc[3 * r + 2] = -M[4 * r + 2];
+            pos[r] = M[4 * r + 3];
+        }
+        for (int r = 0; r < 3; r++)
+            for (int k = 0; k < 3; k++)
+                c->R[3 * r + k] = Rc[3 * k + r];
+        for (int r = 0; r < 3; r++)
+            c->t[r] = -(c->R[3 * r] * pos[0] + c->R[3 * r + 1] * pos[1] + c->R[3 * r + 2] * pos[2]);
+        camera_center(c);
+        snprintf(c->image_path, sizeof c->image_path, "%s/%s.png", opt->source_path, t.frames[i].file_path);
+        stem_of(c->image_path, c->image_name, sizeof c->image_name);
+        c->fovx = t.camera_angle_x;
+        c->is_test = is_test;
+    }
+    tgs_blender_free(&t);
+    return TGS_OK;
+}
+
+static tgs_status load_blender(const tgs_scene_options *opt, tgs_scene *s) {
+    s->is_blender = 1;
+    TGS_TRY(load_blender_file(opt, "transforms_train.json", 0, s));
+    TGS_TRY(load_blender_file(opt, "transforms_test.json", opt->eval, s));
+    /* No SfM points: 100 000 random points in [-1.3, 1.3]^3 with colours
+     * SH2RGB(U(0,1)/255), as the reference does. */
+    size_t n = 100000;
+    s->random_init = 1;
+    s->n_points = n;
+    s->points_xyz = tgs_calloc(n * 3, sizeof(float), "random points");
+    s->points_rgb = s->points_xyz ? tgs_calloc(n * 3, sizeof(float), "random colours") : NULL;
+    if (!s->points_rgb)
+        return TGS_ERR_NOMEM;
+    tgs_rng rng;
+    tgs_rng_seed(&rng, opt->seed, 0x5eed);
+    for (size_t i = 0; i < 3 * n; i++)
+        s->points_xyz[i] = (float)(tgs_rng_uniform(&rng) * 2.6 - 1.3);
+    for (size_t i = 0; i < 3 * n; i++)
+        s->points_rgb[i] = (float)(tgs_rng_uniform(&rng) / 255.0 * TGS_SH_C0 + 0.5);
+    return TGS_OK;
+}
+
+tgs_status tgs_scene_load(const tgs_scene_options *opt, tgs_scene *out) {
+    memset(out, 0, sizeof *out);
+    if (!opt->source_path || !*opt->source_path)
+        return TGS_FAIL(TGS_ERR_ARG, "no scene given (-s/--source_path)");
+    if (!dir_exists(opt->source_path))
+        return TGS_FAIL(TGS_ERR_IO, "%s: scene folder missing", opt->source_path);
+    for (int i = 0; i < 3; i++)
+        out->background[i] = opt->white_background ? 1.0f : 0.0f;
+    char probe[TGS_PATH_MAX];
+    snprintf(probe, sizeof probe, "%s/transforms_train.json", opt->source_path);
+    tgs_status st;
+    if (file_exists(probe))
+        st = load_blender(opt, out);
+    else {
+        char sparse[TGS_PATH_MAX];
+        snprintf(sparse, sizeof sparse, "%s/sparse", opt->source_path);
+        if (!dir_exists(sparse)) {
+            tgs_scene_free(out);
+            return TGS_FAIL(TGS_ERR_FORMAT, "%s: not a scene (expected sparse/0 of COLMAP or transforms_train.json "
+                                            "of a Blender scene)", opt->source_path);
+        }
+        st = load_colmap(opt, out);
+    }
+    if (st != TGS_OK)
+        goto fail;
+    if (out->n_cameras == 0) {
+        st = TGS_FAIL(TGS_ERR_FORMAT, "%s: the scene has no cameras", opt->source_path);
+        goto fail;
+    }
+    int warned = 0;
+    for (int i = 0; i < out->n_cameras; i++) {
+        tgs_camera *c = &out->cameras[i];
+        c->uid = i;
+        if ((st = probe_image(c)) != TGS_OK)
+            goto fail;
+        if (out->is_blender) {
+            c->full_width = c->image_width;
+            c->full_height = c->image_height;
+            double focal = c->image_width / (2.0 * tan(0.5 * c->fovx));
+            c->fovy = 2.0 * atan(c->image_height / (2.0 * focal));
+        } else {
+            c->is_test = opt->eval && i % 8 == 0;
+            if ((st = check_image_size(c)) != TGS_OK)
+                goto fail;
+        }
+        if ((st = choose_resolution(opt, c, &warned)) != TGS_OK)
+            goto fail;
+    }
+    out->train_idx = tgs_calloc((size_t)out->n_cameras, sizeof(int), "camera indices");
+    out->test_idx = out->train_idx ? tgs_calloc((size_t)out->n_cameras, sizeof(int), "camera indices") : NULL;
+    if (!out->test_idx) {
+        st = TGS_ERR_NOMEM;
+        goto fail;
+    }
+    for (int i = 0; i < out->n_cameras; i++) {
+        if (out->cameras[i].is_test)
+            out->test_idx[out->n_test++] = i;
+        else
+            out->train_idx[out->n_train++] = i;
+    }
+    if (out->n_train == 0) {
+        st = TGS_FAIL(TGS_ERR_FORMAT, "%s: no training cameras", opt->source_path);
+        goto fail;
+    }
+    /* extent from the training cameras (reference getNerfppNorm) */
+    double mean[3] = {0, 0, 0}, maxd = 0;
+    for (int k = 0; k < out->n_train; k++)
+        for (int d = 0; d < 3; d++)
+            mean[d] += out->cameras[out->train_idx[k]].center[d] / out->n_train;
+    for (int k = 0; k < out->n_train; k++) {
+        const double *c = out->cameras[out->train_idx[k]].center;
+        double dd = sqrt((c[0] - mean[0]) * (c[0] - mean[0]) + (c[1] - mean[1]) * (c[1] - mean[1]) +
+                         (c[2] - mean[2]) * (c[2] - mean[2]));
+        maxd = fmax(maxd, dd);
+    }
+    memcpy(out->center, mean, sizeof mean);
+    out->extent = 1.1 * maxd;
+    if (!(out->extent > 0))
+        out->extent = 1.1; /* one camera: keep learning rates finite */
+    return TGS_OK;
+fail:
+    tgs_scene_free(out);
+    return st;
+}
+
+tgs_status tgs_scene_load_image(const tgs_scene *s, int i, tgs_image *out) {
+    const tgs_camera *c = &s->cameras[i];
+    tgs_image raw = {0}, rgb = {0};
+    memset(out, 0, sizeof *out);
+    TGS_TRY(tgs_image_load(c->image_path, &raw));
+    tgs_status st = TGS_OK;
+    if (raw.width != c->image_width || raw.height != c->image_height) {
+        st = TGS_FAIL(TGS_ERR_FORMAT, "%s: image changed size since the scene was read", c->image_path);
+        goto done;
+    }
+    if ((st = tgs_image_to_rgb(&raw, s->background, &rgb)) != TGS_OK)
+        goto done;
+    if (rgb.width == c->width && rgb.height == c->height) {
+        *out = rgb;
+        rgb.data = NULL;
+    } else {
+        st = tgs_image_resize(&rgb, c->width, c->height, out);
+    }
+done:
+    tgs_image_free(&raw);
+    tgs_image_free(&rgb);
+    return st;
+}
+
+void tgs_scene_free(tgs_scene *s) {
+    if (!s)
+        return;
+    free(s->cameras);
+    free(s->train_idx);
+    free(s->test_idx);
+    free(s->points_xyz);
+    free(s->points_rgb);
+    memset(s, 0, sizeof *s);
+}
