@@ -1,0 +1,48 @@
+/* train.h - the training run (SPEC 5, 6): settings with the published
+ * trainer's names and defaults, and the loop itself. */
+#ifndef TGS_TRAIN_H
+#define TGS_TRAIN_H
+
+#include "tgs/common.h"
+
+#define TGS_MAX_ITER_LIST 64
+
+typedef enum { TGS_DENSIFY_TAMING = 0, TGS_DENSIFY_CLASSIC = 1 } tgs_densify_mode;
+typedef enum { TGS_BUDGET_MULTIPLIER = 0, TGS_BUDGET_FINAL_COUNT = 1 } tgs_budget_mode;
+
+typedef struct {
+    /* model / scene */
+    const char *source_path, *model_path, *images;
+    int resolution, white_background, eval, sh_degree;
+    const char *data_device;
+    /* optimisation */
+    int iterations;
+    double position_lr_init, position_lr_final, position_lr_delay_mult;
+    int position_lr_max_steps;
+    double feature_lr, opacity_lr, scaling_lr, rotation_lr, percent_dense, lambda_dssim;
+    int densification_interval, opacity_reset_interval, densify_from_iter, densify_until_iter;
+    double densify_grad_threshold;
+    int random_background;
+    /* Taming */
+    tgs_densify_mode densify_mode;
+    double budget;
+    tgs_budget_mode mode;
+    int cams, ho_iteration, sh_lower;
+    /* run */
+    int test_iterations[TGS_MAX_ITER_LIST], n_test_iterations;
+    int save_iterations[TGS_MAX_ITER_LIST], n_save_iterations;
+    int quiet, threads, dry_run, overwrite;
+    uint64_t seed;
+} tgs_train_config;
+
+typedef struct {
+    size_t final_count;
+    double seconds;          /* training loop wall time */
+    double test_psnr, test_ssim; /* at the end, NAN without test views */
+    int iterations;
+} tgs_train_result;
+
+void tgs_train_config_defaults(tgs_train_config *c);
+tgs_status tgs_train_run(const tgs_train_config *c, tgs_train_result *res);
+
+#endif

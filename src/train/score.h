@@ -1,0 +1,14 @@
+/* score.h - pieces of the Taming score used by the training loop. */
+#ifndef TGS_TRAIN_SCORE_H
+#define TGS_TRAIN_SCORE_H
+
+#include <stddef.h>
+
+/* Normalised edge map of an 8-bit RGB image; out must hold [2,H,W] floats
+ * (the second half is scratch); the result is out[0..H*W). */
+void tgs_score_edges(const unsigned char *rgb /*[H,W,3]*/, int w, int h, float *out /*[2,H,W]*/);
+/* w = 50 * norm(L1 map) + 50 * edges. */
+void tgs_score_pixel_weights(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, const float *edges /*[H,W]*/,
+                             int w, int h, float *out /*[H,W]*/);
+
+#endif
