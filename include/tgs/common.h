@@ -51,6 +51,9 @@ size_t tgs_mul_size(size_t a, size_t b, int *ok);
 void tgs_set_threads(int n);
 int tgs_get_threads(void);
 
+/* mkdir -p: creates path and its missing parents. */
+tgs_status tgs_mkdir_p(const char *path);
+
 /* Monotonic wall clock in seconds. */
 double tgs_now(void);
 

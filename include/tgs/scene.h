@@ -14,6 +14,7 @@ typedef struct {
     int uid;                          /* index in scene order */
     char image_name[TGS_NAME_MAX];    /* file name without extension, e.g. "0001" */
     char image_path[TGS_PATH_MAX];    /* full path of the image file */
+    char model[24];                   /* "PINHOLE", "SIMPLE_PINHOLE" or "blender" */
     int width, height;                /* resolution used for training and rendering */
     int image_width, image_height;    /* size of the image file on disk */
     int full_width, full_height;      /* size the camera model describes (COLMAP) */

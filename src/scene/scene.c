@@ -132,6 +132,7 @@ static tgs_status load_colmap(const tgs_scene_options *opt, tgs_scene *s) {
             if (m.cameras[k].id == im->camera_id)
                 cm = &m.cameras[k];
         tgs_camera *c = &s->cameras[i];
+        snprintf(c->model, sizeof c->model, "%s", cm->model == TGS_COLMAP_PINHOLE ? "PINHOLE" : "SIMPLE_PINHOLE");
         c->full_width = (int)cm->width;
         c->full_height = (int)cm->height;
         double fx = cm->params[0], fy = cm->model == TGS_COLMAP_PINHOLE ? cm->params[1] : cm->params[0];
@@ -194,6 +195,7 @@ static tgs_status load_blender_file(const tgs_scene_options *opt, const char *fi
         snprintf(c->image_path, sizeof c->image_path, "%s/%s.png", opt->source_path, t.frames[i].file_path);
         stem_of(c->image_path, c->image_name, sizeof c->image_name);
         c->fovx = t.camera_angle_x;
+        snprintf(c->model, sizeof c->model, "blender");
         c->is_test = is_test;
     }
     tgs_blender_free(&t);

@@ -1,7 +1,10 @@
-/* error.c - per-thread error messages with their source location. */
+/* util.c - per-thread error messages with their source location, checked
+ * allocation, threads, clock, folders. */
 #include "tgs/common.h"
 
+#include <errno.h>
 #include <omp.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,4 +67,22 @@ double tgs_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+tgs_status tgs_mkdir_p(const char *path) {
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return TGS_FAIL(TGS_ERR_ARG, "%s: path too long", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return TGS_FAIL(TGS_ERR_IO, "%s: cannot create folder: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    struct stat st;
+    if (mkdir(buf, 0755) != 0 && (errno != EEXIST || stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)))
+        return TGS_FAIL(TGS_ERR_IO, "%s: cannot create folder: %s", buf, errno == EEXIST ? "a file is in the way" : strerror(errno));
+    return TGS_OK;
 }
