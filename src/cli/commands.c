@@ -197,7 +197,7 @@ int tgs_cmd_info(int argc, char **argv) {
             continue;
         if (shown < 3)
             printf("camera     %s %dx%d, FoV %.2f x %.2f deg\n", c->model, c->full_width, c->full_height,
-                   c->fovx * 180 / M_PI, c->fovy * 180 / M_PI);
+                   c->fovx * 57.29577951308232, c->fovy * 57.29577951308232);
         shown++;
     }
     if (sc.is_blender)
