@@ -55,7 +55,10 @@ size_t tgs_densify_prune_candidates(const tgs_gaussians *g, const tgs_densify_st
 /* Opacity reset: o = logit(min(sigma(o), 0.01)) and its Adam moments zeroed. */
 void tgs_densify_reset_opacity(tgs_gaussians *g);
 
-/* Classic 3DGS densify-and-prune; resets the statistics. */
+/* Classic 3DGS densify-and-prune; resets the statistics. Row order afterwards:
+ * surviving rows in their order, where each split parent's row holds its first
+ * child; then the clones; then the second children (the same Gaussians as the
+ * reference's append-then-remove, with one extra row per split instead of two). */
 tgs_status tgs_densify_classic(tgs_gaussians *g, tgs_densify_stats *s, const tgs_densify_params *p, tgs_rng *rng,
                                tgs_densify_report *rep);
 
@@ -83,13 +86,16 @@ void tgs_taming_add_normalized(double c, const float *x /*[N]*/, size_t n, float
 /* Weighted sampling without replacement: k distinct indices from [0,n) with
  * probability proportional to weights (exponential keys: key = -log(u)/w, the k
  * smallest keys; zero weights are never drawn). k is clamped to the count of
- * positive weights. O(n log n), seeded by rng. Returns the number drawn. */
+ * positive weights. O(n log n), seeded by rng. Returns the number drawn, out
+ * sorted ascending (0 when out of memory, with the message recorded). */
 size_t tgs_sample_weighted(const float *weights /*[N]*/, size_t n, size_t k, tgs_rng *rng, uint32_t *out /*[k]*/);
 
 /* One Taming densification step (SPEC 6) given the summed scores [N]:
  * clone/split budgets from `target`, weighted picks, and for step j < 27 the
  * 50% weighted-random pruning of candidates among the Gaussians that existed
- * before the step. Resets the statistics. */
+ * before the step. Resets the statistics. Rows are placed as in
+ * tgs_densify_classic; with capacity >= target reserved, the model's buffers
+ * never grow (the count stays <= max(n, target) throughout the step). */
 tgs_status tgs_densify_taming(tgs_gaussians *g, tgs_densify_stats *s, const tgs_densify_params *p,
                               const float *scores /*[N]*/, size_t target, int step_j, tgs_rng *rng,
                               tgs_densify_report *rep);

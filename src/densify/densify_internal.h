@@ -1,0 +1,45 @@
+/* densify_internal.h - helpers shared by the densification files (not public). */
+#ifndef TGS_DENSIFY_INTERNAL_H
+#define TGS_DENSIFY_INTERNAL_H
+
+#include "tgs/densify.h"
+
+/* Candidate kinds written by tgs_densify_grad_candidates. */
+enum {
+    TGS_CAND_NONE = 0,
+    TGS_CAND_CLONE = 1,
+    TGS_CAND_SPLIT = 2,
+    TGS_CAND_REPLACED = 3 /* a split parent whose row now holds a child */
+};
+
+/* Refuses a missing model or statistics, statistics shorter than the model,
+ * and counts that do not fit 32-bit indices; `what` names the caller. */
+tgs_status tgs_densify_check_args(const tgs_gaussians *g, const tgs_densify_stats *s, const char *what);
+
+/* Makes room for `need` Gaussians in g (doubling, so repeated growth is
+ * amortised) and sizes s to g's capacity. */
+tgs_status tgs_densify_grow(tgs_gaussians *g, tgs_densify_stats *s, size_t need);
+
+/* Per Gaussian: grad = accum/denom (0 when denom is 0 or the ratio NaN);
+ * kind[i] = CLONE when grad >= threshold and max exp(scale) <= percent_dense *
+ * extent, SPLIT when grad >= threshold and larger, else NONE. */
+void tgs_densify_grad_candidates(const tgs_gaussians *g, const tgs_densify_stats *s, const tgs_densify_params *p,
+                                 unsigned char *kind /*[N]*/, size_t *n_clone, size_t *n_split);
+
+/* Split that keeps the count low: child 0 replaces its parent in place (with
+ * zero moments and statistics), child 1 is appended at row n + k. Needs only
+ * `count` extra rows. idx must be distinct. */
+tgs_status tgs_densify_split_inplace(tgs_gaussians *g, tgs_densify_stats *s, const uint32_t *idx /*[count]*/,
+                                     size_t count, tgs_rng *rng);
+
+/* One (key, index) pair of the weighted sampler. */
+typedef struct {
+    double key;
+    uint32_t idx;
+} tgs_sample_key;
+
+/* tgs_sample_weighted with caller-provided scratch [n]. */
+size_t tgs_sample_weighted_scratch(const float *weights /*[N]*/, size_t n, size_t k, tgs_rng *rng,
+                                   uint32_t *out /*[k]*/, tgs_sample_key *scratch /*[N]*/);
+
+#endif
