@@ -26,6 +26,7 @@ typedef struct {
     REAL *mean2d;       /* [N,2] pixels */
     REAL *conic;        /* [N,3] a b c of the inverse 2D covariance */
     REAL *opac;         /* [N] activated opacity */
+    REAL *pmin;         /* [N] smallest power that can give alpha >= 1/255 (minus a margin) */
     REAL *rgb;          /* [N,3] */
     unsigned char *clamped; /* [N,3] colour clamped at 0 */
     int *rect;          /* [N,4] tile rect x0 y0 x1 y1 (exclusive) */

@@ -183,6 +183,32 @@ static int RN(geom)(const RN(tgs_rparams) *p, const RN(tgs_vparams) *w, size_t i
     return 1;
 }
 
+/* The pixels [x0, x1) of a tile row (tile-local x; mxl = mean x minus the tile's
+ * x origin; dy = mean y minus the row's y) where power >= pmin: power is
+ * quadratic in dx, so they form one interval. One pixel of slack on each side
+ * absorbs rounding; the exact per-pixel tests still run. Returns 0 if none. */
+static int RN(row_span)(const REAL *con, REAL pmin, REAL mxl, REAL dy, int tw, int *x0, int *x1) {
+    const REAL A = con[0], B = con[1], C = con[2];
+    if (!(pmin < 0))
+        return 0; /* opacity below 1/255: nothing passes */
+    if (!(A > 0)) {
+        *x0 = 0, *x1 = tw; /* degenerate conic: test every pixel */
+        return 1;
+    }
+    const REAL disc = dy * dy * (B * B - A * C) - K(2) * A * pmin;
+    if (!(disc >= 0))
+        return 0;
+    const REAL sq = sqrt(disc);
+    /* roots in dx = mean - pixel: (-B dy -+ sq) / A */
+    REAL lo = mxl - (-B * dy + sq) / A, hi = mxl - (-B * dy - sq) / A;
+    lo = fmax(lo, K(-2));
+    hi = fmin(hi, (REAL)(tw + 2));
+    int a = (int)floor(lo) - 1, b = (int)ceil(hi) + 2;
+    *x0 = a < 0 ? 0 : a;
+    *x1 = b > tw ? tw : b;
+    return *x0 < *x1;
+}
+
 static REAL RN(act_opacity)(REAL o, tgs_opacity_act act) {
     return act == TGS_OPACITY_ABS ? fabs(o) : K(1) / (K(1) + exp(-o));
 }
@@ -223,6 +249,31 @@ static void RN(preprocess)(RN(tgs_rctx) *c, const RN(tgs_rparams) *p, const RN(t
         c->conic[3 * i + 1] = -b / det;
         c->conic[3 * i + 2] = a / det;
         c->opac[i] = RN(act_opacity)(p->opacity_raw[i], v->opacity_act);
+        /* alpha >= 1/255 needs power >= log(1/(255 o)); the 0.01 margin keeps
+         * every pixel that the exact test accepts (see row_span). That region is
+         * an ellipse with half extents sqrt(-2 pmin C / det) in x and
+         * sqrt(-2 pmin A / det) in y; tiles outside it are not binned, which
+         * leaves the image unchanged (radius and visibility still follow the
+         * 3-sigma rule above). */
+        const REAL pmin = c->opac[i] > 0 ? log(K(1) / (K(255) * c->opac[i])) - K(0.01) : K(INFINITY);
+        c->pmin[i] = pmin;
+        const REAL *cn = c->conic + 3 * i;
+        const REAL detc = cn[0] * cn[2] - cn[1] * cn[1];
+        if (!(pmin < 0)) {
+            rc[2] = rc[0], rc[3] = rc[1]; /* contributes to no pixel */
+        } else if (detc > 0) {
+            const REAL ex = sqrt(K(-2) * pmin * cn[2] / detc) + K(1);
+            const REAL ey = sqrt(K(-2) * pmin * cn[0] / detc) + K(1);
+            const REAL lim = K(1 << 20);
+            rc[0] = TGS_MAX(rc[0], (int)floor(fmax(-lim, px - ex) / K(TGS_TILE)));
+            rc[1] = TGS_MAX(rc[1], (int)floor(fmax(-lim, py - ey) / K(TGS_TILE)));
+            rc[2] = TGS_MIN(rc[2], (int)floor(fmin(lim, px + ex) / K(TGS_TILE)) + 1);
+            rc[3] = TGS_MIN(rc[3], (int)floor(fmin(lim, py + ey) / K(TGS_TILE)) + 1);
+            if (rc[2] < rc[0])
+                rc[2] = rc[0];
+            if (rc[3] < rc[1])
+                rc[3] = rc[1];
+        }
         /* colour from SH in the viewing direction */
         const REAL *m = p->means + 3 * i;
         REAL dir[3] = {m[0] - w->campos[0], m[1] - w->campos[1], m[2] - w->campos[2]};
@@ -262,13 +313,15 @@ tgs_status RN(tgs_rctx_reserve)(RN(tgs_rctx) *c, size_t capacity, int max_pixels
     n.mean2d = tgs_calloc(capacity * 2, sizeof(REAL), "screen means");
     n.conic = tgs_calloc(capacity * 3, sizeof(REAL), "conics");
     n.opac = tgs_calloc(capacity, sizeof(REAL), "opacities");
+    n.pmin = tgs_calloc(capacity, sizeof(REAL), "power thresholds");
     n.rgb = tgs_calloc(capacity * 3, sizeof(REAL), "colours");
     n.clamped = tgs_calloc(capacity * 3, 1, "clamp flags");
     n.rect = tgs_calloc(capacity * 4, sizeof(int), "tile rects");
     n.final_T = tgs_calloc((size_t)max_pixels, sizeof(REAL), "transmittance");
     n.n_contrib = tgs_calloc((size_t)max_pixels, sizeof(uint32_t), "contributor counts");
     n.thread_acc = tgs_calloc(capacity * 9 * (size_t)threads, sizeof(REAL), "backward accumulators");
-    int ok = n.depth && n.depth_key && n.radius && n.mean2d && n.conic && n.opac && n.rgb && n.clamped &&
+    int ok = n.depth && n.depth_key && n.radius && n.mean2d && n.conic && n.opac && n.pmin && n.rgb &&
+             n.clamped &&
              n.rect && n.final_T && n.n_contrib && n.thread_acc;
     if (!ok) {
         n.bins = (tgs_bins){0};
@@ -290,6 +343,7 @@ void RN(tgs_rctx_free)(RN(tgs_rctx) *c) {
     free(c->mean2d);
     free(c->conic);
     free(c->opac);
+    free(c->pmin);
     free(c->rgb);
     free(c->clamped);
     free(c->rect);
@@ -336,43 +390,69 @@ tgs_status RN(tgs_raster_cpu_forward)(RN(tgs_rctx) *c, const RN(tgs_rparams) *p,
         float *acc = score ? c->thread_score + (size_t)omp_get_thread_num() * c->score_capacity * 4 : NULL;
 #pragma omp for schedule(static, 1)
         for (int tile = 0; tile < n_tiles; tile++) {
-            int tx0 = (tile % w.tiles_x) * TGS_TILE, ty0 = (tile / w.tiles_x) * TGS_TILE;
-            uint32_t b = c->bins.tile_range[2 * tile], e = c->bins.tile_range[2 * tile + 1];
-            for (int py = ty0; py < TGS_MIN(ty0 + TGS_TILE, w.height); py++)
-                for (int px = tx0; px < TGS_MIN(tx0 + TGS_TILE, w.width); px++) {
-                    size_t pix = (size_t)py * (size_t)w.width + (size_t)px;
-                    REAL T = 1, C[3] = {0, 0, 0};
-                    uint32_t last = 0;
-                    REAL pw = pixel_weight ? (REAL)pixel_weight[pix] : 0;
-                    for (uint32_t j = b; j < e; j++) {
-                        uint32_t gi = vals[j];
-                        const REAL *con = c->conic + 3 * gi;
-                        REAL dx = c->mean2d[2 * gi] - (REAL)px, dy = c->mean2d[2 * gi + 1] - (REAL)py;
-                        REAL power = K(-0.5) * (con[0] * dx * dx + con[2] * dy * dy) - con[1] * dx * dy;
-                        if (power > 0)
+            /* all pixels of the tile advance together through its depth-sorted list */
+            const int tx0 = (tile % w.tiles_x) * TGS_TILE, ty0 = (tile / w.tiles_x) * TGS_TILE;
+            const int tw = TGS_MIN(TGS_TILE, w.width - tx0), th = TGS_MIN(TGS_TILE, w.height - ty0);
+            const uint32_t b = c->bins.tile_range[2 * tile], e = c->bins.tile_range[2 * tile + 1];
+            REAL T[TGS_TILE * TGS_TILE], C[TGS_TILE * TGS_TILE * 3];
+            uint32_t last[TGS_TILE * TGS_TILE];
+            unsigned char done[TGS_TILE * TGS_TILE];
+            for (int k = 0; k < TGS_TILE * TGS_TILE; k++) {
+                T[k] = 1;
+                C[3 * k] = C[3 * k + 1] = C[3 * k + 2] = 0;
+                last[k] = 0;
+                done[k] = 0;
+            }
+            int live = tw * th;
+            for (uint32_t j = b; j < e && live > 0; j++) {
+                const uint32_t gi = vals[j];
+                const REAL *con = c->conic + 3 * gi, *col = c->rgb + 3 * gi;
+                const REAL mx = c->mean2d[2 * gi], my = c->mean2d[2 * gi + 1], op = c->opac[gi];
+                const REAL pmin = c->pmin[gi];
+                for (int ly = 0; ly < th; ly++) {
+                    const REAL dy = my - (REAL)(ty0 + ly);
+                    int x0, x1;
+                    if (!RN(row_span)(con, pmin, mx - (REAL)tx0, dy, tw, &x0, &x1))
+                        continue;
+                    for (int lx = x0; lx < x1; lx++) {
+                        const int k = ly * TGS_TILE + lx;
+                        if (done[k])
                             continue;
-                        REAL alpha = fmin(K(0.99), c->opac[gi] * exp(power));
+                        const REAL dx = mx - (REAL)(tx0 + lx);
+                        const REAL power = K(-0.5) * (con[0] * dx * dx + con[2] * dy * dy) - con[1] * dx * dy;
+                        if (power > 0 || power < pmin)
+                            continue;
+                        const REAL raw = op * exp(power), alpha = raw < K(0.99) ? raw : K(0.99);
                         if (alpha < K(1.0 / 255.0))
                             continue;
-                        REAL test_T = T * (K(1) - alpha);
-                        if (test_T < K(0.0001))
-                            break;
+                        const REAL test_T = T[k] * (K(1) - alpha);
+                        if (test_T < K(0.0001)) {
+                            done[k] = 1;
+                            live--;
+                            continue;
+                        }
                         for (int ch = 0; ch < 3; ch++)
-                            C[ch] += c->rgb[3 * gi + ch] * alpha * T;
+                            C[3 * k + ch] += col[ch] * alpha * T[k];
                         if (acc) {
                             float *a = acc + 4 * (size_t)gi;
-                            a[TGS_SCORE_W] += (float)pw;
+                            a[TGS_SCORE_W] += pixel_weight[(size_t)(ty0 + ly) * (size_t)w.width + (size_t)(tx0 + lx)];
                             a[TGS_SCORE_ONE] += 1.0f;
-                            a[TGS_SCORE_AT] += (float)(alpha * T);
+                            a[TGS_SCORE_AT] += (float)(alpha * T[k]);
                             a[TGS_SCORE_DIST] += (float)sqrt(dx * dx + dy * dy);
                         }
-                        T = test_T;
-                        last = j - b + 1;
+                        T[k] = test_T;
+                        last[k] = j - b + 1;
                     }
-                    c->final_T[pix] = T;
-                    c->n_contrib[pix] = last;
+                }
+            }
+            for (int ly = 0; ly < th; ly++)
+                for (int lx = 0; lx < tw; lx++) {
+                    const int k = ly * TGS_TILE + lx;
+                    const size_t pix = (size_t)(ty0 + ly) * (size_t)w.width + (size_t)(tx0 + lx);
+                    c->final_T[pix] = T[k];
+                    c->n_contrib[pix] = last[k];
                     for (int ch = 0; ch < 3; ch++)
-                        img[3 * pix + ch] = C[ch] + T * bg[ch];
+                        img[3 * pix + ch] = C[3 * k + ch] + T[k] * bg[ch];
                 }
         }
     }
@@ -403,46 +483,78 @@ static void RN(raster_backward)(RN(tgs_rctx) *c, const RN(tgs_vparams) *w, const
         REAL *acc = c->thread_acc + (size_t)omp_get_thread_num() * c->capacity * ACC_N;
 #pragma omp for schedule(static, 1)
         for (int tile = 0; tile < n_tiles; tile++) {
-            int tx0 = (tile % w->tiles_x) * TGS_TILE, ty0 = (tile / w->tiles_x) * TGS_TILE;
-            uint32_t b = c->bins.tile_range[2 * tile];
-            for (int py = ty0; py < TGS_MIN(ty0 + TGS_TILE, w->height); py++)
-                for (int px = tx0; px < TGS_MIN(tx0 + TGS_TILE, w->width); px++) {
-                    size_t pix = (size_t)py * (size_t)w->width + (size_t)px;
-                    const REAL *dC = v_img + 3 * pix;
-                    REAL T = c->final_T[pix];
-                    REAL S[3] = {T * bg[0], T * bg[1], T * bg[2]}; /* colour behind, incl. background */
-                    for (uint32_t j = b + c->n_contrib[pix]; j-- > b;) {
-                        uint32_t gi = vals[j];
-                        const REAL *con = c->conic + 3 * gi;
-                        REAL dx = c->mean2d[2 * gi] - (REAL)px, dy = c->mean2d[2 * gi + 1] - (REAL)py;
-                        REAL power = K(-0.5) * (con[0] * dx * dx + con[2] * dy * dy) - con[1] * dx * dy;
-                        if (power > 0)
+            /* back to front, all pixels of the tile together (mirrors the forward) */
+            const int tx0 = (tile % w->tiles_x) * TGS_TILE, ty0 = (tile / w->tiles_x) * TGS_TILE;
+            const int tw = TGS_MIN(TGS_TILE, w->width - tx0), th = TGS_MIN(TGS_TILE, w->height - ty0);
+            const uint32_t b = c->bins.tile_range[2 * tile];
+            REAL T[TGS_TILE * TGS_TILE], S[TGS_TILE * TGS_TILE * 3], dC[TGS_TILE * TGS_TILE * 3];
+            uint32_t last[TGS_TILE * TGS_TILE], max_last = 0;
+            for (int ly = 0; ly < th; ly++)
+                for (int lx = 0; lx < tw; lx++) {
+                    const int k = ly * TGS_TILE + lx;
+                    const size_t pix = (size_t)(ty0 + ly) * (size_t)w->width + (size_t)(tx0 + lx);
+                    T[k] = c->final_T[pix];
+                    last[k] = c->n_contrib[pix];
+                    max_last = last[k] > max_last ? last[k] : max_last;
+                    for (int ch = 0; ch < 3; ch++) {
+                        S[3 * k + ch] = T[k] * bg[ch]; /* colour behind, background included */
+                        dC[3 * k + ch] = v_img[3 * pix + ch];
+                    }
+                }
+            for (uint32_t jj = max_last; jj-- > 0;) {
+                const uint32_t gi = vals[b + jj];
+                const REAL *con = c->conic + 3 * gi, *col = c->rgb + 3 * gi;
+                const REAL mx = c->mean2d[2 * gi], my = c->mean2d[2 * gi + 1], op = c->opac[gi];
+                const REAL pmin = c->pmin[gi];
+                REAL g_rgb[3] = {0, 0, 0}, g_m2[2] = {0, 0}, g_con[3] = {0, 0, 0}, g_op = 0;
+                int touched = 0;
+                for (int ly = 0; ly < th; ly++) {
+                    const REAL dy = my - (REAL)(ty0 + ly);
+                    int x0, x1;
+                    if (!RN(row_span)(con, pmin, mx - (REAL)tx0, dy, tw, &x0, &x1))
+                        continue;
+                    for (int lx = x0; lx < x1; lx++) {
+                        const int k = ly * TGS_TILE + lx;
+                        if (jj >= last[k])
                             continue;
-                        REAL G = exp(power);
-                        REAL raw_alpha = c->opac[gi] * G;
-                        REAL alpha = fmin(K(0.99), raw_alpha);
+                        const REAL dx = mx - (REAL)(tx0 + lx);
+                        const REAL power = K(-0.5) * (con[0] * dx * dx + con[2] * dy * dy) - con[1] * dx * dy;
+                        if (power > 0 || power < pmin)
+                            continue;
+                        const REAL G = exp(power);
+                        const REAL raw_alpha = op * G;
+                        const REAL alpha = raw_alpha < K(0.99) ? raw_alpha : K(0.99);
                         if (alpha < K(1.0 / 255.0))
                             continue;
-                        T = T / (K(1) - alpha);
-                        const REAL *col = c->rgb + 3 * gi;
-                        REAL *a = acc + (size_t)gi * ACC_N;
-                        REAL wgt = alpha * T, dL_dalpha = 0;
+                        touched = 1;
+                        const REAL inv = K(1) / (K(1) - alpha);
+                        T[k] = T[k] * inv;
+                        const REAL wgt = alpha * T[k];
+                        REAL dL_dalpha = 0;
                         for (int ch = 0; ch < 3; ch++) {
-                            a[ACC_RGB + ch] += wgt * dC[ch];
-                            dL_dalpha += dC[ch] * (col[ch] * T - S[ch] / (K(1) - alpha));
-                            S[ch] += col[ch] * wgt;
+                            g_rgb[ch] += wgt * dC[3 * k + ch];
+                            dL_dalpha += dC[3 * k + ch] * (col[ch] * T[k] - S[3 * k + ch] * inv);
+                            S[3 * k + ch] += col[ch] * wgt;
                         }
                         if (raw_alpha >= K(0.99))
                             continue; /* clamped: alpha does not depend on the parameters */
-                        a[ACC_OP] += G * dL_dalpha;
-                        REAL dL_dpower = c->opac[gi] * dL_dalpha * G;
-                        a[ACC_CON + 0] += dL_dpower * K(-0.5) * dx * dx;
-                        a[ACC_CON + 1] += dL_dpower * -dx * dy;
-                        a[ACC_CON + 2] += dL_dpower * K(-0.5) * dy * dy;
-                        a[ACC_M2 + 0] += dL_dpower * (-con[0] * dx - con[1] * dy);
-                        a[ACC_M2 + 1] += dL_dpower * (-con[2] * dy - con[1] * dx);
+                        g_op += G * dL_dalpha;
+                        const REAL dL_dpower = op * dL_dalpha * G;
+                        g_con[0] += dL_dpower * K(-0.5) * dx * dx;
+                        g_con[1] += dL_dpower * -dx * dy;
+                        g_con[2] += dL_dpower * K(-0.5) * dy * dy;
+                        g_m2[0] += dL_dpower * (-con[0] * dx - con[1] * dy);
+                        g_m2[1] += dL_dpower * (-con[2] * dy - con[1] * dx);
                     }
                 }
+                if (touched) {
+                    REAL *a = acc + (size_t)gi * ACC_N;
+                    for (int ch = 0; ch < 3; ch++)
+                        a[ACC_RGB + ch] += g_rgb[ch], a[ACC_CON + ch] += g_con[ch];
+                    a[ACC_M2] += g_m2[0], a[ACC_M2 + 1] += g_m2[1];
+                    a[ACC_OP] += g_op;
+                }
+            }
         }
     }
 }
