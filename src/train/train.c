@@ -335,7 +335,9 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
         run_free(&s);
         return TGS_ERR_NOMEM;
     }
-    int stack_n = 0, sh_active = 0, densify_step = 0, opacity_frozen = 0;
+    int stack_n = 0, sh_active = 0, densify_step = 0, opacity_frozen = 0, n_densify = 0;
+    for (int it = cfg->densify_from_iter + 1; it < cfg->densify_until_iter && it <= cfg->iterations; it++)
+        n_densify += it % cfg->densification_interval == 0;
     double ema = 0;
     tgs_progress prog;
     tgs_progress_start(&prog, cfg->iterations, cfg->quiet);
@@ -394,10 +396,15 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
                         st = reserve_per_gaussian(&s, s.g->capacity);
                 } else {
                     st = taming_scores(&s, sh_active);
+                    /* the last densification of the run lands on the budget itself */
+                    size_t target = densify_step == n_densify - 1 ? s.schedule.budget
+                                                                  : tgs_taming_target(&s.schedule, densify_step);
                     if (st == TGS_OK)
-                        st = tgs_densify_taming(s.g, &s.stats, &dp, s.scores,
-                                                tgs_taming_target(&s.schedule, densify_step), densify_step, &s.rng,
-                                                &rep);
+                        st = tgs_densify_taming(s.g, &s.stats, &dp, s.scores, target, densify_step, &s.rng, &rep);
+                    if (st == TGS_OK && !cfg->quiet && s.g->n != target)
+                        tgs_progress_note(&prog, "[ITER %d] densify: %zu Gaussians (target %zu: %zu clone/split "
+                                          "candidates fell short or %zu pruned)", it, s.g->n, target,
+                                          rep.cloned + rep.split, rep.pruned);
                     densify_step++;
                 }
                 if (st != TGS_OK)
