@@ -126,7 +126,9 @@ tgs_status tgs_densify_taming(tgs_gaussians *g, tgs_densify_stats *s, const tgs_
     size_t delta = goal > n ? goal - n : 0;
     size_t denom = TGS_MAX(nc + ns, (size_t)1);
     size_t clone_budget = (size_t)(((unsigned long long)delta * nc) / denom);
-    size_t split_budget = (size_t)(((unsigned long long)delta * ns) / denom);
+    /* the reference floors both shares and can fall one short; the split share
+     * takes the remainder (it never exceeds ns since delta <= nc + ns) */
+    size_t split_budget = delta - clone_budget;
 
     /* all memory first, so that nothing below can fail half-way */
     size_t n_max = n + clone_budget + split_budget;

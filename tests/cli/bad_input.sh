@@ -59,8 +59,10 @@ fresh; poke "$T/s/sparse/0/points3D.bin" 16 000000000000f87f
 expect_fail nan_point "points3D.bin" info
 fresh; poke "$T/s/sparse/0/cameras.bin" 32 000000000000f07f
 expect_fail inf_focal "cameras.bin" info
-# model id 4 = OPENCV (8 params: the file no longer parses as PINHOLE -> refused either way)
-fresh; poke "$T/s/sparse/0/cameras.bin" 12 04000000
+# a well-formed OPENCV camera (id 1, model 4, 1061x1893, 8 params)
+fresh; : > "$T/s/sparse/0/cameras.bin"
+poke "$T/s/sparse/0/cameras.bin" 0 01000000000000000100000004000000250400000000000065070000000000000000000000f03f
+for k in 1 2 3 4 5 6 7; do poke "$T/s/sparse/0/cameras.bin" $((32 + 8 * k)) 000000000000f03f; done
 expect_fail opencv_model "undistort" info
 # images
 fresh; rm "$T/s/images/0012.jpg"

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# train_short.sh - a short training run on the tiny scene: the loss falls, test
+# PSNR rises, the model folder has every file, and the same seed and threads
+# give byte-identical PLY files. usage: train_short.sh TGS DATA_DIR REPO_DIR
+set -u
+TGS=$1
+REPO=$3
+T=$(mktemp -d /tmp/tgs_train_XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+run() { "$TGS" train -s "$REPO/data/tiny_fox" -i images -r 2 --eval --iterations 300 --test_iterations 60 300 \
+        --save_iterations 150 --densify_from_iter 50 --densification_interval 50 --densify_until_iter 250 \
+        --budget 1.5 --seed 7 --threads 2 "$@"; }
+run -m "$T/a" >"$T/a.log" 2>&1 || { fail "training failed"; cat "$T/a.log"; }
+run -m "$T/b" -q >"$T/b.log" 2>&1 || fail "second training failed"
+cat "$T/a.log"
+for f in cfg_args cameras.json input.ply point_cloud/iteration_150/point_cloud.ply point_cloud/iteration_300/point_cloud.ply; do
+    [ -s "$T/a/$f" ] || fail "missing $f"
+done
+cmp -s "$T/a/point_cloud/iteration_300/point_cloud.ply" "$T/b/point_cloud/iteration_300/point_cloud.ply" ||
+    fail "same seed and threads gave different PLY files"
+p60=$(sed -n 's/.*\[ITER 60\] test: PSNR \([0-9.]*\).*/\1/p' "$T/a.log")
+p300=$(sed -n 's/.*\[ITER 300\] test: PSNR \([0-9.]*\).*/\1/p' "$T/a.log")
+awk -v a="$p60" -v b="$p300" 'BEGIN { exit !(a != "" && b != "" && b > a + 1.0) }' ||
+    fail "test PSNR did not rise by 1 dB: $p60 -> $p300"
+# -q prints only the summary
+[ "$(grep -c . "$T/b.log")" -eq 1 ] || { fail "--quiet printed more than the summary"; cat "$T/b.log"; }
+# count: the last densification lands on the budget (1.5 x 4000 = 6000 Gaussians)
+grep -q "6000 Gaussians" "$T/b.log" || fail "final count is not the budget 6000: $(cat "$T/b.log")"
+# render + metrics on the result
+"$TGS" render -m "$T/a" --skip_train -q || fail "render failed"
+[ -f "$T/a/test/ours_300/renders/00006.png" ] && [ -f "$T/a/test/ours_300/gt/00006.png" ] || fail "render outputs missing"
+"$TGS" metrics -m "$T/a" >"$T/m.log" 2>&1 || fail "metrics failed"
+cat "$T/m.log"
+grep -q ours_300 "$T/a/results.json" || fail "results.json lacks ours_300"
+echo "$fails failure(s)"
+[ $fails -eq 0 ]
