@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum {
     TGS_OK = 0,
     TGS_ERR_IO,          /* file missing, unreadable, unwritable, disk full */
@@ -59,5 +63,9 @@ double tgs_now(void);
 
 #define TGS_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define TGS_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,6 +9,10 @@
 #include "tgs/raster.h"
 #include "tgs/rng.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Per-Gaussian statistics gathered while densification runs. */
 typedef struct {
     size_t capacity;
@@ -99,5 +103,9 @@ size_t tgs_sample_weighted(const float *weights /*[N]*/, size_t n, size_t k, tgs
 tgs_status tgs_densify_taming(tgs_gaussians *g, tgs_densify_stats *s, const tgs_densify_params *p,
                               const float *scores /*[N]*/, size_t target, int step_j, tgs_rng *rng,
                               tgs_densify_report *rep);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

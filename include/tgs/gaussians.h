@@ -16,6 +16,10 @@
 
 #include "tgs/common.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum { TGS_G_MEANS, TGS_G_DC, TGS_G_REST, TGS_G_OPACITY, TGS_G_SCALE, TGS_G_ROT, TGS_G_COUNT };
 
 typedef struct {
@@ -50,5 +54,9 @@ tgs_status tgs_gaussians_init_from_points(tgs_gaussians *g, const float *xyz /*[
                                           const float *rgb /*[n,3] 0..1*/, size_t n);
 
 #define TGS_SH_C0 0.28209479177387814
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

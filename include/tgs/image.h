@@ -4,6 +4,10 @@
 
 #include "tgs/common.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     int width, height, channels; /* channels: 1, 3 or 4 */
     unsigned char *data;         /* [H,W,C], row-major, owned */
@@ -33,5 +37,9 @@ tgs_status tgs_image_resize(const tgs_image *src, int width, int height, tgs_ima
 /* 8-bit [H,W,3] -> float [H,W,3] in [0,1]. */
 void tgs_image_to_float(const unsigned char *src /*[n*3]*/, size_t n_pixels, float *dst /*[n*3]*/);
 void tgs_image_free(tgs_image *img); /* NULL or empty is a no-op */
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -5,6 +5,10 @@
 
 #include "tgs/common.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* COLMAP camera models (ids as in COLMAP). */
 enum {
     TGS_COLMAP_SIMPLE_PINHOLE = 0,
@@ -53,5 +57,9 @@ typedef struct {
 
 tgs_status tgs_blender_read(const char *json_path, tgs_blender_transforms *out);
 void tgs_blender_free(tgs_blender_transforms *t); /* NULL-safe */
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

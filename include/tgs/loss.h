@@ -9,6 +9,10 @@
 
 #include "tgs/common.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct tgs_loss tgs_loss; /* scratch buffers sized once for max_w x max_h */
 
 tgs_status tgs_loss_create(int max_width, int max_height, tgs_loss **out);
@@ -30,5 +34,9 @@ void tgs_loss_l1_map(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, 
 /* Metrics on images clamped to [0,1]: PSNR = 10 log10(1/MSE), mean SSIM. */
 double tgs_psnr(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, int width, int height);
 double tgs_ssim(tgs_loss *l, const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, int width, int height);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

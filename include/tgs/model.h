@@ -8,6 +8,10 @@
 #include "tgs/common.h"
 #include "tgs/scene.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- cameras.json ------------------------------------------------------- */
 
 /* Writes the reference 3DGS camera file: a JSON array with, per camera i,
@@ -76,5 +80,9 @@ typedef struct {
  * replaced in the existing files (others kept). LPIPS is not computed. */
 tgs_status tgs_metrics_compute(const char *model_dir, const char *method, tgs_metrics_table *out);
 void tgs_metrics_table_free(tgs_metrics_table *t); /* NULL-safe */
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

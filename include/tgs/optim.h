@@ -5,6 +5,10 @@
 
 #include "tgs/gaussians.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     double lr[TGS_G_COUNT];
     double beta1, beta2, eps;
@@ -23,5 +27,9 @@ void tgs_adam_zero_grad(tgs_gaussians *g, unsigned mask);
 double tgs_lr_expon(double init, double final, long step, long max_steps);
 
 #define TGS_ADAM_ALL ((1u << TGS_G_COUNT) - 1u)
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,10 @@
 #include "tgs/common.h"
 #include "tgs/gaussians.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum { TGS_OPACITY_LOGIT = 0, TGS_OPACITY_LINEAR = 1 } tgs_opacity_storage;
 
 /* Writes g's first n Gaussians (raw values, normals 0) to path via path.tmp,
@@ -22,5 +26,9 @@ tgs_status tgs_ply_write(const char *path, const tgs_gaussians *g);
 tgs_status tgs_ply_read(const char *path, tgs_opacity_storage opacity, tgs_gaussians **out);
 /* input.ply: x y z nx ny nz red green blue (uchar), as the reference writes. */
 tgs_status tgs_ply_write_points(const char *path, const float *xyz /*[n,3]*/, const float *rgb /*[n,3] 0..1*/, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

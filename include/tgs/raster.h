@@ -11,6 +11,10 @@
 #include "tgs/gaussians.h"
 #include "tgs/scene.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TGS_TILE 16 /* tile edge in pixels */
 
 typedef enum { TGS_OPACITY_SIGMOID = 0, TGS_OPACITY_ABS = 1 } tgs_opacity_act;
@@ -54,5 +58,9 @@ tgs_status tgs_raster_backward(tgs_raster *r, tgs_gaussians *g, const tgs_view *
 const int *tgs_raster_radii(const tgs_raster *r);
 /* From the last forward: view-space depth [N]. */
 const float *tgs_raster_depths(const tgs_raster *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

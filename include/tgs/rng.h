@@ -5,6 +5,10 @@
 #include <math.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     uint64_t state, inc;
 } tgs_rng;
@@ -47,5 +51,9 @@ static inline double tgs_rng_normal(tgs_rng *r) {
         u1 = 1e-300;
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,10 @@
 #include "tgs/common.h"
 #include "tgs/image.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TGS_NAME_MAX 256
 #define TGS_PATH_MAX 4096
 
@@ -59,5 +63,9 @@ tgs_status tgs_scene_load(const tgs_scene_options *opt, tgs_scene *out);
  * to the camera's width x height: 8-bit RGB [H,W,3]. */
 tgs_status tgs_scene_load_image(const tgs_scene *scene, int i, tgs_image *out);
 void tgs_scene_free(tgs_scene *scene); /* NULL-safe */
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -5,6 +5,10 @@
 
 #include "tgs/common.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TGS_MAX_ITER_LIST 64
 
 typedef enum { TGS_DENSIFY_TAMING = 0, TGS_DENSIFY_CLASSIC = 1 } tgs_densify_mode;
@@ -44,5 +48,9 @@ typedef struct {
 
 void tgs_train_config_defaults(tgs_train_config *c);
 tgs_status tgs_train_run(const tgs_train_config *c, tgs_train_result *res);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,0 +1,22 @@
+/* cuda_check.h - CUDA error checks that turn a failure into a tgs_status with
+ * the call, the file and the line (library code never aborts). For .cu files. */
+#ifndef TGS_CUDA_CHECK_H
+#define TGS_CUDA_CHECK_H
+
+#include "tgs/common.h"
+
+#include <cuda_runtime.h>
+
+/* Returns from the calling function with TGS_ERR_DEVICE when the call fails. */
+#define TGS_CUDA_TRY(call)                                                                          \
+    do {                                                                                            \
+        cudaError_t tgs_e_ = (call);                                                                \
+        if (tgs_e_ != cudaSuccess)                                                                  \
+            return tgs_error_set(TGS_ERR_DEVICE, __FILE__, __LINE__, "CUDA: %s failed: %s", #call, \
+                                 cudaGetErrorString(tgs_e_));                                       \
+    } while (0)
+
+/* After a kernel launch: launch errors (bad configuration...) are reported here. */
+#define TGS_CUDA_LAUNCHED(name) TGS_CUDA_TRY(cudaGetLastError())
+
+#endif
