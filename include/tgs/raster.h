@@ -56,6 +56,8 @@ tgs_status tgs_raster_backward(tgs_raster *r, tgs_gaussians *g, const tgs_view *
                                const float *v_img /*[H,W,3]*/, float *v_mean2d /*[N,2]*/);
 /* From the last forward: screen radius in pixels (0 = not visible) [N]. */
 const int *tgs_raster_radii(const tgs_raster *r);
+/* Tile/Gaussian pairs the rasteriser's buffers hold (their peak so far). */
+size_t tgs_raster_pair_capacity(const tgs_raster *r);
 /* From the last forward: view-space depth [N]. */
 const float *tgs_raster_depths(const tgs_raster *r);
 

@@ -44,6 +44,8 @@ typedef struct {
     double seconds;          /* training loop wall time */
     double test_psnr, test_ssim; /* at the end, NAN without test views */
     int iterations;
+    double planned_bytes;    /* the memory plan's total */
+    size_t pair_capacity;    /* peak tile/Gaussian pairs of the rasteriser */
 } tgs_train_result;
 
 void tgs_train_config_defaults(tgs_train_config *c);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -157,6 +158,11 @@ int tgs_cmd_train(int argc, char **argv) {
     if (!isnan(res.test_psnr))
         printf(", test PSNR %.2f SSIM %.4f", res.test_psnr, res.test_ssim);
     printf("; model in %s\n", c.model_path);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    if (!c.quiet)
+        printf("tgs: memory: planned %.1f MiB, peak RSS %.1f MiB (%zu tile/Gaussian pairs at the peak)\n",
+               res.planned_bytes / 1048576.0, ru.ru_maxrss / 1024.0, res.pair_capacity);
     return 0;
 }
 

@@ -83,3 +83,5 @@ tgs_status tgs_raster_backward(tgs_raster *r, tgs_gaussians *g, const tgs_view *
 
 const int *tgs_raster_radii(const tgs_raster *r) { return r->cpu.radius; }
 const float *tgs_raster_depths(const tgs_raster *r) { return r->cpu.depth; }
+
+size_t tgs_raster_pair_capacity(const tgs_raster *r) { return r ? r->cpu.bins.pair_capacity : 0; }

@@ -11,6 +11,7 @@
 #include "tgs/raster.h"
 #include "tgs/rng.h"
 #include "tgs/scene.h"
+#include "train/plan.h"
 #include "train/progress.h"
 #include "train/score.h"
 
@@ -78,6 +79,7 @@ typedef struct {
     int max_w, max_h;
     tgs_rng rng;
     float bg[3];
+    double planned_bytes;
 } run_state;
 
 static void run_free(run_state *s) {
@@ -235,6 +237,17 @@ static tgs_status setup(run_state *s, const tgs_train_config *cfg) {
     }
     if (n0 == 0)
         return TGS_FAIL(TGS_ERR_FORMAT, "%s: the scene has no points to start from", cfg->source_path);
+    tgs_memory_plan plan;
+    tgs_train_plan(cfg, sc, capacity, tgs_get_threads(), &plan);
+    s->planned_bytes = plan.total;
+    if (!cfg->quiet || cfg->dry_run) {
+        if (cfg->densify_mode == TGS_DENSIFY_CLASSIC)
+            printf("tgs: classic densification: the count is not planned; this plan is for the initial %zu\n", n0);
+        tgs_memory_plan_print(&plan, stdout);
+        fflush(stdout);
+    }
+    if (cfg->dry_run)
+        return TGS_OK;
     TGS_TRY(tgs_gaussians_create(capacity, cfg->sh_degree, 1, &s->g));
     TGS_TRY(tgs_gaussians_init_from_points(s->g, sc->points_xyz, sc->points_rgb, n0));
     TGS_TRY(tgs_densify_stats_reserve(&s->stats, capacity));
@@ -307,6 +320,10 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
     memset(res, 0, sizeof *res);
     res->test_psnr = res->test_ssim = NAN;
     tgs_status st = setup(&s, cfg);
+    if (st == TGS_OK && cfg->dry_run) {
+        run_free(&s);
+        return TGS_OK;
+    }
     if (st == TGS_OK)
         st = write_model_files(&s);
     if (st != TGS_OK) {
@@ -439,6 +456,8 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
         st = evaluate(&s, sc->test_idx, sc->n_test, sh_active, &res->test_psnr, &res->test_ssim);
     res->final_count = s.g ? s.g->n : 0;
     res->iterations = cfg->iterations;
+    res->planned_bytes = s.planned_bytes;
+    res->pair_capacity = tgs_raster_pair_capacity(s.raster);
     tgs_progress_finish(&prog);
     run_free(&s);
     return st;

@@ -1,0 +1,55 @@
+/* plan.c - see plan.h. Each line mirrors an allocation of the CPU training
+ * path; the sizes are those the code allocates for `capacity` Gaussians. */
+#include "train/plan.h"
+
+#include "tgs/gaussians.h"
+
+#define LOSS_ROWS 65 /* rows of each thread's SSIM work buffers (LOSS_WORK_ROWS in src/loss) */
+
+static void add(tgs_memory_plan *p, const char *what, double bytes) {
+    p->what[p->n] = what;
+    p->bytes[p->n] = bytes;
+    p->n++;
+    p->total += bytes;
+}
+
+void tgs_train_plan(const tgs_train_config *cfg, const tgs_scene *sc, size_t capacity, int threads,
+                    tgs_memory_plan *p) {
+    *p = (tgs_memory_plan){0};
+    p->capacity = capacity;
+    const double C = (double)capacity, T = threads;
+    const int taming = cfg->densify_mode == TGS_DENSIFY_TAMING;
+    double img_bytes = 0, train_px = 0, max_px = 0, max_w = 0;
+    for (int i = 0; i < sc->n_cameras; i++) {
+        double px = (double)sc->cameras[i].width * sc->cameras[i].height;
+        img_bytes += 3 * px;
+        if (!sc->cameras[i].is_test)
+            train_px += px;
+        max_px = px > max_px ? px : max_px;
+        max_w = sc->cameras[i].width > max_w ? sc->cameras[i].width : max_w;
+    }
+    add(p, "parameters, gradients, Adam moments", 4.0 * (double)tgs_gaussians_buffer_bytes(capacity, cfg->sh_degree));
+    /* densification statistics (3) + loop scratch: v_mean2d 2, score sums 4, scores 1, terms 1, scratch 7 */
+    add(p, "densification statistics and scores", C * 4.0 * (3 + 2 + 4 + 1 + 1 + 7));
+    /* rasteriser per Gaussian: depth, key, radius, mean2d, conic, opacity, pmin, rgb, clamp flags, rect,
+     * pair offset, and per-thread backward (9) and score (4) accumulators */
+    add(p, "rasteriser per-Gaussian buffers", C * (4 + 4 + 4 + 8 + 12 + 4 + 4 + 12 + 3 + 16 + 8 + T * 4 * (9 + (taming ? 4 : 0))));
+    add(p, "tile/Gaussian pairs (estimate)", C * TGS_PLAN_PAIRS_PER_GAUSSIAN * 24.0);
+    /* per pixel: render, ground truth, image gradient, pixel weights (2), final T, contributor count,
+     * loss maps (9); plus the loss rows of each thread */
+    add(p, "per-pixel buffers", max_px * 4.0 * (3 + 3 + 3 + 2 + 1 + 1 + 9) + T * 4.0 * 3 * LOSS_ROWS * max_w);
+    add(p, "training images (8-bit)", img_bytes);
+    if (taming) {
+        add(p, "edge maps", 4.0 * (train_px + max_px));
+        /* one Taming step: kind, weights, picks, keys (16), two masks */
+        add(p, "densification step scratch", C * (1 + 4 + 4 + 16 + 2));
+    }
+    add(p, "program and libraries", 6.0 * 1024 * 1024);
+}
+
+void tgs_memory_plan_print(const tgs_memory_plan *p, FILE *f) {
+    fprintf(f, "memory plan for %zu Gaussians:\n", p->capacity);
+    for (int i = 0; i < p->n; i++)
+        fprintf(f, "  %-40s %9.1f MiB\n", p->what[i], p->bytes[i] / (1024.0 * 1024.0));
+    fprintf(f, "  %-40s %9.1f MiB\n", "total (peak)", p->total / (1024.0 * 1024.0));
+}

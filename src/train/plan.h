@@ -1,0 +1,29 @@
+/* plan.h - the memory a training run will need, from the budget, the image
+ * sizes and the SH degree, known before any pixel is read (tgs train --dry-run). */
+#ifndef TGS_TRAIN_PLAN_H
+#define TGS_TRAIN_PLAN_H
+
+#include "tgs/scene.h"
+#include "tgs/train.h"
+
+#include <stdio.h>
+
+#define TGS_PLAN_MAX_ITEMS 12
+
+typedef struct {
+    const char *what[TGS_PLAN_MAX_ITEMS];
+    double bytes[TGS_PLAN_MAX_ITEMS];
+    int n;
+    double total;
+    size_t capacity; /* Gaussians the buffers hold */
+} tgs_memory_plan;
+
+/* Tile/Gaussian pairs the rasteriser keeps per Gaussian, on average at the peak
+ * (measured on the shared scenes; the pair buffer grows past it if needed). */
+#define TGS_PLAN_PAIRS_PER_GAUSSIAN 10.0
+
+void tgs_train_plan(const tgs_train_config *cfg, const tgs_scene *scene, size_t capacity, int threads,
+                    tgs_memory_plan *out);
+void tgs_memory_plan_print(const tgs_memory_plan *p, FILE *f);
+
+#endif
