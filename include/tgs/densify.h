@@ -39,6 +39,7 @@ typedef struct {
 
 typedef struct {
     size_t cloned, split, pruned, n_before, n_after;
+    size_t trimmed; /* Taming: removed to come down to a target below the count */
 } tgs_densify_report;
 
 /* Building blocks. Indices are into the current model [0, g->n).

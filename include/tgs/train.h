@@ -35,7 +35,7 @@ typedef struct {
     /* run */
     int test_iterations[TGS_MAX_ITER_LIST], n_test_iterations;
     int save_iterations[TGS_MAX_ITER_LIST], n_save_iterations;
-    int quiet, threads, dry_run, overwrite;
+    int quiet, threads, dry_run, overwrite, densify_log;
     uint64_t seed;
 } tgs_train_config;
 

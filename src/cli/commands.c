@@ -103,6 +103,7 @@ int tgs_cmd_train(int argc, char **argv) {
         {"seed", 0, OPT_U64, &c.seed, 0, 0, 0, "random seed (same seed and threads: identical result)"},
         {"threads", 0, OPT_INT, &c.threads, 0, 0, 0, "CPU threads (0: all cores)"},
         {"dry-run", 0, OPT_FLAG, &c.dry_run, 0, 0, 0, "print the memory plan and stop"},
+        {"densify_log", 0, OPT_FLAG, &c.densify_log, 0, 0, 0, "print the count after every densification"},
         {"ip", 0, OPT_IGNORED, &ignored, 0, 0, 1, "viewer address of the reference"},
         {"port", 0, OPT_IGNORED, &ignored, 0, 0, 1, "viewer port of the reference"},
         {"debug_from", 0, OPT_IGNORED, &ignored, 0, 0, 1, "reference debugging"},

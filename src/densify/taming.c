@@ -176,6 +176,16 @@ tgs_status tgs_densify_taming(tgs_gaussians *g, tgs_densify_stats *s, const tgs_
             }
         }
     }
+    /* a budget below the current count: prune down to the schedule, removing
+     * pre-step Gaussians drawn with the same low-score-first weights */
+    size_t trimmed = 0;
+    if (g->n - pruned > target) {
+        for (size_t i = 0; i < n; i++)
+            w[i] = kind[i] != TGS_CAND_REPLACED && !rm[i] ? 1.0f / (1e-6f + scores[i]) : 0.0f;
+        trimmed = tgs_sample_weighted_scratch(w, n, g->n - pruned - target, rng, pick, keys);
+        for (size_t k = 0; k < trimmed; k++)
+            rm[pick[k]] = 1;
+    }
     size_t n_grown = g->n;
     tgs_densify_remove(g, s, rm);
     tgs_densify_stats_reset(s, n_grown);
@@ -183,6 +193,7 @@ tgs_status tgs_densify_taming(tgs_gaussians *g, tgs_densify_stats *s, const tgs_
         rep->cloned = cloned;
         rep->split = split;
         rep->pruned = pruned;
+        rep->trimmed = trimmed;
         rep->n_before = n;
         rep->n_after = g->n;
     }

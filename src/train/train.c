@@ -345,7 +345,8 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
         printf("tgs: Taming budget %zu Gaussians over %d densification steps\n", s.schedule.budget,
                s.schedule.steps);
         if (s.schedule.budget < s.schedule.n0)
-            printf("tgs: the budget is below the initial count: densification only prunes toward it\n");
+            printf("tgs: the budget %zu is below the initial %zu Gaussians: densification only prunes, down to "
+                   "the schedule\n", s.schedule.budget, s.schedule.n0);
     }
     int *stack = tgs_calloc((size_t)sc->n_train, sizeof(int), "camera stack");
     if (!stack) {
@@ -404,7 +405,7 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
             tgs_densify_stats_add(&s.stats, s.g->n, tgs_raster_radii(s.raster), s.v_mean2d);
             if (it > cfg->densify_from_iter && it % cfg->densification_interval == 0) {
                 dp.max_screen_size = it > cfg->opacity_reset_interval ? 20 : 0;
-                tgs_densify_report rep;
+                tgs_densify_report rep = {0};
                 if (cfg->densify_mode == TGS_DENSIFY_CLASSIC) {
                     st = tgs_densify_classic(s.g, &s.stats, &dp, &s.rng, &rep);
                     if (st == TGS_OK)
@@ -418,14 +419,17 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
                                                                   : tgs_taming_target(&s.schedule, densify_step);
                     if (st == TGS_OK)
                         st = tgs_densify_taming(s.g, &s.stats, &dp, s.scores, target, densify_step, &s.rng, &rep);
-                    if (st == TGS_OK && !cfg->quiet && s.g->n != target)
-                        tgs_progress_note(&prog, "[ITER %d] densify: %zu Gaussians (target %zu: %zu clone/split "
-                                          "candidates fell short or %zu pruned)", it, s.g->n, target,
-                                          rep.cloned + rep.split, rep.pruned);
+                    if (st == TGS_OK && !cfg->quiet && (s.g->n != target || rep.trimmed || cfg->densify_log))
+                        tgs_progress_note(&prog, "[ITER %d] densify: %zu Gaussians, target %zu (%zu cloned, %zu "
+                                          "split, %zu pruned, %zu pruned down to the target)", it, s.g->n, target,
+                                          rep.cloned, rep.split, rep.pruned, rep.trimmed);
                     densify_step++;
                 }
                 if (st != TGS_OK)
                     break;
+                if (cfg->densify_mode == TGS_DENSIFY_CLASSIC && cfg->densify_log && !cfg->quiet)
+                    tgs_progress_note(&prog, "[ITER %d] densify: %zu Gaussians (%zu cloned, %zu split, %zu pruned)",
+                                      it, s.g->n, rep.cloned, rep.split, rep.pruned);
                 /* the reference replaces every parameter tensor here: no Adam step this iteration */
                 tgs_adam_zero_grad(s.g, TGS_ADAM_ALL);
                 step_mask = 0;
