@@ -37,6 +37,9 @@ typedef struct {
     int save_iterations[TGS_MAX_ITER_LIST], n_save_iterations;
     int quiet, threads, dry_run, overwrite, densify_log;
     uint64_t seed;
+    /* Set to nonzero (e.g. by a signal handler) to stop after the current
+     * iteration: the run saves its state and returns TGS_ERR_INTERRUPTED. */
+    volatile int *stop;
 } tgs_train_config;
 
 typedef struct {

@@ -9,6 +9,8 @@
 #include "tgs/train.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -52,6 +54,41 @@ static int usage_error(const char *cmd, const char *msg) {
 }
 
 /* ------------------------------------------------------------------ train */
+
+/* First SIGINT/SIGTERM: finish the iteration, save, exit nonzero. Second: exit at once. */
+static volatile int stop_requested = 0;
+
+static void on_stop_signal(int sig) {
+    if (stop_requested) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    stop_requested = 1;
+    static const char msg[] = "\ntgs: stopping after this iteration (saving); press Ctrl-C again to quit at once\n";
+    ssize_t ignored = write(2, msg, sizeof msg - 1);
+    (void)ignored;
+}
+
+static void install_stop_handlers(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Does path already hold a training run? */
+static int holds_run(const char *path) {
+    char p[TGS_PATH_MAX + 32];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/cfg_args", path);
+    if (stat(p, &st) == 0)
+        return 1;
+    snprintf(p, sizeof p, "%s/point_cloud", path);
+    return stat(p, &st) == 0;
+}
 
 static const char *const densify_modes[] = {"taming", "classic", NULL};
 static const char *const budget_modes[] = {"multiplier", "final_count", NULL};
@@ -104,6 +141,7 @@ int tgs_cmd_train(int argc, char **argv) {
         {"threads", 0, OPT_INT, &c.threads, 0, 0, 0, "CPU threads (0: all cores)"},
         {"dry-run", 0, OPT_FLAG, &c.dry_run, 0, 0, 0, "print the memory plan and stop"},
         {"densify_log", 0, OPT_FLAG, &c.densify_log, 0, 0, 0, "print the count after every densification"},
+        {"overwrite", 0, OPT_FLAG, &c.overwrite, 0, 0, 0, "replace the run already in -m"},
         {"ip", 0, OPT_IGNORED, &ignored, 0, 0, 1, "viewer address of the reference"},
         {"port", 0, OPT_IGNORED, &ignored, 0, 0, 1, "viewer port of the reference"},
         {"debug_from", 0, OPT_IGNORED, &ignored, 0, 0, 1, "reference debugging"},
@@ -147,10 +185,22 @@ int tgs_cmd_train(int argc, char **argv) {
         snprintf(auto_path, sizeof auto_path, "output/%08x-%04x", (unsigned)rand(), (unsigned)rand() & 0xffff);
         c.model_path = auto_path;
     }
-    if (!c.quiet)
+    if (!c.dry_run && !c.overwrite && holds_run(c.model_path)) {
+        fprintf(stderr, "tgs train: error: %s holds a previous run (cfg_args or point_cloud/): pass --overwrite to "
+                        "replace it, or choose another -m\n", c.model_path);
+        return 1;
+    }
+    if (!c.quiet && !c.dry_run)
         printf("tgs: output folder %s\n", c.model_path);
     tgs_train_result res;
-    if (tgs_train_run(&c, &res) != TGS_OK)
+    install_stop_handlers();
+    c.stop = &stop_requested;
+    tgs_status st = tgs_train_run(&c, &res);
+    if (st == TGS_ERR_INTERRUPTED) {
+        fprintf(stderr, "tgs: %s\n", tgs_error_message());
+        return 130;
+    }
+    if (st != TGS_OK)
         return tgs_cli_fail();
     if (c.dry_run)
         return 0;

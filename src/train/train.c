@@ -451,6 +451,15 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
         if (it < cfg->iterations)
             tgs_adam_step(&adam, s.g, step_mask);
         tgs_progress_update(&prog, it, ema, s.g->n);
+        if (cfg->stop && *cfg->stop && it < cfg->iterations) {
+            tgs_progress_finish(&prog);
+            if (save_ply(&s, it) == TGS_OK)
+                st = TGS_FAIL(TGS_ERR_INTERRUPTED, "interrupted at iteration %d: saved %s/point_cloud/iteration_%d",
+                              it, cfg->model_path, it);
+            else
+                st = tgs_error_prefix(TGS_ERR_INTERRUPTED, "interrupted at iteration %d, and saving failed", it);
+            break;
+        }
     }
     res->seconds = tgs_now() - t0;
     free(stack);
