@@ -6,6 +6,7 @@
  * all pixels and no pixel sits on the alpha >= 1/255 or T >= 1e-4 thresholds. */
 #include "check.h"
 #include "raster/cpu/raster_cpu.h"
+#include "tgs/loss.h"
 #include "tgs/rng.h"
 
 #include <math.h>
@@ -195,6 +196,57 @@ static double check_float(scene *s, const tgs_view *v, const double *U) {
     return worst;
 }
 
+/* The full training loss (L1 + D-SSIM of the render against a target) through
+ * the rasteriser: analytic chain vs central differences, double precision. */
+static double full_loss(tgs_rctx_f64 *c, tgs_loss *L, scene *s, const tgs_view *v, const double *gt, double *v_img) {
+    static double img[W * H * 3];
+    tgs_rparams_f64 p = params_of(s);
+    if (tgs_raster_cpu_forward_f64(c, &p, v, img, NULL, NULL) != TGS_OK)
+        return NAN;
+    return tgs_loss_forward_backward_f64(L, img, gt, W, H, 0.2, v_img, NULL, NULL);
+}
+
+static double check_full_loss(tgs_rng *rng) {
+    scene s;
+    random_scene(&s, rng, 3, 0);
+    tgs_view v = make_view(0.5, 3, TGS_OPACITY_SIGMOID);
+    static double gt[W * H * 3], v_img[W * H * 3];
+    for (int i = 0; i < W * H * 3; i++)
+        gt[i] = tgs_rng_uniform(rng);
+    tgs_loss *L = NULL;
+    CHECK_OK(tgs_loss_create(W, H, &L));
+    tgs_rctx_f64 c = {0};
+    full_loss(&c, L, &s, &v, gt, v_img);
+    scene g;
+    memset(&g, 0, sizeof g);
+    tgs_rparams_f64 p = params_of(&s);
+    tgs_rgrads_f64 gr = {g.means, g.dc, g.rest, g.op, g.scale, g.rot};
+    CHECK_OK(tgs_raster_cpu_backward_f64(&c, &p, &v, v_img, &gr, NULL));
+    g.k = s.k;
+    double worst = 0;
+    const double h = 1e-6;
+    for (int gi = 0; gi < 6; gi++) {
+        int len;
+        double *x = group(&s, gi, &len), *an = group(&g, gi, &len), maxg = 0, maxerr = 0;
+        for (int j = 0; j < len; j++) {
+            double x0 = x[j];
+            x[j] = x0 + h;
+            double lp = full_loss(&c, L, &s, &v, gt, NULL);
+            x[j] = x0 - h;
+            double lm = full_loss(&c, L, &s, &v, gt, NULL);
+            x[j] = x0;
+            double num = (lp - lm) / (2 * h);
+            maxg = fmax(maxg, fabs(num));
+            maxerr = fmax(maxerr, fabs(num - an[j]));
+        }
+        printf("  %-10s %-12s max|grad| %.3e  max rel err %.2e\n", "fullloss", group_name[gi], maxg, maxerr / maxg);
+        worst = fmax(worst, maxerr / maxg);
+    }
+    tgs_rctx_free_f64(&c);
+    tgs_loss_destroy(L);
+    return worst;
+}
+
 int main(void) {
     tgs_rng rng;
     tgs_rng_seed(&rng, 1234, 7);
@@ -220,6 +272,9 @@ int main(void) {
             worst_float = fmax(worst_float, check_float(&s, &v, U));
         }
     }
+    double worst_full = check_full_loss(&rng);
+    printf("worst FD relative error of the full loss through the renderer: %.3e\n", worst_full);
+    CHECK(worst_full < 1e-6, "full-loss finite-difference error %.3e exceeds 1e-6", worst_full);
     printf("worst FD relative error (double): %.3e\n", worst_fd);
     printf("worst float vs double gradient relative error: %.3e\n", worst_float);
     CHECK(worst_fd < 1e-6, "finite-difference error %.3e exceeds 1e-6", worst_fd);
