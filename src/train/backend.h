@@ -1,0 +1,47 @@
+/* backend.h - what the training loop asks of a compute backend. One table of
+ * functions per backend (CPU: backend_cpu.c, CUDA: backend_cuda.c), chosen
+ * once; the loop itself (train.c) is the same for all. */
+#ifndef TGS_TRAIN_BACKEND_H
+#define TGS_TRAIN_BACKEND_H
+
+#include "tgs/densify.h"
+#include "tgs/gaussians.h"
+#include "tgs/image.h"
+#include "tgs/optim.h"
+#include "tgs/raster.h"
+#include "tgs/rng.h"
+#include "tgs/scene.h"
+#include "tgs/train.h"
+
+typedef struct tgs_backend tgs_backend;
+
+typedef struct {
+    const char *name;
+    /* The model initialised from the scene's points, room for `capacity`
+     * Gaussians, and the decoded images [n_cameras] (8-bit RGB at training size;
+     * the caller keeps them alive). Taming runs also get the edge maps. */
+    tgs_status (*create)(const tgs_train_config *cfg, const tgs_scene *sc, const tgs_image *images, size_t capacity,
+                         tgs_backend **out);
+    void (*destroy)(tgs_backend *b);
+    /* Renders camera ci, computes the loss against its image, adds the
+     * gradients; with stats, adds the view to the densification statistics. */
+    tgs_status (*step)(tgs_backend *b, int ci, const tgs_view *v, double lambda, int stats, double *loss);
+    /* Adam over the groups in mask (their gradients are zeroed after). */
+    tgs_status (*adam)(tgs_backend *b, tgs_adam *a, unsigned mask);
+    tgs_status (*zero_grad)(tgs_backend *b, unsigned mask);
+    tgs_status (*reset_opacity)(tgs_backend *b);
+    /* One densification (classic, or Taming toward target with the score of
+     * cfg->cams random training views); resets the statistics. */
+    tgs_status (*densify)(tgs_backend *b, const tgs_densify_params *p, size_t target, int step_j, int sh_active,
+                          const float bg[3], tgs_rng *rng, tgs_densify_report *rep);
+    /* Mean PSNR and SSIM over cameras idx[0..n) (black/white background of the scene). */
+    tgs_status (*evaluate)(tgs_backend *b, const int *idx, int n, int sh_active, double *psnr, double *ssim);
+    /* The current model on the host (the CUDA backend downloads it). */
+    tgs_status (*model)(tgs_backend *b, const tgs_gaussians **out);
+    size_t (*count)(const tgs_backend *b);
+    size_t (*pair_capacity)(const tgs_backend *b);
+} tgs_backend_ops;
+
+extern const tgs_backend_ops tgs_backend_cpu;
+
+#endif

@@ -1,0 +1,247 @@
+/* backend_cpu.c - the training backend on the CPU: float rasteriser, loss,
+ * Adam and densification over host memory, multi-threaded with OpenMP. */
+#include "train/backend.h"
+
+#include "tgs/loss.h"
+#include "train/score.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct tgs_backend {
+    const tgs_train_config *cfg;
+    const tgs_scene *sc;
+    const tgs_image *images; /* [n_cameras], owned by the caller */
+    float *edges;            /* Taming edge maps, train camera k at edges + edge_off[k] */
+    size_t *edge_off;        /* [n_train + 1] */
+    tgs_gaussians *g;
+    tgs_raster *raster;
+    tgs_loss *loss;
+    tgs_densify_stats stats;
+    float *img, *gt, *v_img, *pixel_w;                      /* per pixel */
+    float *v_mean2d, *score_acc, *scores, *term, *scratch;   /* per Gaussian */
+    size_t per_gaussian_capacity;
+};
+
+static void cpu_destroy(tgs_backend *b) {
+    if (!b)
+        return;
+    free(b->edges);
+    free(b->edge_off);
+    tgs_gaussians_destroy(b->g);
+    tgs_raster_destroy(b->raster);
+    tgs_loss_destroy(b->loss);
+    tgs_densify_stats_free(&b->stats);
+    free(b->img), free(b->gt), free(b->v_img), free(b->pixel_w);
+    free(b->v_mean2d), free(b->score_acc), free(b->scores), free(b->term), free(b->scratch);
+    free(b);
+}
+
+/* Per-Gaussian scratch of the loop, grown with the model's capacity (classic mode). */
+static tgs_status reserve_per_gaussian(tgs_backend *b, size_t capacity) {
+    if (capacity <= b->per_gaussian_capacity)
+        return TGS_OK;
+    free(b->v_mean2d), free(b->score_acc), free(b->scores), free(b->term), free(b->scratch);
+    b->v_mean2d = tgs_calloc(capacity * 2, sizeof(float), "screen-space gradients");
+    b->score_acc = tgs_calloc(capacity * 4, sizeof(float), "score sums");
+    b->scores = tgs_calloc(capacity, sizeof(float), "scores");
+    b->term = tgs_calloc(capacity, sizeof(float), "score terms");
+    b->scratch = tgs_calloc(capacity * 7, sizeof(float), "score scratch");
+    if (!b->v_mean2d || !b->score_acc || !b->scores || !b->term || !b->scratch)
+        return TGS_ERR_NOMEM;
+    b->per_gaussian_capacity = capacity;
+    return TGS_OK;
+}
+
+static tgs_status cpu_create(const tgs_train_config *cfg, const tgs_scene *sc, const tgs_image *images,
+                             size_t capacity, tgs_backend **out) {
+    *out = NULL;
+    tgs_backend *b = tgs_calloc(1, sizeof *b, "CPU backend");
+    if (!b)
+        return TGS_ERR_NOMEM;
+    b->cfg = cfg;
+    b->sc = sc;
+    b->images = images;
+    int max_w = 0, max_h = 0;
+    for (int i = 0; i < sc->n_cameras; i++) {
+        max_w = TGS_MAX(max_w, sc->cameras[i].width);
+        max_h = TGS_MAX(max_h, sc->cameras[i].height);
+    }
+    size_t px = (size_t)max_w * max_h;
+    tgs_status st;
+    if ((st = tgs_gaussians_create(capacity, cfg->sh_degree, 1, &b->g)) != TGS_OK ||
+        (st = tgs_gaussians_init_from_points(b->g, sc->points_xyz, sc->points_rgb, sc->n_points)) != TGS_OK ||
+        (st = tgs_densify_stats_reserve(&b->stats, capacity)) != TGS_OK ||
+        (st = tgs_raster_create(capacity, max_w, max_h, &b->raster)) != TGS_OK ||
+        (st = tgs_loss_create(max_w, max_h, &b->loss)) != TGS_OK || (st = reserve_per_gaussian(b, capacity)) != TGS_OK)
+        goto fail;
+    b->img = tgs_calloc(px * 3, sizeof(float), "render");
+    b->gt = tgs_calloc(px * 3, sizeof(float), "ground truth");
+    b->v_img = tgs_calloc(px * 3, sizeof(float), "image gradient");
+    b->pixel_w = tgs_calloc(px * 2, sizeof(float), "pixel weights");
+    if (!b->img || !b->gt || !b->v_img || !b->pixel_w) {
+        st = TGS_ERR_NOMEM;
+        goto fail;
+    }
+    if (cfg->densify_mode == TGS_DENSIFY_TAMING) {
+        b->edge_off = tgs_calloc((size_t)sc->n_train + 1, sizeof(size_t), "edge offsets");
+        if (!b->edge_off) {
+            st = TGS_ERR_NOMEM;
+            goto fail;
+        }
+        for (int k = 0; k < sc->n_train; k++) {
+            const tgs_camera *c = &sc->cameras[sc->train_idx[k]];
+            b->edge_off[k + 1] = b->edge_off[k] + (size_t)c->width * c->height;
+        }
+        /* each map needs [2,H,W] while computed: the spare px floats at the end take the last one's scratch */
+        b->edges = tgs_calloc(b->edge_off[sc->n_train] + px, sizeof(float), "edge maps");
+        if (!b->edges) {
+            st = TGS_ERR_NOMEM;
+            goto fail;
+        }
+        for (int k = 0; k < sc->n_train; k++) {
+            const tgs_image *im = &images[sc->train_idx[k]];
+            tgs_score_edges(im->data, im->width, im->height, b->edges + b->edge_off[k]);
+        }
+    }
+    *out = b;
+    return TGS_OK;
+fail:
+    cpu_destroy(b);
+    return st;
+}
+
+static void to_float(const tgs_image *im, float *out) {
+    tgs_image_to_float(im->data, (size_t)im->width * im->height, out);
+}
+
+static tgs_status cpu_step(tgs_backend *b, int ci, const tgs_view *v, double lambda, int stats, double *loss) {
+    TGS_TRY(tgs_raster_forward(b->raster, b->g, v, b->img, NULL, NULL));
+    to_float(&b->images[ci], b->gt);
+    *loss = tgs_loss_forward_backward(b->loss, b->img, b->gt, v->width, v->height, lambda, b->v_img, NULL, NULL);
+    TGS_TRY(tgs_raster_backward(b->raster, b->g, v, b->v_img, b->v_mean2d));
+    if (stats)
+        tgs_densify_stats_add(&b->stats, b->g->n, tgs_raster_radii(b->raster), b->v_mean2d);
+    return TGS_OK;
+}
+
+static tgs_status cpu_adam(tgs_backend *b, tgs_adam *a, unsigned mask) {
+    tgs_adam_step(a, b->g, mask);
+    return TGS_OK;
+}
+
+static tgs_status cpu_zero_grad(tgs_backend *b, unsigned mask) {
+    tgs_adam_zero_grad(b->g, mask);
+    return TGS_OK;
+}
+
+static tgs_status cpu_reset_opacity(tgs_backend *b) {
+    tgs_densify_reset_opacity(b->g);
+    return TGS_OK;
+}
+
+/* Sum over cfg->cams random training views of the Taming score (SPEC 6). */
+static tgs_status taming_scores(tgs_backend *b, int sh_active, const float bg[3], tgs_rng *rng) {
+    const tgs_scene *sc = b->sc;
+    size_t n = b->g->n;
+    memset(b->scores, 0, n * sizeof(float));
+    /* per-Gaussian terms that do not depend on the view */
+    tgs_param_view p = tgs_gaussians_view(b->g, b->g->params);
+    float *grad = b->scratch + n, *opac = b->scratch + 2 * n, *scl = b->scratch + 3 * n;
+    float *depth = b->scratch + 4 * n, *radius = b->scratch + 5 * n, *col = b->scratch + 6 * n;
+    for (size_t i = 0; i < n; i++) {
+        float d = b->stats.denom[i];
+        grad[i] = d > 0 ? b->stats.grad_accum[i] / d : 0.0f;
+        opac[i] = 1.0f / (1.0f + expf(-p.opacity_raw[i]));
+        scl[i] = expf(p.scale_raw[3 * i] + p.scale_raw[3 * i + 1] + p.scale_raw[3 * i + 2]);
+    }
+    int ncams = b->cfg->cams < 0 || b->cfg->cams > sc->n_train ? sc->n_train : b->cfg->cams;
+    int *order = (int *)malloc((size_t)sc->n_train * sizeof(int));
+    if (!order)
+        return TGS_FAIL(TGS_ERR_NOMEM, "out of memory for the camera list");
+    for (int k = 0; k < sc->n_train; k++)
+        order[k] = k;
+    for (int k = 0; k < ncams; k++) { /* partial Fisher-Yates: ncams distinct views */
+        int j = k + (int)tgs_rng_below(rng, (uint32_t)(sc->n_train - k));
+        int t = order[k];
+        order[k] = order[j];
+        order[j] = t;
+    }
+    tgs_status st = TGS_OK;
+    for (int k = 0; k < ncams && st == TGS_OK; k++) {
+        int ci = sc->train_idx[order[k]];
+        const tgs_camera *c = &sc->cameras[ci];
+        tgs_view v = tgs_view_from_camera(c, bg, sh_active);
+        if ((st = tgs_raster_forward(b->raster, b->g, &v, b->img, NULL, NULL)) != TGS_OK)
+            break;
+        to_float(&b->images[ci], b->gt);
+        double ell = tgs_loss_forward_backward(b->loss, b->img, b->gt, c->width, c->height, 0.2, NULL, NULL, NULL);
+        tgs_score_pixel_weights(b->img, b->gt, b->edges + b->edge_off[order[k]], c->width, c->height, b->pixel_w);
+        memset(b->score_acc, 0, n * 4 * sizeof(float));
+        if ((st = tgs_raster_forward(b->raster, b->g, &v, b->img, b->pixel_w, b->score_acc)) != TGS_OK)
+            break;
+        const int *radii = tgs_raster_radii(b->raster);
+        const float *depths = tgs_raster_depths(b->raster);
+        for (size_t i = 0; i < n; i++) {
+            depth[i] = radii[i] > 0 ? depths[i] : 0.0f;
+            radius[i] = (float)radii[i];
+        }
+        memset(b->term, 0, n * sizeof(float));
+        tgs_taming_add_normalized(25, grad, n, b->term, b->scratch);
+        tgs_taming_add_normalized(100, opac, n, b->term, b->scratch);
+        tgs_taming_add_normalized(5, depth, n, b->term, b->scratch);
+        tgs_taming_add_normalized(10, radius, n, b->term, b->scratch);
+        tgs_taming_add_normalized(25, scl, n, b->term, b->scratch);
+        static const double coef[4] = {10, 0.1, 50, 50}; /* Σw, Σ1, ΣαT, Σdist */
+        for (int t = 0; t < 4; t++) {
+            for (size_t i = 0; i < n; i++)
+                col[i] = b->score_acc[4 * i + t];
+            tgs_taming_add_normalized(coef[t], col, n, b->term, b->scratch);
+        }
+        for (size_t i = 0; i < n; i++)
+            if (radii[i] > 0)
+                b->scores[i] += (float)(50.0 * ell) * b->term[i];
+    }
+    free(order);
+    return st;
+}
+
+static tgs_status cpu_densify(tgs_backend *b, const tgs_densify_params *p, size_t target, int step_j, int sh_active,
+                              const float bg[3], tgs_rng *rng, tgs_densify_report *rep) {
+    if (b->cfg->densify_mode == TGS_DENSIFY_CLASSIC) {
+        TGS_TRY(tgs_densify_classic(b->g, &b->stats, p, rng, rep));
+        TGS_TRY(tgs_raster_reserve(b->raster, b->g->capacity));
+        return reserve_per_gaussian(b, b->g->capacity);
+    }
+    TGS_TRY(taming_scores(b, sh_active, bg, rng));
+    return tgs_densify_taming(b->g, &b->stats, p, b->scores, target, step_j, rng, rep);
+}
+
+static tgs_status cpu_evaluate(tgs_backend *b, const int *idx, int n, int sh_active, double *psnr, double *ssim) {
+    double ps = 0, ss = 0;
+    for (int k = 0; k < n; k++) {
+        const tgs_camera *c = &b->sc->cameras[idx[k]];
+        tgs_view v = tgs_view_from_camera(c, b->sc->background, sh_active);
+        TGS_TRY(tgs_raster_forward(b->raster, b->g, &v, b->img, NULL, NULL));
+        to_float(&b->images[idx[k]], b->gt);
+        ps += tgs_psnr(b->img, b->gt, c->width, c->height);
+        ss += tgs_ssim(b->loss, b->img, b->gt, c->width, c->height);
+    }
+    *psnr = n ? ps / n : NAN;
+    *ssim = n ? ss / n : NAN;
+    return TGS_OK;
+}
+
+static tgs_status cpu_model(tgs_backend *b, const tgs_gaussians **out) {
+    *out = b->g;
+    return TGS_OK;
+}
+
+static size_t cpu_count(const tgs_backend *b) { return b->g->n; }
+static size_t cpu_pairs(const tgs_backend *b) { return tgs_raster_pair_capacity(b->raster); }
+
+const tgs_backend_ops tgs_backend_cpu = {
+    "cpu", cpu_create, cpu_destroy, cpu_step, cpu_adam, cpu_zero_grad, cpu_reset_opacity, cpu_densify,
+    cpu_evaluate, cpu_model, cpu_count, cpu_pairs,
+};
