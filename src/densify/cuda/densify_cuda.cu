@@ -1,0 +1,447 @@
+/* densify_cuda.cu - the operations that grow and shrink the device model
+ * (GPU twins of src/densify/ops.c, stats.c and classic.c): clone/split/prune
+ * candidates, clone, split (children drawn with the counter-based generator),
+ * stable removal, and classic densify-and-prune. Parameters, gradients, Adam
+ * moments and statistics move together; new rows get zero gradients, moments
+ * and statistics. Index lists come from cub::DeviceSelect (ascending). */
+#include "densify/cuda/densify_cuda.cuh"
+
+#include <cub/block/block_reduce.cuh>
+
+#include <math.h>
+
+/* Candidate kinds, as in densify_internal.h. */
+enum { CAND_NONE = 0, CAND_CLONE = 1, CAND_SPLIT = 2, CAND_REPLACED = 3 };
+
+/* Group offsets (in floats, for the model's capacity) and widths. */
+struct dc_layout {
+    size_t off[TGS_G_COUNT];
+    int width[TGS_G_COUNT];
+};
+
+static dc_layout layout_of(const tgs_cuda_model *m) {
+    dc_layout L;
+    for (int k = 0; k < TGS_G_COUNT; k++) {
+        L.off[k] = m->capacity * m->offset[k];
+        L.width[k] = m->width[k];
+    }
+    return L;
+}
+
+/* Adds the block's count to *counter (one atomic per block: exact). */
+__device__ static inline void block_count(int v, unsigned long long *counter) {
+    typedef cub::BlockReduce<int, DC_THREADS> reduce_t;
+    __shared__ typename reduce_t::TempStorage red;
+    int total = reduce_t(red).Sum(v);
+    if (threadIdx.x == 0 && total)
+        atomicAdd(counter, (unsigned long long)total);
+}
+
+__device__ static inline float max_scale(const float *s /*[3]*/) {
+    return fmaxf(fmaxf(expf(s[0]), expf(s[1])), expf(s[2]));
+}
+
+/* ---- candidates ---- */
+
+__global__ void __launch_bounds__(DC_THREADS)
+    grad_cand_kernel(const float *__restrict__ accum, const float *__restrict__ denom,
+                     const float *__restrict__ scale_raw /*[N,3]*/, size_t n, float thr, float dense,
+                     unsigned char *__restrict__ kind /*[N]*/, unsigned long long *__restrict__ counts) {
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    unsigned char k = CAND_NONE;
+    if (i < n) {
+        float gr = accum[i] / denom[i];
+        if (isnan(gr))
+            gr = 0.0f; /* 0/0 where never visible */
+        if (gr >= thr)
+            k = max_scale(scale_raw + 3 * i) <= dense ? CAND_CLONE : CAND_SPLIT;
+        kind[i] = k;
+    }
+    block_count(k == CAND_CLONE, counts + DC_N_CLONE);
+    __syncthreads();
+    block_count(k == CAND_SPLIT, counts + DC_N_SPLIT);
+}
+
+tgs_status dc_grad_candidates(tgs_cuda_model *m, const tgs_densify_params *p, cudaStream_t stream) {
+    if (m->n == 0)
+        return TGS_OK;
+    const float *scale = m->d_params + m->capacity * m->offset[TGS_G_SCALE];
+    grad_cand_kernel<<<dc_grid(m->n), DC_THREADS, 0, stream>>>(
+        m->d_grad_accum, m->d_denom, scale, m->n, (float)p->grad_threshold, (float)(p->percent_dense * p->extent),
+        m->scratch->d_kind, m->scratch->d_count);
+    TGS_CUDA_LAUNCHED("grad_cand_kernel");
+    return TGS_OK;
+}
+
+/* Prune rule of SPEC 6 over rows [0,n) into mask; counts all candidates into
+ * DC_N_PRUNE and, with kind given, those below n_pre not REPLACED into DC_N_CAND. */
+__global__ void __launch_bounds__(DC_THREADS)
+    prune_cand_kernel(const float *__restrict__ opacity_raw, const float *__restrict__ scale_raw /*[N,3]*/,
+                      const float *__restrict__ max_radii, size_t n, double min_opacity, int abs_act, int size_rule,
+                      float big_ws, float big_vs, unsigned char *__restrict__ mask, const unsigned char *kind,
+                      size_t n_pre, unsigned long long *__restrict__ counts) {
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    int mk = 0;
+    if (i < n) {
+        const double o = opacity_raw[i];
+        const double op = abs_act ? fabs(o) : 1.0 / (1.0 + exp(-o));
+        mk = op < min_opacity;
+        if (size_rule) {
+            if (max_radii[i] > big_vs)
+                mk = 1;
+            if (max_scale(scale_raw + 3 * i) > big_ws)
+                mk = 1;
+        }
+        mask[i] = (unsigned char)mk;
+    }
+    block_count(mk, counts + DC_N_PRUNE);
+    if (kind) {
+        __syncthreads();
+        block_count(mk && i < n_pre && kind[i] != CAND_REPLACED, counts + DC_N_CAND);
+    }
+}
+
+/* Launches the prune rule (counters DC_N_PRUNE / DC_N_CAND zeroed first). */
+static tgs_status prune_launch(tgs_cuda_model *m, const tgs_densify_params *p, unsigned char *d_mask,
+                               const unsigned char *d_kind, size_t n_pre, cudaStream_t stream) {
+    tgs_cuda_scratch *s = m->scratch;
+    TGS_CUDA_TRY(cudaMemsetAsync(s->d_count + DC_N_PRUNE, 0, 2 * sizeof(unsigned long long), stream));
+    if (m->n == 0)
+        return TGS_OK;
+    prune_cand_kernel<<<dc_grid(m->n), DC_THREADS, 0, stream>>>(
+        m->d_params + m->capacity * m->offset[TGS_G_OPACITY], m->d_params + m->capacity * m->offset[TGS_G_SCALE],
+        m->d_max_radii, m->n, p->min_opacity, p->opacity_act == TGS_OPACITY_ABS, p->max_screen_size > 0,
+        (float)(0.1 * p->extent), (float)p->max_screen_size, d_mask, d_kind, n_pre, s->d_count);
+    TGS_CUDA_LAUNCHED("prune_cand_kernel");
+    return TGS_OK;
+}
+
+tgs_status tgs_cuda_densify_prune_candidates(tgs_cuda_model *m, const tgs_densify_params *p,
+                                             unsigned char *d_mask /*[N]*/, size_t *h_count, cudaStream_t stream) {
+    if (!m || !p || !d_mask)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA prune candidates: model, settings or mask missing (expected all)");
+    TGS_TRY(prune_launch(m, p, d_mask, NULL, 0, stream));
+    if (h_count) {
+        TGS_TRY(dc_read_counts(m, stream));
+        *h_count = (size_t)m->scratch->h_count[DC_N_PRUNE];
+    }
+    return TGS_OK;
+}
+
+/* ---- clone and split ---- */
+
+/* New rows made from sources src[k]: destinations d_j = base + stride*k + j,
+ * j < nd, receive the groups outside skip (bit mask) copied from the source;
+ * the destinations (and the source row too when zero_src) get zero gradients,
+ * moments and statistics. blockIdx.y = group. */
+__global__ void __launch_bounds__(DC_THREADS)
+    new_rows_kernel(float *__restrict__ params, float *__restrict__ grads, float *__restrict__ am,
+                    float *__restrict__ av, float *__restrict__ accum, float *__restrict__ denom,
+                    float *__restrict__ max_radii, dc_layout L, const uint32_t *__restrict__ src /*[count]*/,
+                    size_t count, size_t base, int stride, int nd, int skip, int zero_src) {
+    const int g = blockIdx.y;
+    const size_t w = (size_t)L.width[g];
+    const size_t t = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (t >= count * w)
+        return;
+    const size_t k = t / w, e = t - k * w, p = src[k];
+    const size_t off = L.off[g];
+    const bool copy = !(skip & (1 << g));
+    for (int j = 0; j < nd; j++) {
+        const size_t d = base + (size_t)stride * k + (size_t)j;
+        const size_t de = off + d * w + e;
+        if (copy)
+            params[de] = params[off + p * w + e];
+        grads[de] = 0.0f;
+        am[de] = 0.0f;
+        av[de] = 0.0f;
+        if (g == 0 && e == 0) {
+            accum[d] = 0.0f;
+            denom[d] = 0.0f;
+            max_radii[d] = 0.0f;
+        }
+    }
+    if (zero_src) {
+        const size_t pe = off + p * w + e;
+        grads[pe] = 0.0f;
+        am[pe] = 0.0f;
+        av[pe] = 0.0f;
+        if (g == 0 && e == 0) {
+            accum[p] = 0.0f;
+            denom[p] = 0.0f;
+            max_radii[p] = 0.0f;
+        }
+    }
+}
+
+static tgs_status new_rows(tgs_cuda_model *m, const uint32_t *d_src, size_t count, size_t base, int stride, int nd,
+                           int skip, int zero_src, cudaStream_t stream) {
+    int wmax = 0;
+    for (int k = 0; k < TGS_G_COUNT; k++)
+        wmax = m->width[k] > wmax ? m->width[k] : wmax;
+    const dim3 grid(dc_grid(count * (size_t)wmax), TGS_G_COUNT);
+    new_rows_kernel<<<grid, DC_THREADS, 0, stream>>>(m->d_params, m->d_grads, m->d_m, m->d_v, m->d_grad_accum,
+                                                     m->d_denom, m->d_max_radii, layout_of(m), d_src, count, base,
+                                                     stride, nd, skip, zero_src);
+    TGS_CUDA_LAUNCHED("new_rows_kernel");
+    return TGS_OK;
+}
+
+/* Refuses indices at or beyond n (device check, one flag). */
+__global__ void check_idx_kernel(const uint32_t *__restrict__ idx, size_t count, size_t n,
+                                 unsigned long long *__restrict__ bad) {
+    const size_t k = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (k < count && idx[k] >= n)
+        atomicAdd(bad, 1ull);
+}
+
+static tgs_status check_indices(tgs_cuda_model *m, const uint32_t *d_idx, size_t count, const char *op,
+                                cudaStream_t stream) {
+    tgs_cuda_scratch *s = m->scratch;
+    TGS_CUDA_TRY(cudaMemsetAsync(s->d_count + DC_N_SEL, 0, sizeof(unsigned long long), stream));
+    check_idx_kernel<<<dc_grid(count), DC_THREADS, 0, stream>>>(d_idx, count, m->n, s->d_count + DC_N_SEL);
+    TGS_CUDA_LAUNCHED("check_idx_kernel");
+    TGS_TRY(dc_read_counts(m, stream));
+    if (s->h_count[DC_N_SEL])
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA %s: %llu of %zu indices are out of range (expected < %zu)", op,
+                        s->h_count[DC_N_SEL], count, m->n);
+    return TGS_OK;
+}
+
+/* Clone without the index check (callers that built the indices themselves). */
+static tgs_status clone_rows(tgs_cuda_model *m, const uint32_t *d_idx, size_t count, cudaStream_t stream) {
+    if (count == 0)
+        return TGS_OK;
+    if (m->n + count > m->capacity)
+        return TGS_FAIL(TGS_ERR_NOMEM, "CUDA clone: %zu + %zu Gaussians exceed the capacity (expected at most %zu)",
+                        m->n, count, m->capacity);
+    TGS_TRY(new_rows(m, d_idx, count, m->n, 1, 1, 0, 0, stream));
+    m->n += count;
+    return TGS_OK;
+}
+
+tgs_status tgs_cuda_densify_clone(tgs_cuda_model *m, const uint32_t *d_idx /*[count]*/, size_t count,
+                                  cudaStream_t stream) {
+    if (!m || (count && !d_idx))
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA clone: model or indices missing (expected both)");
+    if (count == 0)
+        return TGS_OK;
+    TGS_TRY(check_indices(m, d_idx, count, "clone", stream));
+    return clone_rows(m, d_idx, count, stream);
+}
+
+/* Children of parent idx[k]: means mu + R (s * z), z ~ N(0, I) (6 normals by
+ * Box-Muller from the hash of (call, parent, j)), log-scale log(exp(s) / 1.6),
+ * in double as the CPU does; child 0 to row d0(k), child 1 to row d1(k). */
+__global__ void __launch_bounds__(DC_THREADS)
+    split_children_kernel(float *__restrict__ means /*[C,3]*/, float *__restrict__ scale_raw /*[C,3]*/,
+                          const float *__restrict__ rot /*[C,4]*/, const uint32_t *__restrict__ idx, size_t count,
+                          size_t n, int inplace, uint64_t call) {
+    const size_t k = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (k >= count)
+        return;
+    const size_t p = idx[k];
+    double w = rot[4 * p], x = rot[4 * p + 1], y = rot[4 * p + 2], z = rot[4 * p + 3];
+    const double nrm = sqrt(w * w + x * x + y * y + z * z);
+    if (!(nrm > 0)) {
+        w = 1;
+        x = y = z = 0;
+    } else {
+        w /= nrm, x /= nrm, y /= nrm, z /= nrm;
+    }
+    const double R[9] = {1 - 2 * (y * y + z * z), 2 * (x * y - w * z),     2 * (x * z + w * y),
+                         2 * (x * y + w * z),     1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
+                         2 * (x * z - w * y),     2 * (y * z + w * x),     1 - 2 * (x * x + y * y)};
+    double s[3], mu[3];
+    float ns[3];
+    for (int c = 0; c < 3; c++) {
+        s[c] = exp((double)scale_raw[3 * p + c]);
+        ns[c] = (float)log(s[c] / 1.6);
+        mu[c] = means[3 * p + c];
+    }
+    double nz[6];
+    for (int j = 0; j < 3; j++) {
+        const double u1 = dc_uniform(call, p, 2 * j), u2 = dc_uniform(call, p, 2 * j + 1);
+        const double r = sqrt(-2.0 * log(u1)), th = 6.283185307179586 * u2;
+        nz[2 * j] = r * cos(th);
+        nz[2 * j + 1] = r * sin(th);
+    }
+    const size_t dst[2] = {inplace ? p : n + 2 * k, inplace ? n + k : n + 2 * k + 1};
+    for (int ch = 0; ch < 2; ch++) {
+        const double a = s[0] * nz[3 * ch], b = s[1] * nz[3 * ch + 1], c = s[2] * nz[3 * ch + 2];
+        for (int r = 0; r < 3; r++) {
+            means[3 * dst[ch] + r] = (float)(mu[r] + R[3 * r] * a + R[3 * r + 1] * b + R[3 * r + 2] * c);
+            scale_raw[3 * dst[ch] + r] = ns[r];
+        }
+    }
+}
+
+/* Split without the index check. */
+static tgs_status split_rows(tgs_cuda_model *m, const uint32_t *d_idx, size_t count, int inplace, tgs_cuda_rng *rng,
+                             cudaStream_t stream) {
+    if (count == 0)
+        return TGS_OK;
+    const size_t extra = inplace ? count : 2 * count;
+    if (m->n + extra > m->capacity)
+        return TGS_FAIL(TGS_ERR_NOMEM, "CUDA split: %zu + %zu Gaussians exceed the capacity (expected at most %zu)",
+                        m->n, extra, m->capacity);
+    const uint64_t call = dc_call_key(rng);
+    rng->counter++;
+    /* the other groups first: they read the parent rows (means and scales are not touched) */
+    const int skip = (1 << TGS_G_MEANS) | (1 << TGS_G_SCALE);
+    if (inplace)
+        TGS_TRY(new_rows(m, d_idx, count, m->n, 1, 1, skip, 1, stream));
+    else
+        TGS_TRY(new_rows(m, d_idx, count, m->n, 2, 2, skip, 0, stream));
+    split_children_kernel<<<dc_grid(count), DC_THREADS, 0, stream>>>(
+        m->d_params + m->capacity * m->offset[TGS_G_MEANS], m->d_params + m->capacity * m->offset[TGS_G_SCALE],
+        m->d_params + m->capacity * m->offset[TGS_G_ROT], d_idx, count, m->n, inplace, call);
+    TGS_CUDA_LAUNCHED("split_children_kernel");
+    m->n += extra;
+    return TGS_OK;
+}
+
+tgs_status tgs_cuda_densify_split(tgs_cuda_model *m, const uint32_t *d_idx /*[count]*/, size_t count, int inplace,
+                                  tgs_cuda_rng *rng, cudaStream_t stream) {
+    if (!m || !rng || (count && !d_idx))
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA split: model, indices or generator missing (expected all)");
+    if (count == 0)
+        return TGS_OK;
+    TGS_TRY(check_indices(m, d_idx, count, "split", stream));
+    return split_rows(m, d_idx, count, inplace, rng, stream);
+}
+
+/* ---- removal ---- */
+
+__global__ void keep_flags_kernel(const unsigned char *__restrict__ remove, size_t n,
+                                  unsigned char *__restrict__ keep) {
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n)
+        keep[i] = remove[i] == 0;
+}
+
+/* out[j*w + e] = in[src[j]*w + e] for j < count. */
+__global__ void gather_rows_kernel(const float *__restrict__ in, float *__restrict__ out,
+                                   const uint32_t *__restrict__ src, size_t count, size_t w) {
+    const size_t t = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (t >= count * w)
+        return;
+    const size_t j = t / w, e = t - j * w;
+    out[t] = in[(size_t)src[j] * w + e];
+}
+
+tgs_status tgs_cuda_densify_remove(tgs_cuda_model *m, const unsigned char *d_remove /*[N]*/, cudaStream_t stream) {
+    if (!m || !d_remove)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA remove: model or mask missing (expected both)");
+    const size_t n = m->n;
+    if (n == 0)
+        return TGS_OK;
+    tgs_cuda_scratch *s = m->scratch;
+    keep_flags_kernel<<<dc_grid(n), DC_THREADS, 0, stream>>>(d_remove, n, s->d_flags);
+    TGS_CUDA_LAUNCHED("keep_flags_kernel");
+    TGS_TRY(dc_select_flagged(m, s->d_flags, n, s->d_pick, stream));
+    TGS_TRY(dc_read_counts(m, stream));
+    const size_t kept = (size_t)s->h_count[DC_N_SEL];
+    if (kept == n)
+        return TGS_OK;
+    float *bufs[4] = {m->d_params, m->d_grads, m->d_m, m->d_v};
+    for (int b = 0; b < 4; b++)
+        for (int k = 0; k < TGS_G_COUNT; k++) {
+            const size_t w = (size_t)m->width[k];
+            float *base = bufs[b] + m->capacity * m->offset[k];
+            if (kept) {
+                gather_rows_kernel<<<dc_grid(kept * w), DC_THREADS, 0, stream>>>(base, s->d_rows, s->d_pick, kept, w);
+                TGS_CUDA_LAUNCHED("gather_rows_kernel");
+                TGS_CUDA_TRY(
+                    cudaMemcpyAsync(base, s->d_rows, kept * w * sizeof(float), cudaMemcpyDeviceToDevice, stream));
+            }
+        }
+    float *stats[3] = {m->d_grad_accum, m->d_denom, m->d_max_radii};
+    for (int b = 0; b < 3 && kept; b++) {
+        gather_rows_kernel<<<dc_grid(kept), DC_THREADS, 0, stream>>>(stats[b], s->d_stats_tmp + b * s->capacity,
+                                                                     s->d_pick, kept, 1);
+        TGS_CUDA_LAUNCHED("gather_rows_kernel");
+    }
+    for (int b = 0; b < 3 && kept; b++)
+        TGS_CUDA_TRY(cudaMemcpyAsync(stats[b], s->d_stats_tmp + b * s->capacity, kept * sizeof(float),
+                                     cudaMemcpyDeviceToDevice, stream));
+    m->n = kept;
+    return TGS_OK;
+}
+
+/* ---- classic densify-and-prune ---- */
+
+__global__ void kind_flags_kernel(const unsigned char *__restrict__ kind, size_t n, unsigned char value,
+                                  unsigned char *__restrict__ flags) {
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n)
+        flags[i] = kind[i] == value;
+}
+
+/* Ascending indices of the rows of kind `value` into d_pick. */
+tgs_status dc_pick_kind(tgs_cuda_model *m, size_t n, unsigned char value, cudaStream_t stream) {
+    tgs_cuda_scratch *s = m->scratch;
+    kind_flags_kernel<<<dc_grid(n), DC_THREADS, 0, stream>>>(s->d_kind, n, value, s->d_flags);
+    TGS_CUDA_LAUNCHED("kind_flags_kernel");
+    return dc_select_flagged(m, s->d_flags, n, s->d_pick, stream);
+}
+
+tgs_status dc_check_model(const tgs_cuda_model *m, const tgs_densify_params *p, const char *what) {
+    if (!m || !p || !m->scratch)
+        return TGS_FAIL(TGS_ERR_ARG, "%s: model or settings missing (expected both)", what);
+    if (m->n > m->capacity || m->capacity > UINT32_MAX)
+        return TGS_FAIL(TGS_ERR_ARG, "%s: %zu Gaussians in capacity %zu (expected n <= capacity < 2^32)", what, m->n,
+                        m->capacity);
+    return TGS_OK;
+}
+
+tgs_status tgs_cuda_densify_classic(tgs_cuda_model *m, const tgs_densify_params *p, tgs_cuda_rng *rng,
+                                    tgs_densify_report *rep, cudaStream_t stream) {
+    TGS_TRY(dc_check_model(m, p, "CUDA classic densification"));
+    const size_t n = m->n;
+    TGS_TRY(dc_zero_counts(m, stream));
+    TGS_TRY(dc_grad_candidates(m, p, stream));
+    TGS_TRY(dc_read_counts(m, stream));
+    const size_t nc = (size_t)m->scratch->h_count[DC_N_CLONE], ns = (size_t)m->scratch->h_count[DC_N_SPLIT];
+    if (n + nc + ns > m->capacity) {
+        /* classic mode has no plan: grow (doubling), then redo the candidates in the new scratch */
+        size_t cap = n + nc + ns > 2 * m->capacity ? n + nc + ns : 2 * m->capacity;
+        if (cap > UINT32_MAX)
+            cap = UINT32_MAX;
+        TGS_TRY(tgs_cuda_model_reserve(m, cap, stream));
+        TGS_TRY(dc_zero_counts(m, stream));
+        TGS_TRY(dc_grad_candidates(m, p, stream));
+    }
+    TGS_TRY(dc_pick_kind(m, n, CAND_CLONE, stream));
+    TGS_TRY(clone_rows(m, m->scratch->d_pick, nc, stream));
+    TGS_TRY(dc_pick_kind(m, n, CAND_SPLIT, stream));
+    TGS_TRY(split_rows(m, m->scratch->d_pick, ns, 1, rng, stream));
+    const size_t n_grown = m->n;
+    TGS_TRY(prune_launch(m, p, m->scratch->d_mask, NULL, 0, stream));
+    TGS_TRY(dc_read_counts(m, stream));
+    const size_t pruned = (size_t)m->scratch->h_count[DC_N_PRUNE];
+    if (pruned)
+        TGS_TRY(tgs_cuda_densify_remove(m, m->scratch->d_mask, stream));
+    TGS_TRY(tgs_cuda_stats_reset(m, n_grown, stream));
+    if (rep) {
+        rep->cloned = nc;
+        rep->split = ns;
+        rep->pruned = pruned;
+        rep->n_before = n;
+        rep->n_after = m->n;
+    }
+    return TGS_OK;
+}
+
+/* Shared with the Taming file. */
+tgs_status dc_prune_launch(tgs_cuda_model *m, const tgs_densify_params *p, unsigned char *d_mask,
+                           const unsigned char *d_kind, size_t n_pre, cudaStream_t stream) {
+    return prune_launch(m, p, d_mask, d_kind, n_pre, stream);
+}
+tgs_status dc_clone_rows(tgs_cuda_model *m, const uint32_t *d_idx, size_t count, cudaStream_t stream) {
+    return clone_rows(m, d_idx, count, stream);
+}
+tgs_status dc_split_rows(tgs_cuda_model *m, const uint32_t *d_idx, size_t count, int inplace, tgs_cuda_rng *rng,
+                         cudaStream_t stream) {
+    return split_rows(m, d_idx, count, inplace, rng, stream);
+}

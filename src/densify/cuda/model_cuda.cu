@@ -1,0 +1,369 @@
+/* model_cuda.cu - the model on the device: parameter, gradient and moment
+ * buffers in the layout of tgs_gaussians, the densification statistics and the
+ * scratch of the densification operations (measured once for the capacity and
+ * carved from one allocation); upload/download to a host model; the statistics
+ * of SPEC 5 and the opacity reset. */
+#include "densify/cuda/densify_cuda.cuh"
+
+#include <math.h>
+#include <string.h>
+
+int tgs_cuda_model_layout(int sh_degree, int width[TGS_G_COUNT], size_t offset[TGS_G_COUNT]) {
+    width[TGS_G_MEANS] = 3;
+    width[TGS_G_DC] = 3;
+    width[TGS_G_REST] = 3 * tgs_sh_rest_count(sh_degree);
+    width[TGS_G_OPACITY] = 1;
+    width[TGS_G_SCALE] = 3;
+    width[TGS_G_ROT] = 4;
+    size_t off = 0;
+    for (int i = 0; i < TGS_G_COUNT; i++) {
+        offset[i] = off;
+        off += (size_t)width[i];
+    }
+    return (int)off;
+}
+
+__global__ void iota_kernel(uint32_t *__restrict__ out /*[n]*/, size_t n) {
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x)
+        out[i] = (uint32_t)i;
+}
+
+/* Offset of the next 256-byte aligned piece of `bytes` in one allocation. */
+static size_t carve(size_t *at, size_t bytes) {
+    size_t p = *at;
+    *at += (bytes + 255) & ~(size_t)255;
+    return p;
+}
+
+static void scratch_free(tgs_cuda_scratch *s) {
+    if (!s)
+        return;
+    cudaFree(s->d_kind); /* the one allocation starts here */
+    cudaFreeHost(s->h_count);
+    free(s);
+}
+
+static tgs_status scratch_create(size_t capacity, int max_width, tgs_cuda_scratch **out) {
+    *out = NULL;
+    tgs_cuda_scratch *s = (tgs_cuda_scratch *)tgs_calloc(1, sizeof *s, "CUDA densification scratch");
+    if (!s)
+        return TGS_ERR_NOMEM;
+    tgs_status st = TGS_OK;
+    const size_t C = capacity;
+    size_t at = 0, o_kind, o_mask, o_rm, o_flags, o_w, o_keys, o_keys_alt, o_iota, o_idx_alt, o_pick, o_rows, o_stats,
+           o_terms, o_med, o_count, o_cub;
+    char *base = NULL;
+    cudaError_t e;
+    s->capacity = C;
+    if ((st = dc_cub_bytes(C, &s->cub_bytes)) != TGS_OK)
+        goto cleanup;
+    o_kind = carve(&at, C);
+    o_mask = carve(&at, C);
+    o_rm = carve(&at, C);
+    o_flags = carve(&at, C);
+    o_w = carve(&at, C * sizeof(float));
+    o_keys = carve(&at, C * sizeof(float));
+    o_keys_alt = carve(&at, C * sizeof(float));
+    o_iota = carve(&at, C * sizeof(uint32_t));
+    o_idx_alt = carve(&at, C * sizeof(uint32_t));
+    o_pick = carve(&at, C * sizeof(uint32_t));
+    o_rows = carve(&at, C * (size_t)max_width * sizeof(float));
+    o_stats = carve(&at, 3 * C * sizeof(float));
+    o_terms = carve(&at, 3 * C * sizeof(float));
+    o_med = carve(&at, 16 * sizeof(float));
+    o_count = carve(&at, DC_COUNTERS * sizeof(unsigned long long));
+    o_cub = carve(&at, s->cub_bytes);
+    if ((e = cudaMalloc((void **)&base, at)) != cudaSuccess) {
+        st =
+            TGS_FAIL(TGS_ERR_DEVICE, "CUDA: allocating %zu bytes of densification scratch for %zu Gaussians failed: %s",
+                     at, C, cudaGetErrorString(e));
+        goto cleanup;
+    }
+    s->d_kind = (unsigned char *)(base + o_kind);
+    s->d_mask = (unsigned char *)(base + o_mask);
+    s->d_rm = (unsigned char *)(base + o_rm);
+    s->d_flags = (unsigned char *)(base + o_flags);
+    s->d_w = (float *)(base + o_w);
+    s->d_keys = (float *)(base + o_keys);
+    s->d_keys_alt = (float *)(base + o_keys_alt);
+    s->d_iota = (uint32_t *)(base + o_iota);
+    s->d_idx_alt = (uint32_t *)(base + o_idx_alt);
+    s->d_pick = (uint32_t *)(base + o_pick);
+    s->d_rows = (float *)(base + o_rows);
+    s->d_stats_tmp = (float *)(base + o_stats);
+    s->d_terms = (float *)(base + o_terms);
+    s->d_med = (float *)(base + o_med);
+    s->d_count = (unsigned long long *)(base + o_count);
+    s->d_cub = base + o_cub;
+    if ((e = cudaMallocHost((void **)&s->h_count, DC_COUNTERS * sizeof(unsigned long long))) != cudaSuccess) {
+        st = TGS_FAIL(TGS_ERR_DEVICE, "CUDA: allocating pinned counters failed: %s", cudaGetErrorString(e));
+        goto cleanup;
+    }
+    iota_kernel<<<dc_grid(C), DC_THREADS>>>(s->d_iota, C);
+    if ((e = cudaGetLastError()) == cudaSuccess)
+        e = cudaStreamSynchronize(0); /* ready for work queued on any stream */
+    if (e != cudaSuccess) {
+        st = TGS_FAIL(TGS_ERR_DEVICE, "CUDA: iota_kernel failed: %s", cudaGetErrorString(e));
+        goto cleanup;
+    }
+    *out = s;
+    return TGS_OK;
+cleanup:
+    scratch_free(s);
+    return st;
+}
+
+/* The model buffers for capacity C (zeroed); on failure nothing is kept. */
+static tgs_status model_alloc(size_t C, int fpg, float *bufs[4], float *stats[3]) {
+    for (int b = 0; b < 4; b++)
+        bufs[b] = NULL;
+    for (int b = 0; b < 3; b++)
+        stats[b] = NULL;
+    cudaError_t e = cudaSuccess;
+    for (int b = 0; b < 4 && e == cudaSuccess; b++)
+        if ((e = cudaMalloc((void **)&bufs[b], C * (size_t)fpg * sizeof(float))) == cudaSuccess)
+            e = cudaMemset(bufs[b], 0, C * (size_t)fpg * sizeof(float));
+    for (int b = 0; b < 3 && e == cudaSuccess; b++)
+        if ((e = cudaMalloc((void **)&stats[b], C * sizeof(float))) == cudaSuccess)
+            e = cudaMemset(stats[b], 0, C * sizeof(float));
+    if (e == cudaSuccess)
+        return TGS_OK;
+    for (int b = 0; b < 4; b++)
+        cudaFree(bufs[b]);
+    for (int b = 0; b < 3; b++)
+        cudaFree(stats[b]);
+    return TGS_FAIL(TGS_ERR_DEVICE, "CUDA: allocating the model for %zu Gaussians (%zu bytes per buffer) failed: %s", C,
+                    C * (size_t)fpg * sizeof(float), cudaGetErrorString(e));
+}
+
+static int max_width(const tgs_cuda_model *m) {
+    int w = 0;
+    for (int k = 0; k < TGS_G_COUNT; k++)
+        w = m->width[k] > w ? m->width[k] : w;
+    return w;
+}
+
+tgs_status tgs_cuda_model_create(size_t capacity, int sh_degree, tgs_cuda_model **out) {
+    *out = NULL;
+    if (sh_degree < 0 || sh_degree > 3)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA model: SH degree %d is out of range (expected 0..3)", sh_degree);
+    if (capacity > UINT32_MAX)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA model: capacity %zu (expected at most %u: 32-bit indices)", capacity,
+                        (unsigned)UINT32_MAX);
+    tgs_cuda_model *m = (tgs_cuda_model *)tgs_calloc(1, sizeof *m, "CUDA model");
+    if (!m)
+        return TGS_ERR_NOMEM;
+    tgs_status st = TGS_OK;
+    float *bufs[4], *stats[3];
+    if (capacity == 0)
+        capacity = 1;
+    m->capacity = capacity;
+    m->sh_degree = sh_degree;
+    m->floats_per_gaussian = tgs_cuda_model_layout(sh_degree, m->width, m->offset);
+    if ((st = model_alloc(capacity, m->floats_per_gaussian, bufs, stats)) != TGS_OK)
+        goto cleanup;
+    m->d_params = bufs[0], m->d_grads = bufs[1], m->d_m = bufs[2], m->d_v = bufs[3];
+    m->d_grad_accum = stats[0], m->d_denom = stats[1], m->d_max_radii = stats[2];
+    if ((st = scratch_create(capacity, max_width(m), &m->scratch)) != TGS_OK)
+        goto cleanup;
+    *out = m;
+    return TGS_OK;
+cleanup:
+    tgs_cuda_model_destroy(m);
+    return st;
+}
+
+void tgs_cuda_model_destroy(tgs_cuda_model *m) {
+    if (!m)
+        return;
+    cudaFree(m->d_params);
+    cudaFree(m->d_grads);
+    cudaFree(m->d_m);
+    cudaFree(m->d_v);
+    cudaFree(m->d_grad_accum);
+    cudaFree(m->d_denom);
+    cudaFree(m->d_max_radii);
+    scratch_free(m->scratch);
+    free(m);
+}
+
+tgs_status tgs_cuda_model_reserve(tgs_cuda_model *m, size_t capacity, cudaStream_t stream) {
+    if (capacity <= m->capacity)
+        return TGS_OK;
+    if (capacity > UINT32_MAX)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA model: capacity %zu (expected at most %u: 32-bit indices)", capacity,
+                        (unsigned)UINT32_MAX);
+    TGS_CUDA_TRY(cudaStreamSynchronize(stream));
+    float *bufs[4], *stats[3];
+    TGS_TRY(model_alloc(capacity, m->floats_per_gaussian, bufs, stats));
+    tgs_cuda_scratch *s = NULL;
+    tgs_status st = scratch_create(capacity, max_width(m), &s);
+    float *old[4] = {m->d_params, m->d_grads, m->d_m, m->d_v};
+    float *old_stats[3] = {m->d_grad_accum, m->d_denom, m->d_max_radii};
+    cudaError_t e = cudaSuccess;
+    for (int b = 0; b < 4 && st == TGS_OK && e == cudaSuccess; b++)
+        for (int k = 0; k < TGS_G_COUNT && e == cudaSuccess; k++)
+            e = cudaMemcpy(bufs[b] + capacity * m->offset[k], old[b] + m->capacity * m->offset[k],
+                           m->n * (size_t)m->width[k] * sizeof(float), cudaMemcpyDeviceToDevice);
+    for (int b = 0; b < 3 && st == TGS_OK && e == cudaSuccess; b++)
+        e = cudaMemcpy(stats[b], old_stats[b], m->n * sizeof(float), cudaMemcpyDeviceToDevice);
+    if (st == TGS_OK && e != cudaSuccess)
+        st = TGS_FAIL(TGS_ERR_DEVICE, "CUDA: moving the model to capacity %zu failed: %s", capacity,
+                      cudaGetErrorString(e));
+    float **drop = st == TGS_OK ? old : bufs, **drop_stats = st == TGS_OK ? old_stats : stats;
+    for (int b = 0; b < 4; b++)
+        cudaFree(drop[b]);
+    for (int b = 0; b < 3; b++)
+        cudaFree(drop_stats[b]);
+    if (st != TGS_OK) {
+        scratch_free(s);
+        return st;
+    }
+    scratch_free(m->scratch);
+    m->scratch = s;
+    m->d_params = bufs[0], m->d_grads = bufs[1], m->d_m = bufs[2], m->d_v = bufs[3];
+    m->d_grad_accum = stats[0], m->d_denom = stats[1], m->d_max_radii = stats[2];
+    m->capacity = capacity;
+    return TGS_OK;
+}
+
+tgs_status tgs_cuda_model_upload(tgs_cuda_model *m, const tgs_gaussians *g, const tgs_densify_stats *s,
+                                 cudaStream_t stream) {
+    if (!m || !g)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA model upload: model missing (expected a device and a host model)");
+    if (g->sh_degree != m->sh_degree || g->n > m->capacity)
+        return TGS_FAIL(TGS_ERR_ARG,
+                        "CUDA model upload: %zu Gaussians of SH degree %d (expected at most %zu of degree %d)", g->n,
+                        g->sh_degree, m->capacity, m->sh_degree);
+    if (s && s->grad_accum && s->capacity < g->n)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA model upload: statistics cover %zu Gaussians (expected at least %zu)",
+                        s->capacity, g->n);
+    const float *src[4] = {g->params, g->grads, g->adam_m, g->adam_v};
+    float *dst[4] = {m->d_params, m->d_grads, m->d_m, m->d_v};
+    const size_t n = g->n;
+    for (int b = 0; b < 4; b++)
+        for (int k = 0; k < TGS_G_COUNT; k++) {
+            float *d = dst[b] + m->capacity * m->offset[k];
+            const size_t bytes = n * (size_t)m->width[k] * sizeof(float);
+            if (src[b])
+                TGS_CUDA_TRY(
+                    cudaMemcpyAsync(d, src[b] + g->capacity * g->offset[k], bytes, cudaMemcpyHostToDevice, stream));
+            else
+                TGS_CUDA_TRY(cudaMemsetAsync(d, 0, bytes, stream));
+        }
+    const int have = s && s->grad_accum;
+    const float *hs[3] = {have ? s->grad_accum : NULL, have ? s->denom : NULL, have ? s->max_radii : NULL};
+    float *ds[3] = {m->d_grad_accum, m->d_denom, m->d_max_radii};
+    for (int b = 0; b < 3; b++) {
+        if (hs[b])
+            TGS_CUDA_TRY(cudaMemcpyAsync(ds[b], hs[b], n * sizeof(float), cudaMemcpyHostToDevice, stream));
+        else
+            TGS_CUDA_TRY(cudaMemsetAsync(ds[b], 0, n * sizeof(float), stream));
+    }
+    TGS_CUDA_TRY(cudaStreamSynchronize(stream));
+    m->n = n;
+    return TGS_OK;
+}
+
+tgs_status tgs_cuda_model_download(const tgs_cuda_model *m, tgs_gaussians *g, tgs_densify_stats *s,
+                                   cudaStream_t stream) {
+    if (!m || !g)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA model download: model missing (expected a device and a host model)");
+    if (g->sh_degree != m->sh_degree)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA model download: host model of SH degree %d (expected %d)", g->sh_degree,
+                        m->sh_degree);
+    if (g->capacity < m->n)
+        TGS_TRY(tgs_gaussians_reserve(g, m->n));
+    if (s)
+        TGS_TRY(tgs_densify_stats_reserve(s, m->n > 0 ? m->n : 1));
+    float *dst[4] = {g->params, g->grads, g->adam_m, g->adam_v};
+    const float *src[4] = {m->d_params, m->d_grads, m->d_m, m->d_v};
+    for (int b = 0; b < 4; b++)
+        for (int k = 0; k < TGS_G_COUNT && dst[b]; k++)
+            TGS_CUDA_TRY(cudaMemcpyAsync(dst[b] + g->capacity * g->offset[k], src[b] + m->capacity * m->offset[k],
+                                         m->n * (size_t)m->width[k] * sizeof(float), cudaMemcpyDeviceToHost, stream));
+    if (s) {
+        float *hs[3] = {s->grad_accum, s->denom, s->max_radii};
+        const float *ds[3] = {m->d_grad_accum, m->d_denom, m->d_max_radii};
+        for (int b = 0; b < 3; b++)
+            TGS_CUDA_TRY(cudaMemcpyAsync(hs[b], ds[b], m->n * sizeof(float), cudaMemcpyDeviceToHost, stream));
+    }
+    TGS_CUDA_TRY(cudaStreamSynchronize(stream));
+    g->n = m->n;
+    return TGS_OK;
+}
+
+/* ---- counters ---- */
+
+tgs_status dc_zero_counts(tgs_cuda_model *m, cudaStream_t stream) {
+    TGS_CUDA_TRY(cudaMemsetAsync(m->scratch->d_count, 0, DC_COUNTERS * sizeof(unsigned long long), stream));
+    return TGS_OK;
+}
+
+tgs_status dc_read_counts(tgs_cuda_model *m, cudaStream_t stream) {
+    TGS_CUDA_TRY(cudaMemcpyAsync(m->scratch->h_count, m->scratch->d_count, DC_COUNTERS * sizeof(unsigned long long),
+                                 cudaMemcpyDeviceToHost, stream));
+    TGS_CUDA_TRY(cudaStreamSynchronize(stream));
+    return TGS_OK;
+}
+
+/* ---- statistics and opacity reset ---- */
+
+__global__ void stats_add_kernel(float *__restrict__ accum, float *__restrict__ denom, float *__restrict__ max_radii,
+                                 const int *__restrict__ radii /*[N]*/, const float *__restrict__ v_mean2d /*[N,2]*/,
+                                 size_t n) {
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n || radii[i] <= 0)
+        return;
+    const float vx = v_mean2d[2 * i], vy = v_mean2d[2 * i + 1];
+    accum[i] += __fsqrt_rn(__fadd_rn(__fmul_rn(vx, vx), __fmul_rn(vy, vy)));
+    denom[i] += 1.0f;
+    const float r = (float)radii[i];
+    if (r > max_radii[i])
+        max_radii[i] = r;
+}
+
+tgs_status tgs_cuda_stats_add(tgs_cuda_model *m, const int *d_radii /*[N]*/, const float *d_v_mean2d /*[N,2]*/,
+                              cudaStream_t stream) {
+    if (!m || !d_radii || !d_v_mean2d)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA statistics: model, radii or gradients missing (expected device arrays)");
+    if (m->n == 0)
+        return TGS_OK;
+    stats_add_kernel<<<dc_grid(m->n), DC_THREADS, 0, stream>>>(m->d_grad_accum, m->d_denom, m->d_max_radii, d_radii,
+                                                               d_v_mean2d, m->n);
+    TGS_CUDA_LAUNCHED("stats_add_kernel");
+    return TGS_OK;
+}
+
+tgs_status tgs_cuda_stats_reset(tgs_cuda_model *m, size_t n, cudaStream_t stream) {
+    n = n < m->capacity ? n : m->capacity;
+    if (n == 0)
+        return TGS_OK;
+    TGS_CUDA_TRY(cudaMemsetAsync(m->d_grad_accum, 0, n * sizeof(float), stream));
+    TGS_CUDA_TRY(cudaMemsetAsync(m->d_denom, 0, n * sizeof(float), stream));
+    TGS_CUDA_TRY(cudaMemsetAsync(m->d_max_radii, 0, n * sizeof(float), stream));
+    return TGS_OK;
+}
+
+__global__ void opacity_cap_kernel(float *__restrict__ o /*[N]*/, size_t n, float cap) {
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n && o[i] > cap)
+        o[i] = cap;
+}
+
+tgs_status tgs_cuda_reset_opacity(tgs_cuda_model *m, cudaStream_t stream) {
+    if (m->n == 0)
+        return TGS_OK;
+    const float cap = (float)log(0.01 / 0.99); /* logit(0.01) */
+    const size_t off = m->capacity * m->offset[TGS_G_OPACITY];
+    opacity_cap_kernel<<<dc_grid(m->n), DC_THREADS, 0, stream>>>(m->d_params + off, m->n, cap);
+    TGS_CUDA_LAUNCHED("opacity_cap_kernel");
+    TGS_CUDA_TRY(cudaMemsetAsync(m->d_m + off, 0, m->n * sizeof(float), stream));
+    TGS_CUDA_TRY(cudaMemsetAsync(m->d_v + off, 0, m->n * sizeof(float), stream));
+    return TGS_OK;
+}
+
+void tgs_cuda_rng_seed(tgs_cuda_rng *r, uint64_t seed) {
+    r->seed = seed;
+    r->counter = 0;
+}

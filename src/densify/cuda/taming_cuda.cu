@@ -1,0 +1,357 @@
+/* taming_cuda.cu - the Taming 3DGS pieces on the device (GPU twins of
+ * src/densify/sample.c, taming.c and train.c's score loop): weighted sampling
+ * without replacement by exponential keys, the median normalisation M(c, x),
+ * the per-view score, and the budgeted densification step.
+ *
+ * Sampling: key_i = -log(u_i) / w_i (u from the counter-based hash, computed in
+ * double, stored as float; +inf for weights <= 0 or NaN; positive weights are
+ * capped at FLT_MAX so they always sort before the excluded ones); one stable
+ * cub radix sort of (key, index) pairs; the first k indices are flagged and
+ * cub::DeviceSelect lists them in ascending order. Ties (equal float keys) go
+ * to the lower index, as on the CPU.
+ * Median: values <= 0 (and NaN) become +inf, a radix sort, and the entry
+ * (m-1)/2 of the m positive values (lower middle, torch.median) is read on the
+ * device: no host round trip. The additions are rounded as the CPU's (no FMA),
+ * so M(c, x) is bit-identical to tgs_taming_add_normalized. */
+#include "densify/cuda/densify_cuda.cuh"
+
+#include <cub/block/block_reduce.cuh>
+
+#include <float.h>
+#include <math.h>
+
+enum { CAND_NONE = 0, CAND_CLONE = 1, CAND_SPLIT = 2, CAND_REPLACED = 3 };
+
+/* The nine score terms in the CPU's order of addition: g, opacity, depth,
+ * radius, scale product, Σw, Σ1, ΣαT, Σdist. */
+#define TERMS 9
+static const double term_coef[TERMS] = {25, 100, 5, 10, 25, 10, 0.1, 50, 50};
+
+__device__ static inline void block_count(int v, unsigned long long *counter) {
+    typedef cub::BlockReduce<int, DC_THREADS> reduce_t;
+    __shared__ typename reduce_t::TempStorage red;
+    int total = reduce_t(red).Sum(v);
+    if (threadIdx.x == 0 && total)
+        atomicAdd(counter, (unsigned long long)total);
+}
+
+/* ---- weighted sampling without replacement ---- */
+
+__global__ void __launch_bounds__(DC_THREADS)
+    sample_keys_kernel(const float *__restrict__ w /*[n]*/, size_t n, uint64_t call, float *__restrict__ keys,
+                       unsigned long long *__restrict__ n_pos) {
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    int pos = 0;
+    if (i < n) {
+        const float wi = w[i];
+        float key = INFINITY;
+        if (wi > 0) { /* false for NaN */
+            const double k = -log(dc_uniform(call, i, 0)) / (double)wi;
+            key = k < (double)FLT_MAX ? (float)k : FLT_MAX;
+            pos = 1;
+        }
+        keys[i] = key;
+    }
+    block_count(pos, n_pos);
+}
+
+__global__ void flag_first_kernel(const uint32_t *__restrict__ sorted_idx, size_t k,
+                                  unsigned char *__restrict__ flags) {
+    const size_t t = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (t < k)
+        flags[sorted_idx[t]] = 1;
+}
+
+/* The sampler; *count = the number drawn. d_w may be scratch d_w. */
+static tgs_status sample(tgs_cuda_model *m, const float *d_w, size_t n, size_t k, tgs_cuda_rng *rng, uint32_t *d_out,
+                         size_t *count, cudaStream_t stream) {
+    tgs_cuda_scratch *s = m->scratch;
+    *count = 0;
+    const uint64_t call = dc_call_key(rng);
+    rng->counter++;
+    if (n == 0 || k == 0)
+        return TGS_OK;
+    if (n > s->capacity)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA sampling: %zu weights (expected at most the capacity %zu)", n, s->capacity);
+    TGS_CUDA_TRY(cudaMemsetAsync(s->d_count + DC_N_POS, 0, sizeof(unsigned long long), stream));
+    sample_keys_kernel<<<dc_grid(n), DC_THREADS, 0, stream>>>(d_w, n, call, s->d_keys, s->d_count + DC_N_POS);
+    TGS_CUDA_LAUNCHED("sample_keys_kernel");
+    TGS_TRY(dc_sort_pairs(m, n, stream));
+    TGS_TRY(dc_read_counts(m, stream));
+    const size_t pos = (size_t)s->h_count[DC_N_POS];
+    const size_t kk = k < pos ? k : pos;
+    if (kk == 0)
+        return TGS_OK;
+    TGS_CUDA_TRY(cudaMemsetAsync(s->d_flags, 0, n, stream));
+    flag_first_kernel<<<dc_grid(kk), DC_THREADS, 0, stream>>>(s->d_idx_alt, kk, s->d_flags);
+    TGS_CUDA_LAUNCHED("flag_first_kernel");
+    TGS_TRY(dc_select_flagged(m, s->d_flags, n, d_out, stream));
+    *count = kk;
+    return TGS_OK;
+}
+
+tgs_status tgs_cuda_sample_weighted(tgs_cuda_model *m, const float *d_w /*[n]*/, size_t n, size_t k, tgs_cuda_rng *rng,
+                                    uint32_t *d_out /*[k]*/, size_t *h_count, cudaStream_t stream) {
+    if (!m || !m->scratch || !rng || !h_count || (n && k && (!d_w || !d_out)))
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA sampling: model, weights, output or generator missing (expected all)");
+    return sample(m, d_w, n, k, rng, d_out, h_count, stream);
+}
+
+/* ---- median normalisation ---- */
+
+/* Keys of one term: the value where > 0, else +inf; counts the positives.
+ * mode 0: x[i*stride]; 1 (depth): radii > 0 ? x[i] : 0; 2 (radius): (float)radii[i]. */
+__global__ void __launch_bounds__(DC_THREADS)
+    median_keys_kernel(const float *__restrict__ x, const int *__restrict__ radii, size_t stride, int mode, size_t n,
+                       float *__restrict__ keys, unsigned long long *__restrict__ n_pos) {
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    int pos = 0;
+    if (i < n) {
+        float v = mode == 0 ? x[i * stride] : (mode == 1 ? (radii[i] > 0 ? x[i] : 0.0f) : (float)radii[i]);
+        pos = v > 0; /* false for NaN */
+        keys[i] = pos ? v : INFINITY;
+    }
+    block_count(pos, n_pos);
+}
+
+__global__ void median_pick_kernel(const float *__restrict__ sorted, const unsigned long long *__restrict__ n_pos,
+                                   float *__restrict__ med) {
+    const unsigned long long m = *n_pos;
+    *med = m ? sorted[(m - 1) / 2] : NAN;
+}
+
+/* Median of the positive values of one term into *d_med (NaN when none),
+ * counter slot `slot` holding the count. */
+static tgs_status median(tgs_cuda_model *m, const float *d_x, const int *d_radii, size_t stride, int mode, size_t n,
+                         int slot, float *d_med, cudaStream_t stream) {
+    tgs_cuda_scratch *s = m->scratch;
+    TGS_CUDA_TRY(cudaMemsetAsync(s->d_count + slot, 0, sizeof(unsigned long long), stream));
+    median_keys_kernel<<<dc_grid(n), DC_THREADS, 0, stream>>>(d_x, d_radii, stride, mode, n, s->d_keys,
+                                                              s->d_count + slot);
+    TGS_CUDA_LAUNCHED("median_keys_kernel");
+    TGS_TRY(dc_sort_keys(m, n, stream));
+    median_pick_kernel<<<1, 1, 0, stream>>>(s->d_keys_alt, s->d_count + slot, d_med);
+    TGS_CUDA_LAUNCHED("median_pick_kernel");
+    return TGS_OK;
+}
+
+__global__ void add_normalized_kernel(const float *__restrict__ x, size_t n, float cf, const float *__restrict__ med,
+                                      float *__restrict__ out) {
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n && x[i] > 0) /* no positive value: nothing passes, the NaN median is never used */
+        out[i] = __fadd_rn(out[i], __fmul_rn(cf, __fdiv_rn(x[i], *med)));
+}
+
+tgs_status tgs_cuda_taming_add_normalized(tgs_cuda_model *m, double c, const float *d_x /*[n]*/, size_t n,
+                                          float *d_out /*[n]*/, cudaStream_t stream) {
+    if (!m || !m->scratch || (n && (!d_x || !d_out)))
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA median normalisation: model, values or output missing (expected all)");
+    if (n > m->capacity)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA median normalisation: %zu values (expected at most the capacity %zu)", n,
+                        m->capacity);
+    if (n == 0)
+        return TGS_OK;
+    float *d_med = m->scratch->d_med + 15; /* the last slot: score medians stay intact */
+    TGS_TRY(median(m, d_x, NULL, 1, 0, n, DC_N_MED + TERMS, d_med, stream));
+    add_normalized_kernel<<<dc_grid(n), DC_THREADS, 0, stream>>>(d_x, n, (float)c, d_med, d_out);
+    TGS_CUDA_LAUNCHED("add_normalized_kernel");
+    return TGS_OK;
+}
+
+/* ---- the per-view score ---- */
+
+/* The view-independent terms: g = accum/denom (0 when never seen), sigmoid
+ * opacity, product of the scales (exp of the log-scale sum), as train.c. */
+__global__ void score_terms_kernel(const float *__restrict__ accum, const float *__restrict__ denom,
+                                   const float *__restrict__ opacity_raw, const float *__restrict__ scale_raw, size_t n,
+                                   size_t stride, float *__restrict__ terms /*[3,stride]*/) {
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n)
+        return;
+    const float d = denom[i];
+    terms[i] = d > 0 ? accum[i] / d : 0.0f;
+    terms[stride + i] = 1.0f / (1.0f + expf(-opacity_raw[i]));
+    terms[2 * stride + i] = expf(scale_raw[3 * i] + scale_raw[3 * i + 1] + scale_raw[3 * i + 2]);
+}
+
+struct score_coefs {
+    float c[TERMS];
+};
+
+/* scores += (float)(50 * ell) * (sum of the nine normalised terms) where radii > 0. */
+__global__ void score_view_kernel(const float *__restrict__ terms /*[3,stride]*/, size_t stride,
+                                  const int *__restrict__ radii, const float *__restrict__ depths,
+                                  const float *__restrict__ acc /*[N,4]*/, const float *__restrict__ med /*[9]*/,
+                                  score_coefs cf, const double *__restrict__ ell, size_t n,
+                                  float *__restrict__ scores) {
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n || radii[i] <= 0)
+        return;
+    const float v[TERMS] = {terms[i],   terms[stride + i], depths[i],      (float)radii[i], terms[2 * stride + i],
+                            acc[4 * i], acc[4 * i + 1],    acc[4 * i + 2], acc[4 * i + 3]};
+    float term = 0.0f;
+#pragma unroll
+    for (int t = 0; t < TERMS; t++)
+        if (v[t] > 0)
+            term = __fadd_rn(term, __fmul_rn(cf.c[t], __fdiv_rn(v[t], med[t])));
+    scores[i] = __fadd_rn(scores[i], __fmul_rn((float)(50.0 * *ell), term));
+}
+
+tgs_status tgs_cuda_taming_score_begin(tgs_cuda_model *m, float *d_scores /*[N]*/, cudaStream_t stream) {
+    if (!m || !m->scratch || !d_scores)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA Taming score: model or scores missing (expected both)");
+    if (m->n == 0)
+        return TGS_OK;
+    tgs_cuda_scratch *s = m->scratch;
+    const size_t n = m->n, C = s->capacity;
+    TGS_CUDA_TRY(cudaMemsetAsync(d_scores, 0, n * sizeof(float), stream));
+    score_terms_kernel<<<dc_grid(n), DC_THREADS, 0, stream>>>(
+        m->d_grad_accum, m->d_denom, m->d_params + m->capacity * m->offset[TGS_G_OPACITY],
+        m->d_params + m->capacity * m->offset[TGS_G_SCALE], n, C, s->d_terms);
+    TGS_CUDA_LAUNCHED("score_terms_kernel");
+    /* medians of g, opacity and the scale product: term slots 0, 1, 4 */
+    static const int slot[3] = {0, 1, 4};
+    for (int t = 0; t < 3; t++)
+        TGS_TRY(median(m, s->d_terms + (size_t)t * C, NULL, 1, 0, n, DC_N_MED + slot[t], s->d_med + slot[t], stream));
+    return TGS_OK;
+}
+
+tgs_status tgs_cuda_taming_score_view(tgs_cuda_model *m, const int *d_radii /*[N]*/, const float *d_depths /*[N]*/,
+                                      const float *d_score_acc /*[N,4]*/, const double *d_ell, float *d_scores /*[N]*/,
+                                      cudaStream_t stream) {
+    if (!m || !m->scratch || !d_radii || !d_depths || !d_score_acc || !d_ell || !d_scores)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA Taming score: a view array is missing (expected radii, depths, sums, "
+                                     "loss and scores on the device)");
+    if (m->n == 0)
+        return TGS_OK;
+    tgs_cuda_scratch *s = m->scratch;
+    const size_t n = m->n;
+    TGS_TRY(median(m, d_depths, d_radii, 1, 1, n, DC_N_MED + 2, s->d_med + 2, stream));
+    TGS_TRY(median(m, NULL, d_radii, 1, 2, n, DC_N_MED + 3, s->d_med + 3, stream));
+    for (int t = 0; t < 4; t++)
+        TGS_TRY(median(m, d_score_acc + t, NULL, 4, 0, n, DC_N_MED + 5 + t, s->d_med + 5 + t, stream));
+    score_coefs cf;
+    for (int t = 0; t < TERMS; t++)
+        cf.c[t] = (float)term_coef[t];
+    score_view_kernel<<<dc_grid(n), DC_THREADS, 0, stream>>>(s->d_terms, s->capacity, d_radii, d_depths, d_score_acc,
+                                                             s->d_med, cf, d_ell, n, d_scores);
+    TGS_CUDA_LAUNCHED("score_view_kernel");
+    return TGS_OK;
+}
+
+/* ---- the Taming step ---- */
+
+/* w[i] = kind[i] == value ? scores[i] : 0 (value CAND_NONE: the prune weights
+ * 1/(1e-6 + score) of the rows not REPLACED). */
+__global__ void taming_weights_kernel(const unsigned char *__restrict__ kind, const float *__restrict__ scores,
+                                      size_t n, int value, float *__restrict__ w) {
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n)
+        return;
+    if (value == CAND_NONE)
+        w[i] = kind[i] != CAND_REPLACED ? 1.0f / (1e-6f + scores[i]) : 0.0f;
+    else
+        w[i] = kind[i] == value ? scores[i] : 0.0f;
+}
+
+__global__ void mark_replaced_kernel(const uint32_t *__restrict__ pick, size_t count,
+                                     unsigned char *__restrict__ kind) {
+    const size_t k = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (k < count)
+        kind[pick[k]] = CAND_REPLACED;
+}
+
+/* rm[pick[k]] = mask[pick[k]]; counts the rows marked. */
+__global__ void __launch_bounds__(DC_THREADS)
+    mark_pruned_kernel(const uint32_t *__restrict__ pick, size_t count, const unsigned char *__restrict__ mask,
+                       unsigned char *__restrict__ rm, unsigned long long *__restrict__ n_pruned) {
+    const size_t k = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    int hit = 0;
+    if (k < count) {
+        const uint32_t i = pick[k];
+        hit = mask[i] != 0;
+        if (hit)
+            rm[i] = 1;
+    }
+    block_count(hit, n_pruned);
+}
+
+static tgs_status taming_weights(tgs_cuda_model *m, const float *d_scores, size_t n, int value, cudaStream_t stream) {
+    taming_weights_kernel<<<dc_grid(n), DC_THREADS, 0, stream>>>(m->scratch->d_kind, d_scores, n, value,
+                                                                 m->scratch->d_w);
+    TGS_CUDA_LAUNCHED("taming_weights_kernel");
+    return TGS_OK;
+}
+
+tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *p, const float *d_scores /*[N]*/,
+                                   size_t target, int step_j, tgs_cuda_rng *rng, tgs_densify_report *rep,
+                                   cudaStream_t stream) {
+    TGS_TRY(dc_check_model(m, p, "CUDA Taming densification"));
+    if (!rng || (m->n && !d_scores))
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA Taming densification: scores or generator missing (expected both)");
+    tgs_cuda_scratch *s = m->scratch;
+    const size_t n = m->n;
+    TGS_TRY(dc_zero_counts(m, stream));
+    TGS_TRY(dc_grad_candidates(m, p, stream));
+    TGS_TRY(dc_read_counts(m, stream));
+    const size_t nc = (size_t)s->h_count[DC_N_CLONE], ns = (size_t)s->h_count[DC_N_SPLIT];
+
+    /* budget of this step, shared in proportion to the candidate counts:
+     * the clone share floored, the split share the remainder (as taming.c) */
+    const size_t goal = TGS_MIN(target, n + nc + ns);
+    const size_t delta = goal > n ? goal - n : 0;
+    const size_t denom = TGS_MAX(nc + ns, (size_t)1);
+    const size_t clone_budget = (size_t)(((unsigned long long)delta * nc) / denom);
+    const size_t split_budget = delta - clone_budget;
+    if (n + clone_budget + split_budget > m->capacity)
+        return TGS_FAIL(TGS_ERR_NOMEM,
+                        "CUDA Taming densification: %zu + %zu Gaussians exceed the capacity (expected at most %zu; "
+                        "plan the capacity for the budget)",
+                        n, clone_budget + split_budget, m->capacity);
+
+    /* clones: appended at rows n.. */
+    size_t cloned = 0, split = 0;
+    TGS_TRY(taming_weights(m, d_scores, n, CAND_CLONE, stream));
+    TGS_TRY(sample(m, s->d_w, n, clone_budget, rng, s->d_pick, &cloned, stream));
+    TGS_TRY(dc_clone_rows(m, s->d_pick, cloned, stream));
+    /* splits among the original rows; child 0 takes the parent's row */
+    TGS_TRY(taming_weights(m, d_scores, n, CAND_SPLIT, stream));
+    TGS_TRY(sample(m, s->d_w, n, split_budget, rng, s->d_pick, &split, stream));
+    TGS_TRY(dc_split_rows(m, s->d_pick, split, 1, rng, stream));
+    if (split) {
+        mark_replaced_kernel<<<dc_grid(split), DC_THREADS, 0, stream>>>(s->d_pick, split, s->d_kind);
+        TGS_CUDA_LAUNCHED("mark_replaced_kernel");
+    }
+
+    /* pruning: candidates among the pre-step Gaussians still present */
+    TGS_TRY(dc_prune_launch(m, p, s->d_mask, s->d_kind, n, stream));
+    TGS_TRY(dc_read_counts(m, stream));
+    const size_t n_cand = (size_t)s->h_count[DC_N_CAND];
+    size_t pruned = 0;
+    if (step_j < 27 && n_cand / 2 > 0) {
+        size_t drawn = 0;
+        TGS_TRY(taming_weights(m, d_scores, n, CAND_NONE, stream));
+        TGS_TRY(sample(m, s->d_w, n, n_cand / 2, rng, s->d_pick, &drawn, stream));
+        TGS_CUDA_TRY(cudaMemsetAsync(s->d_rm, 0, m->n, stream));
+        TGS_CUDA_TRY(cudaMemsetAsync(s->d_count + DC_N_PRUNED, 0, sizeof(unsigned long long), stream));
+        if (drawn) {
+            mark_pruned_kernel<<<dc_grid(drawn), DC_THREADS, 0, stream>>>(s->d_pick, drawn, s->d_mask, s->d_rm,
+                                                                          s->d_count + DC_N_PRUNED);
+            TGS_CUDA_LAUNCHED("mark_pruned_kernel");
+        }
+        TGS_TRY(dc_read_counts(m, stream));
+        pruned = (size_t)s->h_count[DC_N_PRUNED];
+    }
+    const size_t n_grown = m->n;
+    if (pruned)
+        TGS_TRY(tgs_cuda_densify_remove(m, s->d_rm, stream));
+    TGS_TRY(tgs_cuda_stats_reset(m, n_grown, stream));
+    if (rep) {
+        rep->cloned = cloned;
+        rep->split = split;
+        rep->pruned = pruned;
+        rep->n_before = n;
+        rep->n_after = m->n;
+    }
+    return TGS_OK;
+}

@@ -1,0 +1,119 @@
+/* adam_cuda.cu - Adam over the device parameter buffer: the GPU twin of
+ * src/optim/adam.c, one launch for all stepped groups. The per-element update
+ * is written with round-to-nearest intrinsics (no fused multiply-add), so it
+ * gives the CPU's float results bit for bit. Optional "sparse Adam": with the
+ * view's radii, Gaussians with radius <= 0 keep their parameters and moments. */
+#include "cuda/cuda_check.h"
+#include "cuda/ops_cuda.h"
+
+#include <math.h>
+#include <string.h>
+
+#define ADAM_THREADS 256
+#define ADAM_MAX_BLOCKS 4096u /* per group; the kernel strides over the rest */
+
+/* The stepped groups of one launch (blockIdx.y picks the group). */
+struct adam_groups {
+    size_t off[TGS_G_COUNT]; /* first float of the group in each buffer */
+    size_t len[TGS_G_COUNT]; /* n * width */
+    int width[TGS_G_COUNT];
+    float step_size[TGS_G_COUNT];    /* lr / (1 - beta1^t) */
+    float inv_bc2_sqrt[TGS_G_COUNT]; /* 1 / sqrt(1 - beta2^t) */
+    float b1, b2, eps;
+};
+
+__global__ void __launch_bounds__(ADAM_THREADS)
+    adam_kernel(float *__restrict__ params, float *__restrict__ grads, float *__restrict__ m, float *__restrict__ v,
+                adam_groups G, const int *__restrict__ radii /*[N] or NULL*/) {
+    const int k = blockIdx.y;
+    const size_t off = G.off[k], len = G.len[k];
+    const unsigned width = (unsigned)G.width[k];
+    const float b1 = G.b1, b2 = G.b2, eps = G.eps, one_b1 = 1.0f - b1, one_b2 = 1.0f - b2;
+    const float step_size = G.step_size[k], inv = G.inv_bc2_sqrt[k];
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < len; i += (size_t)gridDim.x * blockDim.x) {
+        const size_t e = off + i;
+        const float gi = grads[e];
+        grads[e] = 0.0f;
+        if (radii && radii[i / width] <= 0)
+            continue;
+        /* m = b1 m + (1-b1) g; v = b2 v + (1-b2) g g; p -= step m / (sqrt(v) inv + eps) */
+        const float mi = __fadd_rn(__fmul_rn(b1, m[e]), __fmul_rn(one_b1, gi));
+        const float vi = __fadd_rn(__fmul_rn(b2, v[e]), __fmul_rn(__fmul_rn(one_b2, gi), gi));
+        m[e] = mi;
+        v[e] = vi;
+        const float den = __fadd_rn(__fmul_rn(__fsqrt_rn(vi), inv), eps);
+        params[e] = __fsub_rn(params[e], __fdiv_rn(__fmul_rn(step_size, mi), den));
+    }
+}
+
+/* Shared by both entry points: steps are the 1-based counts of this step. */
+static tgs_status adam_launch(float *d_params, float *d_grads, float *d_m, float *d_v, size_t n, size_t capacity,
+                              int sh_degree, const double lr[TGS_G_COUNT], unsigned mask, const long step[TGS_G_COUNT],
+                              double beta1, double beta2, double eps, const int *d_radii, cudaStream_t stream) {
+    if (!d_params || !d_grads || !d_m || !d_v || !lr || !step)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA Adam: missing buffer or settings (expected non-NULL pointers)");
+    if (sh_degree < 0 || sh_degree > 3 || n > capacity)
+        return TGS_FAIL(TGS_ERR_ARG,
+                        "CUDA Adam: SH degree %d with %zu of %zu rows (expected degree 0..3, n <= capacity)", sh_degree,
+                        n, capacity);
+    int width[TGS_G_COUNT];
+    size_t offset[TGS_G_COUNT];
+    tgs_cuda_model_layout(sh_degree, width, offset);
+    adam_groups G;
+    memset(&G, 0, sizeof G);
+    G.b1 = (float)beta1;
+    G.b2 = (float)beta2;
+    G.eps = (float)eps;
+    unsigned count = 0;
+    size_t max_len = 0;
+    for (int grp = 0; grp < TGS_G_COUNT; grp++) {
+        if (!(mask & (1u << grp)))
+            continue;
+        const long t = step[grp];
+        if (t < 1)
+            return TGS_FAIL(TGS_ERR_ARG, "CUDA Adam: step %ld of group %d (expected >= 1)", t, grp);
+        G.off[count] = capacity * offset[grp];
+        G.len[count] = n * (size_t)width[grp];
+        G.width[count] = width[grp];
+        G.step_size[count] = (float)(lr[grp] / (1.0 - pow(beta1, (double)t)));
+        G.inv_bc2_sqrt[count] = (float)(1.0 / sqrt(1.0 - pow(beta2, (double)t)));
+        max_len = G.len[count] > max_len ? G.len[count] : max_len;
+        count++;
+    }
+    if (count == 0 || max_len == 0)
+        return TGS_OK;
+    size_t bx = (max_len + ADAM_THREADS - 1) / ADAM_THREADS;
+    const dim3 grid((unsigned)(bx < ADAM_MAX_BLOCKS ? bx : ADAM_MAX_BLOCKS), count);
+    adam_kernel<<<grid, ADAM_THREADS, 0, stream>>>(d_params, d_grads, d_m, d_v, G, d_radii);
+    TGS_CUDA_LAUNCHED("adam_kernel");
+    return TGS_OK;
+}
+
+tgs_status tgs_cuda_adam_step(float *d_params, float *d_grads, float *d_m, float *d_v, size_t n, size_t capacity,
+                              int sh_degree, const double lr[TGS_G_COUNT], unsigned group_mask,
+                              const long step[TGS_G_COUNT], const int *d_radii_or_NULL /*[N]*/, cudaStream_t stream) {
+    return adam_launch(d_params, d_grads, d_m, d_v, n, capacity, sh_degree, lr, group_mask, step, 0.9, 0.999, 1e-15,
+                       d_radii_or_NULL, stream);
+}
+
+tgs_status tgs_cuda_adam_step_model(tgs_adam *a, tgs_cuda_model *m, unsigned mask, const int *d_radii_or_NULL /*[N]*/,
+                                    cudaStream_t stream) {
+    if (!a || !m)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA Adam: optimiser or model missing (expected both)");
+    long step[TGS_G_COUNT];
+    for (int grp = 0; grp < TGS_G_COUNT; grp++)
+        step[grp] = a->step[grp] + ((mask & (1u << grp)) ? 1 : 0);
+    TGS_TRY(adam_launch(m->d_params, m->d_grads, m->d_m, m->d_v, m->n, m->capacity, m->sh_degree, a->lr, mask, step,
+                        a->beta1, a->beta2, a->eps, d_radii_or_NULL, stream));
+    for (int grp = 0; grp < TGS_G_COUNT; grp++)
+        a->step[grp] = step[grp];
+    return TGS_OK;
+}
+
+tgs_status tgs_cuda_adam_zero_grad(tgs_cuda_model *m, unsigned mask, cudaStream_t stream) {
+    for (int grp = 0; grp < TGS_G_COUNT; grp++)
+        if ((mask & (1u << grp)) && m->n > 0)
+            TGS_CUDA_TRY(cudaMemsetAsync(m->d_grads + m->capacity * m->offset[grp], 0,
+                                         m->n * (size_t)m->width[grp] * sizeof(float), stream));
+    return TGS_OK;
+}
