@@ -348,12 +348,13 @@ static void test_taming_step(void) {
     CHECK(rep.cloned == 0 && rep.split == 0 && rep.pruned == 5 && g->n == 95, "no candidates: %zu %zu %zu n %zu",
           rep.cloned, rep.split, rep.pruned, g->n);
 
-    /* target below the current count: only pruning */
+    /* target below the current count: no growth; the prune rule, then pruned down to the target */
     craft(g, &s, scores, 0);
     CHECK_OK(tgs_densify_taming(g, &s, &p, scores, 50, 2, &rng, &rep));
     c = census(g, &s);
-    CHECK(rep.cloned == 0 && rep.split == 0 && rep.pruned == 5 && g->n == 95 && c.consistent && c.originals == 95,
-          "target below n: %zu %zu %zu n %zu", rep.cloned, rep.split, rep.pruned, g->n);
+    CHECK(rep.cloned == 0 && rep.split == 0 && rep.pruned == 5 && rep.trimmed == 45 && g->n == 50 && c.consistent &&
+          c.originals == 50, "target below n: %zu %zu %zu %zu n %zu", rep.cloned, rep.split, rep.pruned,
+          rep.trimmed, g->n);
 
     /* limited by the candidates: target 1000 gives n + 50 (30 clones, 20 splits) and grows capacity */
     craft(g, &s, scores, 0);

@@ -13,12 +13,14 @@ extern "C" {
 
 typedef enum { TGS_DENSIFY_TAMING = 0, TGS_DENSIFY_CLASSIC = 1 } tgs_densify_mode;
 typedef enum { TGS_BUDGET_MULTIPLIER = 0, TGS_BUDGET_FINAL_COUNT = 1 } tgs_budget_mode;
+typedef enum { TGS_DEVICE_AUTO = 0, TGS_DEVICE_CPU = 1, TGS_DEVICE_CUDA = 2 } tgs_device_kind;
 
 typedef struct {
     /* model / scene */
     const char *source_path, *model_path, *images;
     int resolution, white_background, eval, sh_degree;
     const char *data_device;
+    tgs_device_kind device;   /* auto: CUDA when a GPU is present, else CPU */
     /* optimisation */
     int iterations;
     double position_lr_init, position_lr_final, position_lr_delay_mult;
@@ -32,9 +34,12 @@ typedef struct {
     double budget;
     tgs_budget_mode mode;
     int cams, ho_iteration, sh_lower;
+    int prune_screen_size; /* apply SPEC 6's 20 px screen-size prune (the reference never does) */
     /* run */
     int test_iterations[TGS_MAX_ITER_LIST], n_test_iterations;
     int save_iterations[TGS_MAX_ITER_LIST], n_save_iterations;
+    int checkpoint_iterations[TGS_MAX_ITER_LIST], n_checkpoint_iterations;
+    const char *start_checkpoint; /* resume from this checkpoint (same settings) */
     int quiet, threads, dry_run, overwrite, densify_log;
     uint64_t seed;
     /* Set to nonzero (e.g. by a signal handler) to stop after the current
@@ -49,6 +54,7 @@ typedef struct {
     int iterations;
     double planned_bytes;    /* the memory plan's total */
     size_t pair_capacity;    /* peak tile/Gaussian pairs of the rasteriser */
+    const char *backend;     /* "cpu" or "cuda" */
 } tgs_train_result;
 
 void tgs_train_config_defaults(tgs_train_config *c);

@@ -2,6 +2,8 @@
 #include "cli/commands.h"
 
 #include "cli/args.h"
+#include "tgs/checkpoint.h"
+#include "tgs/device.h"
 #include "tgs/model.h"
 #include "tgs/ply.h"
 #include "tgs/raster.h"
@@ -92,7 +94,7 @@ static int holds_run(const char *path) {
 
 static const char *const densify_modes[] = {"taming", "classic", NULL};
 static const char *const budget_modes[] = {"multiplier", "final_count", NULL};
-static const char *const devices[] = {"cpu", NULL};
+static const char *const devices[] = {"auto", "cpu", "cuda", NULL};
 static const char *const optimizer_types[] = {"default", NULL};
 
 int tgs_cmd_train(int argc, char **argv) {
@@ -109,7 +111,7 @@ int tgs_cmd_train(int argc, char **argv) {
         {"eval", 0, OPT_FLAG, &c.eval, 0, 0, 0, "hold out every 8th view for testing"},
         {"sh_degree", 0, OPT_INT, &c.sh_degree, 0, 0, 0, "maximum spherical-harmonics degree (0..3)"},
         {"data_device", 0, OPT_STRING, &c.data_device, 0, 0, 0, "where training images live (cuda|cpu)"},
-        {"device", 0, OPT_CHOICE, &device, 0, devices, 0, "compute backend"},
+        {"device", 0, OPT_CHOICE, &device, 0, devices, 0, "compute backend (auto: cuda when a GPU is present)"},
         {"iterations", 0, OPT_INT, &c.iterations, 0, 0, 0, "training iterations"},
         {"position_lr_init", 0, OPT_DOUBLE, &c.position_lr_init, 0, 0, 0, "position learning rate at start (x extent)"},
         {"position_lr_final", 0, OPT_DOUBLE, &c.position_lr_final, 0, 0, 0, "position learning rate at the end (x extent)"},
@@ -134,8 +136,13 @@ int tgs_cmd_train(int argc, char **argv) {
         {"cams", 0, OPT_INT, &c.cams, 0, 0, 0, "views scored per densification (-1: all)"},
         {"ho_iteration", 0, OPT_INT, &c.ho_iteration, 0, 0, 0, "opacities freeze from this iteration"},
         {"sh_lower", 0, OPT_FLAG, &c.sh_lower, 0, 0, 0, "step the SH rest coefficients every 16th iteration"},
+        {"prune_screen_size", 0, OPT_FLAG, &c.prune_screen_size, 0, 0, 0,
+         "also prune Gaussians over 20 px on screen (SPEC 6; never fires in the reference)"},
         {"test_iterations", 0, OPT_INT_LIST, c.test_iterations, &c.n_test_iterations, 0, 0, "evaluate test views at"},
         {"save_iterations", 0, OPT_INT_LIST, c.save_iterations, &c.n_save_iterations, 0, 0, "save PLY at (and at the end)"},
+        {"checkpoint_iterations", 0, OPT_INT_LIST, c.checkpoint_iterations, &c.n_checkpoint_iterations, 0, 0,
+         "write MODEL/chkpnt<N>.tgs at"},
+        {"start_checkpoint", 0, OPT_STRING, &c.start_checkpoint, 0, 0, 0, "resume from this checkpoint"},
         {"quiet", 'q', OPT_FLAG, &c.quiet, 0, 0, 0, "print only errors and the summary"},
         {"seed", 0, OPT_U64, &c.seed, 0, 0, 0, "random seed (same seed and threads: identical result)"},
         {"threads", 0, OPT_INT, &c.threads, 0, 0, 0, "CPU threads (0: all cores)"},
@@ -157,6 +164,7 @@ int tgs_cmd_train(int argc, char **argv) {
     if (r >= 0)
         return r;
     c.densify_mode = (tgs_densify_mode)dmode;
+    c.device = (tgs_device_kind)device;
     c.mode = (tgs_budget_mode)bmode;
     if (!c.source_path)
         return usage_error("train", "-s/--source_path is required");
@@ -185,9 +193,9 @@ int tgs_cmd_train(int argc, char **argv) {
         snprintf(auto_path, sizeof auto_path, "output/%08x-%04x", (unsigned)rand(), (unsigned)rand() & 0xffff);
         c.model_path = auto_path;
     }
-    if (!c.dry_run && !c.overwrite && holds_run(c.model_path)) {
+    if (!c.dry_run && !c.overwrite && !c.start_checkpoint && holds_run(c.model_path)) {
         fprintf(stderr, "tgs train: error: %s holds a previous run (cfg_args or point_cloud/): pass --overwrite to "
-                        "replace it, or choose another -m\n", c.model_path);
+                        "replace it, --start_checkpoint to continue it, or choose another -m\n", c.model_path);
         return 1;
     }
     if (!c.quiet && !c.dry_run)
@@ -204,23 +212,75 @@ int tgs_cmd_train(int argc, char **argv) {
         return tgs_cli_fail();
     if (c.dry_run)
         return 0;
-    printf("tgs: done: %d iterations in %.1f s (%.1f it/s), %zu Gaussians", res.iterations, res.seconds,
+    printf("tgs: done (%s): %d iterations in %.1f s (%.1f it/s), %zu Gaussians", res.backend, res.iterations,
+           res.seconds,
            res.iterations / (res.seconds > 0 ? res.seconds : 1e-9), res.final_count);
     if (!isnan(res.test_psnr))
         printf(", test PSNR %.2f SSIM %.4f", res.test_psnr, res.test_ssim);
     printf("; model in %s\n", c.model_path);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    if (!c.quiet)
-        printf("tgs: memory: planned %.1f MiB, peak RSS %.1f MiB (%zu tile/Gaussian pairs at the peak)\n",
+    printf("tgs: memory: planned %.1f MiB, peak RSS %.1f MiB (%zu tile/Gaussian pairs at the peak)\n",
                res.planned_bytes / 1048576.0, ru.ru_maxrss / 1024.0, res.pair_capacity);
     return 0;
 }
 
 /* ------------------------------------------------------------------ info */
 
+static int print_gpu(void) {
+    tgs_device_info d;
+    tgs_device_query(&d);
+    const char *archs = tgs_device_built_archs();
+    printf("built for  %s\n", *archs ? archs : "CPU only (no CUDA in this build)");
+    if (!d.present) {
+        printf("gpu        none: %s\n", d.why);
+        return 0;
+    }
+    printf("gpu        %s, compute capability %d.%d, %.0f MiB (%.0f MiB free)\n", d.name, d.major, d.minor,
+           d.total_bytes / 1048576.0, d.free_bytes / 1048576.0);
+    printf("driver     CUDA %d.%d, runtime %d.%d (static)\n", d.driver_version / 1000, d.driver_version % 1000 / 10,
+           d.runtime_version / 1000, d.runtime_version % 1000 / 10);
+    printf("runs       %s\n", d.code);
+    return 0;
+}
+
+static const char *const opacity_kinds[] = {"logit", "linear", NULL};
+
+/* tgs info --ply FILE / --checkpoint FILE: check a file and describe it. */
+static int print_ply(const char *path, int linear) {
+    tgs_gaussians *g;
+    if (tgs_ply_read(path, linear ? TGS_OPACITY_LINEAR : TGS_OPACITY_LOGIT, &g) != TGS_OK)
+        return tgs_cli_fail();
+    printf("ply        %s: %zu Gaussians, SH degree %d\n", path, g->n, g->sh_degree);
+    tgs_gaussians_destroy(g);
+    return 0;
+}
+
+static int print_checkpoint(const char *path) {
+    tgs_ckpt_reader *r;
+    if (tgs_ckpt_open(path, &r) != TGS_OK)
+        return tgs_cli_fail();
+    uint64_t count = 0;
+    int32_t loop[5] = {0};
+    const char *settings = "";
+    int ok = tgs_ckpt_get_u64(r, "count", &count) == TGS_OK &&
+             tgs_ckpt_get_exact(r, "loop", loop, sizeof loop) == TGS_OK &&
+             tgs_ckpt_get_str(r, "settings", &settings) == TGS_OK;
+    if (!ok) {
+        tgs_ckpt_close(r);
+        return tgs_cli_fail();
+    }
+    printf("checkpoint %s: iteration %d, %llu Gaussians, %zu chunks, checksum ok\n", path, loop[0],
+           (unsigned long long)count, tgs_ckpt_count(r));
+    printf("settings   %s\n", settings);
+    tgs_ckpt_close(r);
+    return 0;
+}
+
 int tgs_cmd_info(int argc, char **argv) {
     tgs_scene_options so = {0};
+    int gpu = 0, linear = 0;
+    const char *ply = NULL, *ckpt = NULL;
     so.images = "images";
     so.resolution = -1;
     so.quiet = 1;
@@ -230,12 +290,24 @@ int tgs_cmd_info(int argc, char **argv) {
         {"resolution", 'r', OPT_INT, &so.resolution, 0, 0, 0, "resolution rule, as for train"},
         {"eval", 0, OPT_FLAG, &so.eval, 0, 0, 0, "show the train/test split of --eval"},
         {"white_background", 'w', OPT_FLAG, &so.white_background, 0, 0, 0, "white background"},
+        {"gpu", 0, OPT_FLAG, &gpu, 0, 0, 0, "describe the GPU and the code this binary runs on it"},
+        {"ply", 0, OPT_STRING, &ply, 0, 0, 0, "check and describe a 3DGS PLY file"},
+        {"opacity", 0, OPT_CHOICE, &linear, 0, opacity_kinds, 0, "how that PLY stores opacity"},
+        {"checkpoint", 0, OPT_STRING, &ckpt, 0, 0, 0, "check and describe a checkpoint"},
     };
-    int r = parse_or_help("info", "-s SCENE [options]", opts, NOPTS(opts), argc, argv);
+    int r = parse_or_help("info", "-s SCENE [options] | --gpu", opts, NOPTS(opts), argc, argv);
     if (r >= 0)
         return r;
+    if (ply)
+        return print_ply(ply, linear);
+    if (ckpt)
+        return print_checkpoint(ckpt);
+    if (gpu && !so.source_path)
+        return print_gpu();
     if (!so.source_path)
-        return usage_error("info", "-s/--source_path is required");
+        return usage_error("info", "-s/--source_path is required (or --gpu)");
+    if (gpu)
+        print_gpu();
     tgs_scene sc;
     if (tgs_scene_load(&so, &sc) != TGS_OK)
         return tgs_cli_fail();
@@ -343,8 +415,6 @@ static tgs_status render_set(const char *model, const char *set, int iteration, 
                tgs_now() - t0);
     return TGS_OK;
 }
-
-static const char *const opacity_kinds[] = {"logit", "linear", NULL};
 
 int tgs_cmd_render(int argc, char **argv) {
     const char *model = NULL, *source = NULL, *images = NULL, *ply = NULL;

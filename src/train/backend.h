@@ -38,10 +38,21 @@ typedef struct {
     tgs_status (*evaluate)(tgs_backend *b, const int *idx, int n, int sh_active, double *psnr, double *ssim);
     /* The current model on the host (the CUDA backend downloads it). */
     tgs_status (*model)(tgs_backend *b, const tgs_gaussians **out);
+    /* The whole training state for checkpoints: the model with gradients and
+     * Adam moments, and the densification statistics (get: valid until the
+     * next call; set: copies in, growing the capacity if needed). */
+    tgs_status (*state_get)(tgs_backend *b, const tgs_gaussians **g, const tgs_densify_stats **s);
+    tgs_status (*state_set)(tgs_backend *b, const tgs_gaussians *g, const tgs_densify_stats *s);
     size_t (*count)(const tgs_backend *b);
     size_t (*pair_capacity)(const tgs_backend *b);
 } tgs_backend_ops;
 
 extern const tgs_backend_ops tgs_backend_cpu;
+#ifdef TGS_HAVE_CUDA
+extern const tgs_backend_ops tgs_backend_cuda;
+#endif
+
+/* The backend for cfg->device (auto: CUDA when a GPU is usable). */
+tgs_status tgs_backend_choose(const tgs_train_config *cfg, const tgs_backend_ops **out);
 
 #endif

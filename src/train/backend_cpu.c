@@ -238,10 +238,36 @@ static tgs_status cpu_model(tgs_backend *b, const tgs_gaussians **out) {
     return TGS_OK;
 }
 
+static tgs_status cpu_state_get(tgs_backend *b, const tgs_gaussians **g, const tgs_densify_stats **s) {
+    *g = b->g;
+    *s = &b->stats;
+    return TGS_OK;
+}
+
+static tgs_status cpu_state_set(tgs_backend *b, const tgs_gaussians *g, const tgs_densify_stats *s) {
+    if (g->sh_degree != b->g->sh_degree)
+        return TGS_FAIL(TGS_ERR_ARG, "checkpoint has SH degree %d, the run %d", g->sh_degree, b->g->sh_degree);
+    TGS_TRY(tgs_gaussians_reserve(b->g, g->n));
+    TGS_TRY(tgs_densify_stats_reserve(&b->stats, b->g->capacity));
+    TGS_TRY(tgs_raster_reserve(b->raster, b->g->capacity));
+    TGS_TRY(reserve_per_gaussian(b, b->g->capacity));
+    float *src[4] = {g->params, g->grads, g->adam_m, g->adam_v};
+    float *dst[4] = {b->g->params, b->g->grads, b->g->adam_m, b->g->adam_v};
+    for (int k = 0; k < 4; k++)
+        for (int grp = 0; grp < TGS_G_COUNT; grp++)
+            memcpy(dst[k] + b->g->capacity * b->g->offset[grp], src[k] + g->capacity * g->offset[grp],
+                   g->n * (size_t)g->width[grp] * sizeof(float));
+    b->g->n = g->n;
+    memcpy(b->stats.grad_accum, s->grad_accum, g->n * sizeof(float));
+    memcpy(b->stats.denom, s->denom, g->n * sizeof(float));
+    memcpy(b->stats.max_radii, s->max_radii, g->n * sizeof(float));
+    return TGS_OK;
+}
+
 static size_t cpu_count(const tgs_backend *b) { return b->g->n; }
 static size_t cpu_pairs(const tgs_backend *b) { return tgs_raster_pair_capacity(b->raster); }
 
 const tgs_backend_ops tgs_backend_cpu = {
     "cpu", cpu_create, cpu_destroy, cpu_step, cpu_adam, cpu_zero_grad, cpu_reset_opacity, cpu_densify,
-    cpu_evaluate, cpu_model, cpu_count, cpu_pairs,
+    cpu_evaluate, cpu_model, cpu_state_get, cpu_state_set, cpu_count, cpu_pairs,
 };

@@ -3,6 +3,8 @@
  * The arithmetic runs in a backend (train/backend.h); this file is the same for all. */
 #include "tgs/train.h"
 
+#include "tgs/checkpoint.h"
+#include "tgs/device.h"
 #include "tgs/model.h"
 #include "tgs/ply.h"
 #include "train/backend.h"
@@ -57,6 +59,23 @@ static int in_list(const int *list, int n, int it) {
     return 0;
 }
 
+tgs_status tgs_backend_choose(const tgs_train_config *cfg, const tgs_backend_ops **out) {
+    *out = &tgs_backend_cpu;
+    if (cfg->device == TGS_DEVICE_CPU)
+        return TGS_OK;
+    tgs_device_info d;
+    tgs_device_query(&d);
+#ifdef TGS_HAVE_CUDA
+    if (d.present) {
+        *out = &tgs_backend_cuda;
+        return TGS_OK;
+    }
+#endif
+    if (cfg->device == TGS_DEVICE_CUDA)
+        return TGS_FAIL(TGS_ERR_DEVICE, "--device cuda: %s (use --device cpu)", d.why);
+    return TGS_OK;
+}
+
 /* Everything one run owns; freed in one place. */
 typedef struct {
     const tgs_train_config *cfg;
@@ -95,7 +114,7 @@ static tgs_status save_ply(run_state *s, int it) {
 /* Scene, budget, memory plan; with --dry-run nothing more (no pixel is read). */
 static tgs_status plan_run(run_state *s, const tgs_train_config *cfg) {
     s->cfg = cfg;
-    s->ops = &tgs_backend_cpu;
+    TGS_TRY(tgs_backend_choose(cfg, &s->ops));
     tgs_scene_options so = {cfg->source_path, cfg->images, cfg->resolution, cfg->eval, cfg->white_background,
                             cfg->seed, cfg->quiet};
     TGS_TRY(tgs_scene_load(&so, &s->scene));
@@ -137,6 +156,146 @@ static tgs_status setup(run_state *s) {
     for (int i = 0; i < 3; i++)
         s->bg[i] = s->cfg->random_background ? (float)tgs_rng_uniform(&s->rng) : sc->background[i];
     return TGS_OK;
+}
+
+/* What the loop carries from one iteration to the next (all of it goes into
+ * a checkpoint, with the backend's model and the run's RNG). */
+typedef struct {
+    int it;                 /* last completed iteration */
+    int sh_active, densify_step, opacity_frozen, stack_n;
+    int *stack;             /* [n_train] cameras not yet drawn in this round */
+    double ema, elapsed;
+    tgs_adam adam;
+} loop_state;
+
+/* The settings that decide a run's result, as text: a checkpoint is resumed
+ * only under the same ones (--iterations, outputs and logging may differ). */
+static void settings_text(const tgs_train_config *c, const char *backend, char *buf, size_t n) {
+    snprintf(buf, n,
+             "backend=%s threads=%d source=%s images=%s r=%d white=%d eval=%d sh=%d lr=%.17g,%.17g,%.17g,%d,"
+             "%.17g,%.17g,%.17g,%.17g dense=%.17g lambda=%.17g interval=%d reset=%d from=%d until=%d grad=%.17g "
+             "randbg=%d mode=%d budget=%.17g bmode=%d cams=%d ho=%d shlower=%d screen=%d seed=%llu",
+             backend, tgs_get_threads(), c->source_path, c->images, c->resolution, c->white_background, c->eval,
+             c->sh_degree, c->position_lr_init, c->position_lr_final, c->position_lr_delay_mult,
+             c->position_lr_max_steps, c->feature_lr, c->opacity_lr, c->scaling_lr, c->rotation_lr,
+             c->percent_dense, c->lambda_dssim, c->densification_interval, c->opacity_reset_interval,
+             c->densify_from_iter, c->densify_until_iter, c->densify_grad_threshold, c->random_background,
+             (int)c->densify_mode, c->budget, (int)c->mode, c->cams, c->ho_iteration, c->sh_lower,
+             c->prune_screen_size, (unsigned long long)c->seed);
+}
+
+static void checkpoint_path(const run_state *s, int it, char *buf, size_t n) {
+    snprintf(buf, n, "%s/chkpnt%d.tgs", s->cfg->model_path, it);
+}
+
+/* Loop state, RNG, model with gradients and moments, statistics. */
+static tgs_status save_checkpoint(run_state *s, const loop_state *L, int it) {
+    char path[TGS_PATH_MAX + 64], settings[4096];
+    checkpoint_path(s, it, path, sizeof path);
+    settings_text(s->cfg, s->ops->name, settings, sizeof settings);
+    const tgs_gaussians *g;
+    const tgs_densify_stats *st;
+    TGS_TRY(s->ops->state_get(s->b, &g, &st));
+    int32_t ints[5] = {L->it, L->sh_active, L->densify_step, L->opacity_frozen, L->stack_n};
+    int64_t steps[TGS_G_COUNT];
+    for (int k = 0; k < TGS_G_COUNT; k++)
+        steps[k] = L->adam.step[k];
+    double dbl[5] = {L->ema, L->elapsed, s->bg[0], s->bg[1], s->bg[2]};
+    uint64_t rng[2] = {s->rng.state, s->rng.inc};
+    size_t bytes = g->capacity * (size_t)g->floats_per_gaussian * sizeof(float);
+    tgs_ckpt_writer *w;
+    TGS_TRY(tgs_ckpt_begin(path, &w));
+    tgs_ckpt_put_str(w, "settings", settings);
+    tgs_ckpt_put(w, "loop", ints, sizeof ints);
+    tgs_ckpt_put(w, "adam_steps", steps, sizeof steps);
+    tgs_ckpt_put(w, "loop_f64", dbl, sizeof dbl);
+    tgs_ckpt_put(w, "rng", rng, sizeof rng);
+    tgs_ckpt_put(w, "stack", L->stack, (size_t)s->scene.n_train * sizeof(int));
+    tgs_ckpt_put_u64(w, "count", g->n);
+    tgs_ckpt_put_u64(w, "capacity", g->capacity);
+    tgs_ckpt_put(w, "params", g->params, bytes);
+    tgs_ckpt_put(w, "grads", g->grads, bytes);
+    tgs_ckpt_put(w, "adam_m", g->adam_m, bytes);
+    tgs_ckpt_put(w, "adam_v", g->adam_v, bytes);
+    tgs_ckpt_put(w, "grad_accum", st->grad_accum, g->n * sizeof(float));
+    tgs_ckpt_put(w, "denom", st->denom, g->n * sizeof(float));
+    tgs_ckpt_put(w, "max_radii", st->max_radii, g->n * sizeof(float));
+    return tgs_ckpt_commit(w);
+}
+
+static tgs_status load_checkpoint_from(run_state *s, loop_state *L, const char *path, tgs_ckpt_reader *r) {
+    char settings[4096];
+    settings_text(s->cfg, s->ops->name, settings, sizeof settings);
+    const char *saved;
+    TGS_TRY(tgs_ckpt_get_str(r, "settings", &saved));
+    if (strcmp(saved, settings) != 0) {
+        /* name the first setting that differs */
+        const char *a = saved, *b = settings;
+        while (*a && *a == *b)
+            a++, b++;
+        while (a > saved && a[-1] != ' ')
+            a--, b--;
+        return TGS_FAIL(TGS_ERR_ARG, "%s: written under other settings: '%.*s' there, '%.*s' now (resume with the "
+                        "command, backend and --threads of the run)", path, (int)strcspn(a, " "), a,
+                        (int)strcspn(b, " "), b);
+    }
+    int32_t ints[5];
+    int64_t steps[TGS_G_COUNT];
+    double dbl[5];
+    uint64_t rng[2], count, capacity;
+    TGS_TRY(tgs_ckpt_get_exact(r, "loop", ints, sizeof ints));
+    TGS_TRY(tgs_ckpt_get_exact(r, "adam_steps", steps, sizeof steps));
+    TGS_TRY(tgs_ckpt_get_exact(r, "loop_f64", dbl, sizeof dbl));
+    TGS_TRY(tgs_ckpt_get_exact(r, "rng", rng, sizeof rng));
+    TGS_TRY(tgs_ckpt_get_exact(r, "stack", L->stack, (size_t)s->scene.n_train * sizeof(int)));
+    TGS_TRY(tgs_ckpt_get_u64(r, "count", &count));
+    TGS_TRY(tgs_ckpt_get_u64(r, "capacity", &capacity));
+    if (count > capacity || capacity > ((uint64_t)1 << 31) || ints[0] < 0 || ints[4] < 0 ||
+        ints[4] > s->scene.n_train || ints[1] < 0 || ints[1] > 3)
+        return TGS_FAIL(TGS_ERR_FORMAT, "%s: inconsistent loop state (iteration %d, %llu of %llu Gaussians)", path,
+                        ints[0], (unsigned long long)count, (unsigned long long)capacity);
+    for (int k = 0; k < ints[4]; k++)
+        if (L->stack[k] < 0 || L->stack[k] >= s->scene.n_cameras)
+            return TGS_FAIL(TGS_ERR_FORMAT, "%s: camera stack holds camera %d of %d", path, L->stack[k],
+                            s->scene.n_cameras);
+    tgs_gaussians *g = NULL;
+    tgs_densify_stats st = {0};
+    tgs_status e = tgs_gaussians_create((size_t)capacity, s->cfg->sh_degree, 1, &g);
+    if (e == TGS_OK)
+        e = tgs_densify_stats_reserve(&st, (size_t)capacity);
+    size_t bytes = (size_t)capacity * (g ? (size_t)g->floats_per_gaussian : 0) * sizeof(float);
+    if (e == TGS_OK) {
+        g->n = (size_t)count;
+        if ((e = tgs_ckpt_get_exact(r, "params", g->params, bytes)) == TGS_OK &&
+            (e = tgs_ckpt_get_exact(r, "grads", g->grads, bytes)) == TGS_OK &&
+            (e = tgs_ckpt_get_exact(r, "adam_m", g->adam_m, bytes)) == TGS_OK &&
+            (e = tgs_ckpt_get_exact(r, "adam_v", g->adam_v, bytes)) == TGS_OK &&
+            (e = tgs_ckpt_get_exact(r, "grad_accum", st.grad_accum, g->n * sizeof(float))) == TGS_OK &&
+            (e = tgs_ckpt_get_exact(r, "denom", st.denom, g->n * sizeof(float))) == TGS_OK &&
+            (e = tgs_ckpt_get_exact(r, "max_radii", st.max_radii, g->n * sizeof(float))) == TGS_OK)
+            e = s->ops->state_set(s->b, g, &st);
+    }
+    tgs_gaussians_destroy(g);
+    tgs_densify_stats_free(&st);
+    TGS_TRY(e);
+    L->it = ints[0], L->sh_active = ints[1], L->densify_step = ints[2], L->opacity_frozen = ints[3];
+    L->stack_n = ints[4];
+    for (int k = 0; k < TGS_G_COUNT; k++)
+        L->adam.step[k] = (long)steps[k];
+    L->ema = dbl[0], L->elapsed = dbl[1];
+    s->bg[0] = (float)dbl[2], s->bg[1] = (float)dbl[3], s->bg[2] = (float)dbl[4];
+    s->rng.state = rng[0], s->rng.inc = rng[1];
+    return TGS_OK;
+}
+
+static tgs_status load_checkpoint(run_state *s, loop_state *L, const char *path) {
+    tgs_ckpt_reader *r;
+    TGS_TRY(tgs_ckpt_open(path, &r));
+    tgs_status st = load_checkpoint_from(s, L, path, r);
+    tgs_ckpt_close(r);
+    if (st == TGS_OK && !s->cfg->quiet)
+        printf("tgs: resumed from %s at iteration %d (%zu Gaussians)\n", path, L->it, s->ops->count(s->b));
+    return st;
 }
 
 /* Writes input.ply, cameras.json and cfg_args into the model folder. */
@@ -185,8 +344,8 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
     const double extent = sc->extent;
     double lr[TGS_G_COUNT] = {cfg->position_lr_init * extent, cfg->feature_lr, cfg->feature_lr / 20.0,
                               cfg->opacity_lr, cfg->scaling_lr, cfg->rotation_lr};
-    tgs_adam adam;
-    tgs_adam_init(&adam, lr);
+    loop_state L = {0};
+    tgs_adam_init(&L.adam, lr);
     tgs_densify_params dp = {cfg->densify_grad_threshold, cfg->percent_dense, extent, 0.005, 0,
                              TGS_OPACITY_SIGMOID};
     if (!cfg->quiet)
@@ -199,32 +358,38 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
             printf("tgs: the budget %zu is below the initial %zu Gaussians: densification only prunes, down to "
                    "the schedule\n", s.schedule.budget, s.schedule.n0);
     }
-    int *stack = tgs_calloc((size_t)sc->n_train, sizeof(int), "camera stack");
-    if (!stack) {
+    L.stack = tgs_calloc((size_t)sc->n_train, sizeof(int), "camera stack");
+    if (!L.stack) {
         run_free(&s);
         return TGS_ERR_NOMEM;
     }
-    int stack_n = 0, sh_active = 0, densify_step = 0, opacity_frozen = 0, n_densify = 0;
-    for (int it = cfg->densify_from_iter + 1; it < cfg->densify_until_iter && it <= cfg->iterations; it++)
+    if (cfg->start_checkpoint && (st = load_checkpoint(&s, &L, cfg->start_checkpoint)) != TGS_OK) {
+        free(L.stack);
+        run_free(&s);
+        return st;
+    }
+    int n_densify = 0;
+    /* steps of the whole densification range: a run that stops before its end
+     * (fewer --iterations) stops part-way along the schedule, as the reference */
+    for (int it = cfg->densify_from_iter + 1; it < cfg->densify_until_iter; it++)
         n_densify += it % cfg->densification_interval == 0;
-    double ema = 0;
     tgs_progress prog;
     tgs_progress_start(&prog, cfg->iterations, cfg->quiet);
-    double t0 = tgs_now();
-    for (int it = 1; it <= cfg->iterations && st == TGS_OK; it++) {
-        adam.lr[TGS_G_MEANS] = tgs_lr_expon(cfg->position_lr_init * extent, cfg->position_lr_final * extent, it,
+    double t0 = tgs_now() - L.elapsed;
+    for (int it = L.it + 1; it <= cfg->iterations && st == TGS_OK; it++) {
+        L.adam.lr[TGS_G_MEANS] = tgs_lr_expon(cfg->position_lr_init * extent, cfg->position_lr_final * extent, it,
                                             cfg->position_lr_max_steps);
-        if (it % 1000 == 0 && sh_active < cfg->sh_degree)
-            sh_active++;
-        if (stack_n == 0)
-            for (stack_n = 0; stack_n < sc->n_train; stack_n++)
-                stack[stack_n] = sc->train_idx[stack_n];
-        int pick = (int)tgs_rng_below(&s.rng, (uint32_t)stack_n);
-        int ci = stack[pick];
-        memmove(stack + pick, stack + pick + 1, (size_t)(stack_n - pick - 1) * sizeof(int));
-        stack_n--;
+        if (it % 1000 == 0 && L.sh_active < cfg->sh_degree)
+            L.sh_active++;
+        if (L.stack_n == 0)
+            for (L.stack_n = 0; L.stack_n < sc->n_train; L.stack_n++)
+                L.stack[L.stack_n] = sc->train_idx[L.stack_n];
+        int pick = (int)tgs_rng_below(&s.rng, (uint32_t)L.stack_n);
+        int ci = L.stack[pick];
+        memmove(L.stack + pick, L.stack + pick + 1, (size_t)(L.stack_n - pick - 1) * sizeof(int));
+        L.stack_n--;
         const tgs_camera *cam = &sc->cameras[ci];
-        tgs_view v = tgs_view_from_camera(cam, s.bg, sh_active);
+        tgs_view v = tgs_view_from_camera(cam, s.bg, L.sh_active);
 
         double loss;
         if ((st = s.ops->step(s.b, ci, &v, cfg->lambda_dssim, it < cfg->densify_until_iter, &loss)) != TGS_OK)
@@ -233,11 +398,11 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
             st = TGS_FAIL(TGS_ERR_ARG, "loss is %g at iteration %d (diverged)", loss, it);
             break;
         }
-        ema = it == 1 ? loss : 0.4 * loss + 0.6 * ema;
+        L.ema = it == 1 ? loss : 0.4 * loss + 0.6 * L.ema;
 
         if (in_list(cfg->test_iterations, cfg->n_test_iterations, it) && sc->n_test > 0) {
             double psnr, ssim;
-            if ((st = s.ops->evaluate(s.b, sc->test_idx, sc->n_test, sh_active, &psnr, &ssim)) != TGS_OK)
+            if ((st = s.ops->evaluate(s.b, sc->test_idx, sc->n_test, L.sh_active, &psnr, &ssim)) != TGS_OK)
                 break;
             tgs_progress_note(&prog, "[ITER %d] test: PSNR %.2f SSIM %.4f (%zu Gaussians)", it, psnr, ssim,
                               s.ops->count(s.b));
@@ -251,14 +416,17 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
         unsigned step_mask = TGS_ADAM_ALL;
         if (it < cfg->densify_until_iter) {
             if (it > cfg->densify_from_iter && it % cfg->densification_interval == 0) {
-                dp.max_screen_size = it > cfg->opacity_reset_interval ? 20 : 0;
+                /* SPEC 6's screen-size rule; the reference resets the radii before it
+                 * prunes, so there it never fires: off unless --prune_screen_size */
+                dp.max_screen_size = cfg->prune_screen_size && it > cfg->opacity_reset_interval ? 20 : 0;
                 tgs_densify_report rep = {0};
                 int taming = cfg->densify_mode == TGS_DENSIFY_TAMING;
                 /* the last densification of a Taming run lands on the budget itself */
                 size_t target = !taming ? 0
-                              : densify_step == n_densify - 1 ? s.schedule.budget
-                                                              : tgs_taming_target(&s.schedule, densify_step);
-                if ((st = s.ops->densify(s.b, &dp, target, densify_step, sh_active, s.bg, &s.rng, &rep)) != TGS_OK)
+                              : L.densify_step == n_densify - 1 ? s.schedule.budget
+                                                                : tgs_taming_target(&s.schedule, L.densify_step);
+                if ((st = s.ops->densify(s.b, &dp, target, L.densify_step, L.sh_active, s.bg, &s.rng, &rep)) !=
+                    TGS_OK)
                     break;
                 size_t count = s.ops->count(s.b);
                 if (!cfg->quiet && taming && (count != target || rep.trimmed || cfg->densify_log))
@@ -268,7 +436,7 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
                 if (!cfg->quiet && !taming && cfg->densify_log)
                     tgs_progress_note(&prog, "[ITER %d] densify: %zu Gaussians (%zu cloned, %zu split, %zu pruned)",
                                       it, count, rep.cloned, rep.split, rep.pruned);
-                densify_step++;
+                L.densify_step++;
                 /* the reference replaces every parameter tensor here: no Adam step this iteration */
                 if ((st = s.ops->zero_grad(s.b, TGS_ADAM_ALL)) != TGS_OK)
                     break;
@@ -282,37 +450,46 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
             }
         }
         if (it == cfg->ho_iteration)
-            opacity_frozen = 1;
-        if (opacity_frozen) {
+            L.opacity_frozen = 1;
+        if (L.opacity_frozen) {
             if ((st = s.ops->zero_grad(s.b, 1u << TGS_G_OPACITY)) != TGS_OK)
                 break;
             step_mask &= ~(1u << TGS_G_OPACITY);
         }
         if (cfg->sh_lower && it % 16 != 0)
             step_mask &= ~(1u << TGS_G_REST); /* its gradient accumulates until the 16th */
-        if (it < cfg->iterations && (st = s.ops->adam(s.b, &adam, step_mask)) != TGS_OK)
+        if (it < cfg->iterations && (st = s.ops->adam(s.b, &L.adam, step_mask)) != TGS_OK)
             break;
-        tgs_progress_update(&prog, it, ema, s.ops->count(s.b));
+        L.it = it;
+        tgs_progress_update(&prog, it, L.ema, s.ops->count(s.b));
+        L.elapsed = tgs_now() - t0;
+        if (in_list(cfg->checkpoint_iterations, cfg->n_checkpoint_iterations, it) &&
+            (st = save_checkpoint(&s, &L, it)) != TGS_OK)
+            break;
         if (cfg->stop && *cfg->stop && it < cfg->iterations) {
             tgs_progress_finish(&prog);
-            if (save_ply(&s, it) == TGS_OK)
-                st = TGS_FAIL(TGS_ERR_INTERRUPTED, "interrupted at iteration %d: saved %s/point_cloud/iteration_%d",
-                              it, cfg->model_path, it);
+            char ck[TGS_PATH_MAX + 64];
+            checkpoint_path(&s, it, ck, sizeof ck);
+            if ((st = save_checkpoint(&s, &L, it)) == TGS_OK && (st = save_ply(&s, it)) == TGS_OK)
+                st = TGS_FAIL(TGS_ERR_INTERRUPTED, "interrupted at iteration %d: saved %s and "
+                              "%s/point_cloud/iteration_%d; resume with the same command and --start_checkpoint %s",
+                              it, ck, cfg->model_path, it, ck);
             else
                 st = tgs_error_prefix(TGS_ERR_INTERRUPTED, "interrupted at iteration %d, and saving failed", it);
             break;
         }
     }
     res->seconds = tgs_now() - t0;
-    free(stack);
+    free(L.stack);
     if (st == TGS_OK)
         st = save_ply(&s, cfg->iterations);
     if (st == TGS_OK && sc->n_test > 0 && !in_list(cfg->test_iterations, cfg->n_test_iterations, cfg->iterations))
-        st = s.ops->evaluate(s.b, sc->test_idx, sc->n_test, sh_active, &res->test_psnr, &res->test_ssim);
+        st = s.ops->evaluate(s.b, sc->test_idx, sc->n_test, L.sh_active, &res->test_psnr, &res->test_ssim);
     res->final_count = s.b ? s.ops->count(s.b) : 0;
     res->iterations = cfg->iterations;
     res->planned_bytes = s.planned_bytes;
     res->pair_capacity = s.b ? s.ops->pair_capacity(s.b) : 0;
+    res->backend = s.ops ? s.ops->name : "none";
     tgs_progress_finish(&prog);
     run_free(&s);
     return st;

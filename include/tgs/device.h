@@ -1,0 +1,31 @@
+/* device.h - which GPU this process would use (CUDA builds), for --device and
+ * `tgs info --gpu`. In a build without CUDA every query reports no device. */
+#ifndef TGS_DEVICE_H
+#define TGS_DEVICE_H
+
+#include "tgs/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    int present;               /* a usable CUDA device */
+    char name[256];
+    int major, minor;          /* compute capability */
+    size_t free_bytes, total_bytes;
+    int driver_version, runtime_version;
+    char code[128];            /* what this binary runs there: "SASS sm_90", "PTX compute_120 (JIT)" */
+    char why[256];             /* when not present: why (no driver, no device, built without CUDA) */
+} tgs_device_info;
+
+/* Queries device 0. Never fails: problems are reported in info->why. */
+void tgs_device_query(tgs_device_info *info);
+/* The architectures compiled into this binary, e.g. "sm_75 sm_80 ... sm_120 + PTX compute_120" ("" without CUDA). */
+const char *tgs_device_built_archs(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# tests/gpu/run.sh - on a machine with an NVIDIA GPU: the GPU agreement tests,
+# then the training benchmarks of issue 5 with the published trainer's flags,
+# one line per run (time, it/s, test PSNR/SSIM, count, peak GPU memory of the
+# process as nvidia-smi reports it).
+#   usage: tests/gpu/run.sh BUILD_DIR DATA_DIR OUT_DIR [ITERATIONS]
+# BUILD_DIR holds tgs, test_gpu_raster and test_gpu_ops (a -DTGS_CUDA=ON build);
+# DATA_DIR holds fox/, lego/ and ref/ as ../shared/data does.
+set -u
+B=$1 D=$2 O=$3 IT=${4:-30000}
+mkdir -p "$O"
+fails=0
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+"$B/tgs" info --gpu
+if command -v cuobjdump >/dev/null; then
+    echo "cuobjdump --list-elf: $(cuobjdump --list-elf "$B/tgs" | grep -o 'sm_[0-9]*' | sort -u | tr '\n' ' ')"
+    echo "cuobjdump --list-ptx: $(cuobjdump --list-ptx "$B/tgs" | grep -o 'sm_[0-9]*' | sort -u | tr '\n' ' ')"
+fi
+for t in test_gpu_raster test_gpu_ops; do
+    [ -x "$B/$t" ] || continue
+    "$B/$t" "$D" >"$O/$t.txt" 2>&1
+    rc=$?
+    tail -40 "$O/$t.txt"
+    [ $rc -eq 0 ] || { echo "FAIL $t (exit $rc)"; fails=$((fails + 1)); }
+done
+
+# bench NAME ARGS...: one training run with a memory/utilisation monitor
+bench() {
+    local name=$1
+    shift
+    rm -rf "$O/$name"
+    nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader,nounits -lms 50 >"$O/$name.mem" 2>/dev/null &
+    local mon=$!
+    nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits -lms 100 >"$O/$name.util" 2>/dev/null &
+    local mon2=$!
+    "$B/tgs" train "$@" -m "$O/$name" --iterations "$IT" --test_iterations "$IT" --save_iterations "$IT" \
+        >"$O/$name.log" 2>&1
+    local rc=$?
+    kill $mon $mon2 2>/dev/null
+    wait $mon $mon2 2>/dev/null
+    local peak util
+    peak=$(awk -F', *' '{ if ($2 > m) m = $2 } END { print m + 0 }' "$O/$name.mem")
+    util=$(awk '{ s += $1; n++ } END { if (n) printf "%.0f", s / n; else print "?" }' "$O/$name.util")
+    if [ $rc -ne 0 ]; then
+        echo "FAIL $name (exit $rc)"; tail -5 "$O/$name.log"; fails=$((fails + 1)); return
+    fi
+    local done_line
+    done_line=$(grep "tgs: done" "$O/$name.log")
+    printf "%-10s %s | peak GPU memory %s MiB | mean GPU utilisation %s%%\n" "$name" "${done_line#tgs: done }" "$peak" "$util"
+    grep -E "profile|memory:" "$O/$name.log" | sed "s/^/    /"
+}
+flags=(--eval --budget 2 --mode multiplier --densification_interval 500 --sh_lower --quiet --seed 1)
+bench fox4 -s "$D/fox" -i images_4 "${flags[@]}"
+bench lego -s "$D/lego" --white_background "${flags[@]}"
+bench fox2 -s "$D/fox" -i images_2 "${flags[@]}"
+echo "$fails failure(s)"
+[ $fails -eq 0 ]
