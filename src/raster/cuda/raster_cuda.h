@@ -1,0 +1,70 @@
+/* raster_cuda.h - the CUDA twin of the CPU rasteriser (src/raster/cpu): same
+ * preprocessing, culling, tile binning (key tile << 32 | depth bits, stable
+ * order), front-to-back blending, Taming score sums and exact backward.
+ *
+ * C-callable. All pointers named d_* are device memory; everything runs on the
+ * default stream. Scratch is allocated for the capacity and image size given at
+ * creation; forward grows it (cudaMalloc) only when a call needs more: more
+ * Gaussians, a larger image, or more tile/Gaussian pairs than ever before. The
+ * only host synchronisation in forward is the read-back of the pair count;
+ * backward does not synchronise. */
+#ifndef TGS_RASTER_CUDA_H
+#define TGS_RASTER_CUDA_H
+
+#include "tgs/common.h"
+#include "tgs/raster.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tgs_cuda_raster tgs_cuda_raster;
+
+/* Scratch for `capacity` Gaussians and max_width x max_height images. */
+tgs_status tgs_cuda_raster_create(size_t capacity, int max_width, int max_height, tgs_cuda_raster **out);
+void tgs_cuda_raster_destroy(tgs_cuda_raster *r); /* NULL-safe; synchronises the device */
+/* Grows the per-Gaussian scratch to `capacity` (the state of the last forward is lost). */
+tgs_status tgs_cuda_raster_reserve(tgs_cuda_raster *r, size_t capacity);
+
+/* Renders the first n Gaussians of d_params (layout of tgs_gaussians with
+ * capacity `capacity` and SH degree model_sh_degree) into d_img. With
+ * d_pixel_weight and d_score both given, ADDS to d_score [N,4] (TGS_SCORE_*)
+ * the sums over the pixels each Gaussian contributed to (d_score without
+ * d_pixel_weight is an error). */
+tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const float *d_params, size_t n, size_t capacity,
+                                   int model_sh_degree, const tgs_view *v, float *d_img /*[H,W,3]*/,
+                                   const float *d_pixel_weight /*[H,W] or NULL*/,
+                                   float *d_score /*[N,4] or NULL*/);
+/* Backward of the last forward (same parameters, n and view): ADDS dL/dparams
+ * to d_grads (layout of d_params) and writes dL/d(NDC mean) = dL/dpixel *
+ * (W/2, H/2) into d_v_mean2d (0 for Gaussians not visible; may be NULL). */
+tgs_status tgs_cuda_raster_backward(tgs_cuda_raster *r, const float *d_params, size_t n, size_t capacity,
+                                    int model_sh_degree, const tgs_view *v, const float *d_v_img /*[H,W,3]*/,
+                                    float *d_grads /*layout of d_params*/, float *d_v_mean2d /*[N,2] or NULL*/);
+
+/* exact != 0: blending alphas use exp rounded once from double, as the CPU's
+ * expf rounds it, instead of the fast single-precision expf (<= 2 ulp; the
+ * default). Decisions at the alpha thresholds agree with the CPU in both modes,
+ * but T accumulates those ulps (amplified by 1 - alpha), so with the fast exp a
+ * rare pixel can stop one Gaussian earlier or later than on the CPU at the
+ * T >= 1e-4 rule; the exact mode makes images agree to float rounding, for
+ * reference comparisons. Slower, much slower on GPUs with few FP64 units. */
+void tgs_cuda_raster_set_exact(tgs_cuda_raster *r, int exact);
+
+/* From the last forward, device arrays: screen radius in pixels (0 = not
+ * visible) [N]; view-space depth [N] (0 where not visible). */
+const int *tgs_cuda_raster_radii(const tgs_cuda_raster *r);
+const float *tgs_cuda_raster_depths(const tgs_cuda_raster *r);
+
+/* Tile/Gaussian pairs the pair buffers hold (grows to the peak, never shrinks)
+ * and the pairs of the last forward. */
+size_t tgs_cuda_raster_pair_capacity(const tgs_cuda_raster *r);
+size_t tgs_cuda_raster_pair_count(const tgs_cuda_raster *r);
+/* Device bytes allocated by this rasteriser. */
+size_t tgs_cuda_raster_bytes(const tgs_cuda_raster *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

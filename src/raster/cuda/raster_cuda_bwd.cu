@@ -1,0 +1,262 @@
+/* raster_cuda_bwd.cu - backward stages of the CUDA rasteriser.
+ *
+ * Tile kernel: one 16x16 block per tile walks the tile list back to front from
+ * the largest n_contrib of its pixels; each pixel recovers T by division and
+ * computes its gradients w.r.t. the Gaussian's colour, screen mean, conic and
+ * opacity exactly as the CPU does (alpha clamped at 0.99 passes no gradient to
+ * the parameters). The 32 pixels of a warp are summed with shuffles and one
+ * lane adds the 9 sums to the Gaussian's accumulator with atomics: 32 times
+ * fewer atomics than per pixel, and none for a warp whose pixels all skip the
+ * Gaussian. Then one thread per Gaussian chains the accumulated screen-space
+ * gradients to its raw parameters (the CPU's preprocess_backward). */
+#include "raster/cuda/raster_cuda_math.cuh"
+
+__global__ void __launch_bounds__(RC_BLOCK)
+    rc_render_backward_kernel(rc_view w, const uint2 *ranges, const uint32_t *vals, rc_gauss g,
+                              const float *final_T, const uint32_t *n_contrib, const float *v_img, float *acc) {
+    __shared__ uint32_t s_id[RC_BLOCK];
+    __shared__ float2 s_xy[RC_BLOCK];
+    __shared__ float4 s_co[RC_BLOCK];
+    __shared__ float s_pmin[RC_BLOCK];
+    __shared__ float s_col[RC_BLOCK * 3];
+    __shared__ uint32_t s_max_last;
+    const int tid = threadIdx.y * TGS_TILE + threadIdx.x, lane = tid & 31;
+    const int x = blockIdx.x * TGS_TILE + threadIdx.x, y = blockIdx.y * TGS_TILE + threadIdx.y;
+    const int inside = x < w.width && y < w.height;
+    const size_t pix = (size_t)y * (size_t)w.width + (size_t)x;
+    const uint2 range = ranges[blockIdx.y * w.tiles_x + blockIdx.x];
+    const float fx = (float)x, fy = (float)y;
+    float T = inside ? final_T[pix] : 0.0f;
+    const uint32_t last = inside ? n_contrib[pix] : 0;
+    float S[3], dC[3]; /* colour behind (background included) and dL/dpixel */
+    for (int ch = 0; ch < 3; ch++) {
+        S[ch] = T * w.bg[ch];
+        dC[ch] = inside ? v_img[3 * pix + ch] : 0.0f;
+    }
+    if (tid == 0)
+        s_max_last = 0;
+    __syncthreads();
+    if (last > 0)
+        atomicMax(&s_max_last, last);
+    __syncthreads();
+    const int max_last = (int)s_max_last;
+
+    for (int end = max_last; end > 0; end -= RC_BLOCK) {
+        const int batch = min(RC_BLOCK, end);
+        __syncthreads(); /* the previous batch is no longer read */
+        if (tid < batch) {
+            const uint32_t gi = vals[range.x + (uint32_t)(end - 1 - tid)];
+            s_id[tid] = gi;
+            s_xy[tid] = g.mean2d[gi];
+            s_co[tid] = g.con_op[gi];
+            s_pmin[tid] = g.pmin[gi];
+            s_col[3 * tid] = g.rgb[3 * gi];
+            s_col[3 * tid + 1] = g.rgb[3 * gi + 1];
+            s_col[3 * tid + 2] = g.rgb[3 * gi + 2];
+        }
+        __syncthreads();
+        for (int j = 0; j < batch; j++) {
+            const uint32_t jj = (uint32_t)(end - 1 - j);
+            float gr[RC_ACC_N];
+            for (int k = 0; k < RC_ACC_N; k++)
+                gr[k] = 0.0f;
+            int hit = 0;
+            if (jj < last) {
+                const float4 co = s_co[j];
+                const float dx = RC_SUB(s_xy[j].x, fx), dy = RC_SUB(s_xy[j].y, fy);
+                float G, raw, alpha;
+                if (rc_alpha(co, s_pmin[j], dx, dy, w.exact, &G, &raw, &alpha)) {
+                    hit = 1;
+                    const float inv = 1.0f / (1.0f - alpha);
+                    T = T * inv;
+                    const float wgt = alpha * T;
+                    float dL_dalpha = 0.0f;
+                    for (int ch = 0; ch < 3; ch++) {
+                        const float col = s_col[3 * j + ch];
+                        gr[RC_ACC_RGB + ch] = wgt * dC[ch];
+                        dL_dalpha += dC[ch] * (col * T - S[ch] * inv);
+                        S[ch] += col * wgt;
+                    }
+                    if (raw < RC_ALPHA_MAX) { /* clamped alpha does not depend on the parameters */
+                        gr[RC_ACC_OP] = G * dL_dalpha;
+                        const float dL_dpower = co.w * dL_dalpha * G;
+                        gr[RC_ACC_CON] = dL_dpower * -0.5f * dx * dx;
+                        gr[RC_ACC_CON + 1] = dL_dpower * -dx * dy;
+                        gr[RC_ACC_CON + 2] = dL_dpower * -0.5f * dy * dy;
+                        gr[RC_ACC_M2] = dL_dpower * (-co.x * dx - co.y * dy);
+                        gr[RC_ACC_M2 + 1] = dL_dpower * (-co.z * dy - co.y * dx);
+                    }
+                }
+            }
+            if (__any_sync(0xffffffffu, hit)) { /* lane k adds the warp's sum of slot k */
+                float mine = 0.0f;
+                for (int k = 0; k < RC_ACC_N; k++) {
+                    const float sum = rc_warp_sum(gr[k]);
+                    if (lane == k)
+                        mine = sum;
+                }
+                if (lane < RC_ACC_N)
+                    atomicAdd(acc + (size_t)RC_ACC_N * s_id[j] + lane, mine);
+            }
+        }
+    }
+}
+
+void rc_launch_render_backward(rc_view w, const uint2 *ranges, const uint32_t *vals, rc_gauss g,
+                               const float *final_T, const uint32_t *n_contrib, const float *v_img, float *acc) {
+    const dim3 grid((unsigned)w.tiles_x, (unsigned)w.tiles_y), block(TGS_TILE, TGS_TILE);
+    rc_render_backward_kernel<<<grid, block>>>(w, ranges, vals, g, final_T, n_contrib, v_img, acc);
+}
+
+/* One thread per Gaussian: screen-space gradients (acc) -> raw parameters,
+ * the CPU's preprocess_backward step for step. Adds to the gradients. */
+__global__ void rc_preprocess_backward_kernel(size_t n, rc_params p, rc_view w, rc_gauss gs, const float *accs,
+                                              rc_grads gr, float *v_mean2d) {
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n)
+        return;
+    if (gs.radius[i] == 0) {
+        if (v_mean2d)
+            v_mean2d[2 * i] = v_mean2d[2 * i + 1] = 0.0f;
+        return;
+    }
+    float acc[RC_ACC_N];
+    for (int k = 0; k < RC_ACC_N; k++)
+        acc[k] = accs[(size_t)RC_ACC_N * i + k];
+    if (v_mean2d) {
+        v_mean2d[2 * i] = acc[RC_ACC_M2] * 0.5f * (float)w.width;
+        v_mean2d[2 * i + 1] = acc[RC_ACC_M2 + 1] * 0.5f * (float)w.height;
+    }
+    rc_geom g;
+    rc_geometry(&p, &w, i, &g);
+    const float *m = p.means + 3 * i;
+    const int deg = w.sh_degree, k_rest = p.k_rest;
+    float v_mean[3] = {0.0f, 0.0f, 0.0f};
+
+    /* opacity */
+    const float o = p.opacity[i];
+    if (w.opacity_abs) {
+        gr.opacity[i] += acc[RC_ACC_OP] * (o > 0.0f ? 1.0f : (o < 0.0f ? -1.0f : 0.0f));
+    } else {
+        const float sg = 1.0f / (1.0f + expf(-o));
+        gr.opacity[i] += acc[RC_ACC_OP] * sg * (1.0f - sg);
+    }
+
+    /* colour -> SH and view direction */
+    float dir[3], len, basis[16], dbasis[16][3];
+    rc_view_dir(m, &w, dir, &len);
+    rc_sh_basis(deg, dir[0], dir[1], dir[2], basis, dbasis);
+    const int nb = (deg + 1) * (deg + 1);
+    float v_res[3];
+    for (int ch = 0; ch < 3; ch++)
+        v_res[ch] = gs.clamped[3 * i + ch] ? 0.0f : acc[RC_ACC_RGB + ch];
+    for (int ch = 0; ch < 3; ch++)
+        gr.dc[3 * i + ch] += basis[0] * v_res[ch];
+    float v_dir[3] = {0.0f, 0.0f, 0.0f};
+    const float *rest = p.rest + (size_t)3 * k_rest * i;
+    float *vr = gr.rest + (size_t)3 * k_rest * i;
+    for (int k = 1; k < nb && k <= k_rest; k++)
+        for (int ch = 0; ch < 3; ch++) {
+            vr[3 * (k - 1) + ch] += basis[k] * v_res[ch];
+            const float coef = rest[3 * (k - 1) + ch] * v_res[ch];
+            for (int d = 0; d < 3; d++)
+                v_dir[d] += coef * dbasis[k][d];
+        }
+    if (len > 0.0f) {
+        const float dd = dir[0] * v_dir[0] + dir[1] * v_dir[1] + dir[2] * v_dir[2];
+        for (int d = 0; d < 3; d++)
+            v_mean[d] += (v_dir[d] - dir[d] * dd) / len;
+    }
+
+    /* screen mean -> view-space mean */
+    const float tz = g.pv[2], tz2 = tz * tz, tz3 = tz2 * tz;
+    float v_pv[3];
+    v_pv[0] = acc[RC_ACC_M2] * w.fx / tz;
+    v_pv[1] = acc[RC_ACC_M2 + 1] * w.fy / tz;
+    v_pv[2] = -acc[RC_ACC_M2] * w.fx * g.pv[0] / tz2 - acc[RC_ACC_M2 + 1] * w.fy * g.pv[1] / tz2;
+
+    /* conic -> 2D covariance a b c */
+    const float a = g.cov[0], b = g.cov[1], cc = g.cov[2];
+    const float det = a * cc - b * b, det2 = det * det;
+    const float vA = acc[RC_ACC_CON], vB = acc[RC_ACC_CON + 1], vC = acc[RC_ACC_CON + 2];
+    const float v_a = (-cc * cc * vA + b * cc * vB - b * b * vC) / det2;
+    const float v_b = (2.0f * b * cc * vA - (a * cc + b * b) * vB + 2.0f * a * b * vC) / det2;
+    const float v_c = (-b * b * vA + a * b * vB - a * a * vC) / det2;
+
+    /* 2D covariance = T Sig T^T: dT = 2 G T Sig, dSig = T^T G T, G = [[v_a, v_b/2], [v_b/2, v_c]] */
+    const float *T0 = g.T, *T1 = g.T + 3, *S = g.Sig;
+    const float Gm[4] = {v_a, 0.5f * v_b, 0.5f * v_b, v_c};
+    float GT[6];
+    for (int k = 0; k < 3; k++) {
+        GT[k] = Gm[0] * T0[k] + Gm[1] * T1[k];
+        GT[3 + k] = Gm[2] * T0[k] + Gm[3] * T1[k];
+    }
+    const float Sf[9] = {S[0], S[1], S[2], S[1], S[3], S[4], S[2], S[4], S[5]};
+    float dT[6];
+    for (int r = 0; r < 2; r++)
+        for (int k = 0; k < 3; k++)
+            dT[3 * r + k] = 2.0f * (GT[3 * r] * Sf[k] + GT[3 * r + 1] * Sf[3 + k] + GT[3 * r + 2] * Sf[6 + k]);
+    float dSig[9];
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; k < 3; k++)
+            dSig[3 * r + k] = T0[r] * GT[k] + T1[r] * GT[3 + k];
+
+    /* T = J Rview -> dJ (J00, J02, J11, J12) -> view-space mean */
+    const float *Rv = w.Rv;
+    const float vJ00 = dT[0] * Rv[0] + dT[1] * Rv[1] + dT[2] * Rv[2];
+    const float vJ02 = dT[0] * Rv[6] + dT[1] * Rv[7] + dT[2] * Rv[8];
+    const float vJ11 = dT[3] * Rv[3] + dT[4] * Rv[4] + dT[5] * Rv[5];
+    const float vJ12 = dT[3] * Rv[6] + dT[4] * Rv[7] + dT[5] * Rv[8];
+    v_pv[2] += -w.fx / tz2 * vJ00 - w.fy / tz2 * vJ11;
+    if (g.clamp_x) {
+        v_pv[2] += w.fx * g.tx / tz3 * vJ02;
+    } else {
+        v_pv[0] += -w.fx / tz2 * vJ02;
+        v_pv[2] += 2.0f * w.fx * g.tx / tz3 * vJ02;
+    }
+    if (g.clamp_y) {
+        v_pv[2] += w.fy * g.ty / tz3 * vJ12;
+    } else {
+        v_pv[1] += -w.fy / tz2 * vJ12;
+        v_pv[2] += 2.0f * w.fy * g.ty / tz3 * vJ12;
+    }
+    for (int d = 0; d < 3; d++)
+        v_mean[d] += Rv[d] * v_pv[0] + Rv[3 + d] * v_pv[1] + Rv[6 + d] * v_pv[2];
+    for (int d = 0; d < 3; d++)
+        gr.means[3 * i + d] += v_mean[d];
+
+    /* Sig = M M^T, M = Rq diag(s): dM = 2 dSig M (dSig symmetric) */
+    float dM[9];
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; k < 3; k++)
+            dM[3 * r + k] = 2.0f * (dSig[3 * r] * g.M[k] + dSig[3 * r + 1] * g.M[3 + k] + dSig[3 * r + 2] * g.M[6 + k]);
+    float dR[9];
+    for (int k = 0; k < 3; k++) {
+        const float vs = dM[k] * g.Rq[k] + dM[3 + k] * g.Rq[3 + k] + dM[6 + k] * g.Rq[6 + k];
+        gr.scale[3 * i + k] += vs * g.s[k];
+        for (int r = 0; r < 3; r++)
+            dR[3 * r + k] = dM[3 * r + k] * g.s[k];
+    }
+    /* rotation matrix -> normalised quaternion -> raw quaternion */
+    const float qw = g.qn[0], qx = g.qn[1], qy = g.qn[2], qz = g.qn[3];
+    float vq[4];
+    vq[0] = 2.0f * (-qz * dR[1] + qy * dR[2] + qz * dR[3] - qx * dR[5] - qy * dR[6] + qx * dR[7]);
+    vq[1] = 2.0f * (qy * dR[1] + qz * dR[2] + qy * dR[3] - 2.0f * qx * dR[4] - qw * dR[5] + qz * dR[6] +
+                    qw * dR[7] - 2.0f * qx * dR[8]);
+    vq[2] = 2.0f * (-2.0f * qy * dR[0] + qx * dR[1] + qw * dR[2] + qx * dR[3] + qz * dR[5] - qw * dR[6] +
+                    qz * dR[7] - 2.0f * qy * dR[8]);
+    vq[3] = 2.0f * (-2.0f * qz * dR[0] - qw * dR[1] + qx * dR[2] + qw * dR[3] - 2.0f * qz * dR[4] + qy * dR[5] +
+                    qx * dR[6] + qy * dR[7]);
+    const float qd = qw * vq[0] + qx * vq[1] + qy * vq[2] + qz * vq[3];
+    for (int k = 0; k < 4; k++)
+        gr.rot[4 * i + k] += (vq[k] - g.qn[k] * qd) / g.qlen;
+}
+
+void rc_launch_preprocess_backward(size_t n, rc_params p, rc_view w, rc_gauss g, const float *acc, rc_grads gr,
+                                   float *v_mean2d) {
+    if (n == 0)
+        return;
+    const unsigned threads = 128;
+    rc_preprocess_backward_kernel<<<(unsigned)((n + threads - 1) / threads), threads>>>(n, p, w, g, acc, gr,
+                                                                                        v_mean2d);
+}
