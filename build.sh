@@ -31,7 +31,8 @@ test)
     ctest --test-dir build --output-on-failure -j"$jobs"
     ;;
 asan)
-    cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTGS_SANITIZE=ON
+    # sanitizers instrument the C code; the CUDA backend is compiled by the test build
+    cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTGS_SANITIZE=ON -DTGS_CUDA=OFF
     cmake --build build-asan -j"$jobs"
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         ctest --test-dir build-asan --output-on-failure -j"$jobs"

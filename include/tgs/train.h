@@ -40,7 +40,7 @@ typedef struct {
     int save_iterations[TGS_MAX_ITER_LIST], n_save_iterations;
     int checkpoint_iterations[TGS_MAX_ITER_LIST], n_checkpoint_iterations;
     const char *start_checkpoint; /* resume from this checkpoint (same settings) */
-    int quiet, threads, dry_run, overwrite, densify_log;
+    int quiet, threads, dry_run, overwrite, densify_log, profile;
     uint64_t seed;
     /* Set to nonzero (e.g. by a signal handler) to stop after the current
      * iteration: the run saves its state and returns TGS_ERR_INTERRUPTED. */

@@ -149,6 +149,7 @@ int tgs_cmd_train(int argc, char **argv) {
         {"dry-run", 0, OPT_FLAG, &c.dry_run, 0, 0, 0, "print the memory plan and stop"},
         {"densify_log", 0, OPT_FLAG, &c.densify_log, 0, 0, 0, "print the count after every densification"},
         {"overwrite", 0, OPT_FLAG, &c.overwrite, 0, 0, 0, "replace the run already in -m"},
+        {"profile", 0, OPT_FLAG, &c.profile, 0, 0, 0, "time the phases of the loop (waits for the GPU after each)"},
         {"ip", 0, OPT_IGNORED, &ignored, 0, 0, 1, "viewer address of the reference"},
         {"port", 0, OPT_IGNORED, &ignored, 0, 0, 1, "viewer port of the reference"},
         {"debug_from", 0, OPT_IGNORED, &ignored, 0, 0, 1, "reference debugging"},

@@ -375,6 +375,7 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
         n_densify += it % cfg->densification_interval == 0;
     tgs_progress prog;
     tgs_progress_start(&prog, cfg->iterations, cfg->quiet);
+    double prof[4] = {0, 0, 0, 0}; /* render+loss+backward, Adam, densification, evaluation and saving */
     double t0 = tgs_now() - L.elapsed;
     for (int it = L.it + 1; it <= cfg->iterations && st == TGS_OK; it++) {
         L.adam.lr[TGS_G_MEANS] = tgs_lr_expon(cfg->position_lr_init * extent, cfg->position_lr_final * extent, it,
@@ -391,9 +392,11 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
         const tgs_camera *cam = &sc->cameras[ci];
         tgs_view v = tgs_view_from_camera(cam, s.bg, L.sh_active);
 
-        double loss;
+        double loss, tp = cfg->profile ? tgs_now() : 0;
         if ((st = s.ops->step(s.b, ci, &v, cfg->lambda_dssim, it < cfg->densify_until_iter, &loss)) != TGS_OK)
             break;
+        if (cfg->profile && s.ops->sync(s.b) == TGS_OK)
+            prof[0] += tgs_now() - tp, tp = tgs_now();
         if (!isfinite(loss)) {
             st = TGS_FAIL(TGS_ERR_ARG, "loss is %g at iteration %d (diverged)", loss, it);
             break;
@@ -409,6 +412,8 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
             res->test_psnr = psnr;
             res->test_ssim = ssim;
         }
+        if (cfg->profile)
+            prof[3] += tgs_now() - tp, tp = tgs_now();
         if (in_list(cfg->save_iterations, cfg->n_save_iterations, it) && it != cfg->iterations)
             if ((st = save_ply(&s, it)) != TGS_OK)
                 break;
@@ -437,6 +442,8 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
                     tgs_progress_note(&prog, "[ITER %d] densify: %zu Gaussians (%zu cloned, %zu split, %zu pruned)",
                                       it, count, rep.cloned, rep.split, rep.pruned);
                 L.densify_step++;
+                if (cfg->profile && s.ops->sync(s.b) == TGS_OK)
+                    prof[2] += tgs_now() - tp, tp = tgs_now();
                 /* the reference replaces every parameter tensor here: no Adam step this iteration */
                 if ((st = s.ops->zero_grad(s.b, TGS_ADAM_ALL)) != TGS_OK)
                     break;
@@ -460,6 +467,8 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
             step_mask &= ~(1u << TGS_G_REST); /* its gradient accumulates until the 16th */
         if (it < cfg->iterations && (st = s.ops->adam(s.b, &L.adam, step_mask)) != TGS_OK)
             break;
+        if (cfg->profile && s.ops->sync(s.b) == TGS_OK)
+            prof[1] += tgs_now() - tp;
         L.it = it;
         tgs_progress_update(&prog, it, L.ema, s.ops->count(s.b));
         L.elapsed = tgs_now() - t0;
@@ -481,6 +490,9 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
     }
     res->seconds = tgs_now() - t0;
     free(L.stack);
+    if (cfg->profile)
+        printf("tgs: profile: render+loss+backward %.2f s, Adam %.2f s, densification %.2f s, evaluation and "
+               "saving %.2f s, of %.2f s\n", prof[0], prof[1], prof[2], prof[3], res->seconds);
     if (st == TGS_OK)
         st = save_ply(&s, cfg->iterations);
     if (st == TGS_OK && sc->n_test > 0 && !in_list(cfg->test_iterations, cfg->n_test_iterations, cfg->iterations))

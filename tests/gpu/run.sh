@@ -18,7 +18,7 @@ if command -v cuobjdump >/dev/null; then
 fi
 for t in test_gpu_raster test_gpu_ops; do
     [ -x "$B/$t" ] || continue
-    "$B/$t" "$D" >"$O/$t.txt" 2>&1
+    "$B/$t" "$D" ${QUICK:+quick} >"$O/$t.txt" 2>&1
     rc=$?
     tail -40 "$O/$t.txt"
     [ $rc -eq 0 ] || { echo "FAIL $t (exit $rc)"; fails=$((fails + 1)); }
@@ -53,5 +53,6 @@ flags=(--eval --budget 2 --mode multiplier --densification_interval 500 --sh_low
 bench fox4 -s "$D/fox" -i images_4 "${flags[@]}"
 bench lego -s "$D/lego" --white_background "${flags[@]}"
 bench fox2 -s "$D/fox" -i images_2 "${flags[@]}"
+bench fox4_profile -s "$D/fox" -i images_4 "${flags[@]}" --profile
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

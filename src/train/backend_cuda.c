@@ -1,0 +1,322 @@
+/* backend_cuda.c - the training backend on an NVIDIA GPU: the model, its
+ * gradients, Adam moments, statistics and the training images live on the
+ * device; the CUDA rasteriser, loss, Adam and densification run there. The host
+ * sees the model only when a PLY is saved. */
+#include "train/backend.h"
+
+#ifdef TGS_HAVE_CUDA
+
+#include "cuda/ops_cuda.h"
+#include "raster/cuda/raster_cuda.h"
+#include "train/score.h"
+
+#include <cuda_runtime_api.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CU(call)                                                                                               \
+    do {                                                                                                       \
+        cudaError_t e_ = (call);                                                                               \
+        if (e_ != cudaSuccess)                                                                                 \
+            return tgs_error_set(TGS_ERR_DEVICE, __FILE__, __LINE__, "CUDA: %s failed: %s", #call,           \
+                                 cudaGetErrorString(e_));                                                      \
+    } while (0)
+
+struct tgs_backend {
+    const tgs_train_config *cfg;
+    const tgs_scene *sc;
+    const tgs_image *images;     /* host copies (used for --data_device cpu) */
+    int images_on_device;
+    unsigned char *d_images;     /* all cameras' 8-bit images, camera i at img_off[i] */
+    size_t *img_off;             /* [n_cameras] */
+    unsigned char *d_gt_stage;   /* one image, for --data_device cpu */
+    float *d_edges;              /* Taming edge maps of the training cameras */
+    size_t *edge_off;            /* [n_train + 1] */
+    tgs_cuda_model *m;
+    tgs_cuda_raster *r;
+    tgs_cuda_loss *loss;
+    float *d_img, *d_v_img, *d_pixel_w, *d_v_mean2d, *d_score_acc, *d_scores;
+    size_t per_gaussian_capacity;
+    tgs_cuda_rng rng;
+    tgs_gaussians *host;      /* the model on the host, for saving */
+    tgs_gaussians *host_full; /* with gradients and moments, for checkpoints */
+    tgs_densify_stats host_stats;
+};
+
+static void cuda_destroy(tgs_backend *b) {
+    if (!b)
+        return;
+    cudaFree(b->d_images);
+    cudaFree(b->d_gt_stage);
+    cudaFree(b->d_edges);
+    cudaFree(b->d_img);
+    cudaFree(b->d_v_img);
+    cudaFree(b->d_pixel_w);
+    cudaFree(b->d_v_mean2d);
+    cudaFree(b->d_score_acc);
+    cudaFree(b->d_scores);
+    free(b->img_off);
+    free(b->edge_off);
+    tgs_cuda_model_destroy(b->m);
+    tgs_cuda_raster_destroy(b->r);
+    tgs_cuda_loss_destroy(b->loss);
+    tgs_gaussians_destroy(b->host);
+    tgs_gaussians_destroy(b->host_full);
+    tgs_densify_stats_free(&b->host_stats);
+    free(b);
+}
+
+static tgs_status reserve_per_gaussian(tgs_backend *b, size_t capacity) {
+    if (capacity <= b->per_gaussian_capacity)
+        return TGS_OK;
+    cudaFree(b->d_v_mean2d);
+    cudaFree(b->d_score_acc);
+    cudaFree(b->d_scores);
+    b->d_v_mean2d = b->d_score_acc = b->d_scores = NULL;
+    CU(cudaMalloc((void **)&b->d_v_mean2d, capacity * 2 * sizeof(float)));
+    CU(cudaMalloc((void **)&b->d_score_acc, capacity * 4 * sizeof(float)));
+    CU(cudaMalloc((void **)&b->d_scores, capacity * sizeof(float)));
+    b->per_gaussian_capacity = capacity;
+    return TGS_OK;
+}
+
+static tgs_status create_inner(tgs_backend *b, size_t capacity) {
+    const tgs_train_config *cfg = b->cfg;
+    const tgs_scene *sc = b->sc;
+    int max_w = 0, max_h = 0;
+    size_t total = 0;
+    b->img_off = tgs_calloc((size_t)sc->n_cameras, sizeof(size_t), "image offsets");
+    if (!b->img_off)
+        return TGS_ERR_NOMEM;
+    for (int i = 0; i < sc->n_cameras; i++) {
+        max_w = TGS_MAX(max_w, sc->cameras[i].width);
+        max_h = TGS_MAX(max_h, sc->cameras[i].height);
+        b->img_off[i] = total;
+        total += (size_t)sc->cameras[i].width * sc->cameras[i].height * 3;
+    }
+    size_t px = (size_t)max_w * max_h;
+    /* the model, initialised on the host (kNN) and uploaded */
+    tgs_gaussians *g0 = NULL;
+    TGS_TRY(tgs_gaussians_create(sc->n_points, cfg->sh_degree, 0, &g0));
+    tgs_status st = tgs_gaussians_init_from_points(g0, sc->points_xyz, sc->points_rgb, sc->n_points);
+    if (st == TGS_OK)
+        st = tgs_cuda_model_create(capacity, cfg->sh_degree, &b->m);
+    if (st == TGS_OK)
+        st = tgs_cuda_model_upload(b->m, g0, NULL, 0);
+    tgs_gaussians_destroy(g0);
+    TGS_TRY(st);
+    TGS_TRY(tgs_cuda_raster_create(capacity, max_w, max_h, &b->r));
+    TGS_TRY(tgs_cuda_loss_create(max_w, max_h, &b->loss));
+    TGS_TRY(reserve_per_gaussian(b, capacity));
+    CU(cudaMalloc((void **)&b->d_img, px * 3 * sizeof(float)));
+    CU(cudaMalloc((void **)&b->d_v_img, px * 3 * sizeof(float)));
+    CU(cudaMalloc((void **)&b->d_pixel_w, px * sizeof(float)));
+    /* training images: 8-bit on the device, or streamed from the host */
+    b->images_on_device = strcmp(cfg->data_device, "cpu") != 0;
+    if (b->images_on_device) {
+        CU(cudaMalloc((void **)&b->d_images, total));
+        for (int i = 0; i < sc->n_cameras; i++)
+            CU(cudaMemcpy(b->d_images + b->img_off[i], b->images[i].data,
+                          (size_t)b->images[i].width * b->images[i].height * 3, cudaMemcpyHostToDevice));
+    } else {
+        CU(cudaMalloc((void **)&b->d_gt_stage, px * 3));
+    }
+    if (cfg->densify_mode == TGS_DENSIFY_TAMING) {
+        b->edge_off = tgs_calloc((size_t)sc->n_train + 1, sizeof(size_t), "edge offsets");
+        if (!b->edge_off)
+            return TGS_ERR_NOMEM;
+        for (int k = 0; k < sc->n_train; k++) {
+            const tgs_camera *c = &sc->cameras[sc->train_idx[k]];
+            b->edge_off[k + 1] = b->edge_off[k] + (size_t)c->width * c->height;
+        }
+        float *edges = tgs_calloc(b->edge_off[sc->n_train] + px, sizeof(float), "edge maps");
+        if (!edges)
+            return TGS_ERR_NOMEM;
+        for (int k = 0; k < sc->n_train; k++) {
+            const tgs_image *im = &b->images[sc->train_idx[k]];
+            tgs_score_edges(im->data, im->width, im->height, edges + b->edge_off[k]);
+        }
+        cudaError_t e = cudaMalloc((void **)&b->d_edges, b->edge_off[sc->n_train] * sizeof(float));
+        if (e == cudaSuccess)
+            e = cudaMemcpy(b->d_edges, edges, b->edge_off[sc->n_train] * sizeof(float), cudaMemcpyHostToDevice);
+        free(edges);
+        if (e != cudaSuccess)
+            return TGS_FAIL(TGS_ERR_DEVICE, "CUDA: uploading the edge maps failed: %s", cudaGetErrorString(e));
+    }
+    tgs_cuda_rng_seed(&b->rng, cfg->seed);
+    return TGS_OK;
+}
+
+static tgs_status cuda_create(const tgs_train_config *cfg, const tgs_scene *sc, const tgs_image *images,
+                              size_t capacity, tgs_backend **out) {
+    *out = NULL;
+    tgs_backend *b = tgs_calloc(1, sizeof *b, "CUDA backend");
+    if (!b)
+        return TGS_ERR_NOMEM;
+    b->cfg = cfg;
+    b->sc = sc;
+    b->images = images;
+    tgs_status st = create_inner(b, capacity);
+    if (st != TGS_OK) {
+        cuda_destroy(b);
+        return st;
+    }
+    *out = b;
+    return TGS_OK;
+}
+
+/* Device pointer to camera ci's 8-bit image (uploaded now for --data_device cpu). */
+static tgs_status gt_of(tgs_backend *b, int ci, const unsigned char **out) {
+    if (b->images_on_device) {
+        *out = b->d_images + b->img_off[ci];
+        return TGS_OK;
+    }
+    const tgs_image *im = &b->images[ci];
+    CU(cudaMemcpy(b->d_gt_stage, im->data, (size_t)im->width * im->height * 3, cudaMemcpyHostToDevice));
+    *out = b->d_gt_stage;
+    return TGS_OK;
+}
+
+static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double lambda, int stats, double *loss) {
+    tgs_cuda_model *m = b->m;
+    const unsigned char *d_gt = NULL;
+    TGS_TRY(gt_of(b, ci, &d_gt));
+    TGS_TRY(tgs_cuda_raster_forward(b->r, m->d_params, m->n, m->capacity, m->sh_degree, v, b->d_img, NULL, NULL));
+    float l = 0;
+    TGS_TRY(tgs_cuda_loss_forward_backward(b->loss, b->d_img, d_gt, v->width, v->height, (float)lambda, b->d_v_img,
+                                           &l, 0));
+    *loss = l;
+    TGS_TRY(tgs_cuda_raster_backward(b->r, m->d_params, m->n, m->capacity, m->sh_degree, v, b->d_v_img, m->d_grads,
+                                     b->d_v_mean2d));
+    if (stats)
+        TGS_TRY(tgs_cuda_stats_add(m, tgs_cuda_raster_radii(b->r), b->d_v_mean2d, 0));
+    return TGS_OK;
+}
+
+static tgs_status cuda_adam(tgs_backend *b, tgs_adam *a, unsigned mask) {
+    return tgs_cuda_adam_step_model(a, b->m, mask, NULL, 0);
+}
+
+static tgs_status cuda_zero_grad(tgs_backend *b, unsigned mask) { return tgs_cuda_adam_zero_grad(b->m, mask, 0); }
+
+static tgs_status cuda_reset_opacity(tgs_backend *b) { return tgs_cuda_reset_opacity(b->m, 0); }
+
+static tgs_status taming_scores(tgs_backend *b, int sh_active, const float bg[3], tgs_rng *rng) {
+    const tgs_scene *sc = b->sc;
+    tgs_cuda_model *m = b->m;
+    TGS_TRY(tgs_cuda_taming_score_begin(m, b->d_scores, 0));
+    int ncams = b->cfg->cams < 0 || b->cfg->cams > sc->n_train ? sc->n_train : b->cfg->cams;
+    int *order = (int *)malloc((size_t)sc->n_train * sizeof(int));
+    if (!order)
+        return TGS_FAIL(TGS_ERR_NOMEM, "out of memory for the camera list");
+    for (int k = 0; k < sc->n_train; k++)
+        order[k] = k;
+    for (int k = 0; k < ncams; k++) { /* the same draws as the CPU backend */
+        int j = k + (int)tgs_rng_below(rng, (uint32_t)(sc->n_train - k));
+        int t = order[k];
+        order[k] = order[j];
+        order[j] = t;
+    }
+    tgs_status st = TGS_OK;
+    for (int k = 0; k < ncams && st == TGS_OK; k++) {
+        int ci = sc->train_idx[order[k]];
+        const tgs_camera *c = &sc->cameras[ci];
+        tgs_view v = tgs_view_from_camera(c, bg, sh_active);
+        const unsigned char *d_gt = NULL;
+        if ((st = gt_of(b, ci, &d_gt)) != TGS_OK ||
+            (st = tgs_cuda_raster_forward(b->r, m->d_params, m->n, m->capacity, m->sh_degree, &v, b->d_img, NULL,
+                                          NULL)) != TGS_OK ||
+            (st = tgs_cuda_loss_forward_backward(b->loss, b->d_img, d_gt, c->width, c->height, 0.2f, NULL, NULL, 0)) !=
+                TGS_OK ||
+            (st = tgs_cuda_pixel_weights(b->loss, b->d_img, d_gt, b->d_edges + b->edge_off[order[k]], c->width,
+                                         c->height, b->d_pixel_w, 0)) != TGS_OK)
+            break;
+        cudaError_t e = cudaMemsetAsync(b->d_score_acc, 0, m->n * 4 * sizeof(float), 0);
+        if (e != cudaSuccess) {
+            st = TGS_FAIL(TGS_ERR_DEVICE, "CUDA: clearing the score sums failed: %s", cudaGetErrorString(e));
+            break;
+        }
+        if ((st = tgs_cuda_raster_forward(b->r, m->d_params, m->n, m->capacity, m->sh_degree, &v, b->d_img,
+                                          b->d_pixel_w, b->d_score_acc)) != TGS_OK ||
+            (st = tgs_cuda_taming_score_view(m, tgs_cuda_raster_radii(b->r), tgs_cuda_raster_depths(b->r),
+                                             b->d_score_acc, tgs_cuda_loss_values(b->loss), b->d_scores, 0)) != TGS_OK)
+            break;
+    }
+    free(order);
+    return st;
+}
+
+static tgs_status cuda_densify(tgs_backend *b, const tgs_densify_params *p, size_t target, int step_j, int sh_active,
+                               const float bg[3], tgs_rng *rng, tgs_densify_report *rep) {
+    if (b->cfg->densify_mode == TGS_DENSIFY_CLASSIC) {
+        TGS_TRY(tgs_cuda_densify_classic(b->m, p, &b->rng, rep, 0));
+        TGS_TRY(tgs_cuda_raster_reserve(b->r, b->m->capacity));
+        return reserve_per_gaussian(b, b->m->capacity);
+    }
+    TGS_TRY(taming_scores(b, sh_active, bg, rng));
+    return tgs_cuda_densify_taming(b->m, p, b->d_scores, target, step_j, &b->rng, rep, 0);
+}
+
+static tgs_status cuda_evaluate(tgs_backend *b, const int *idx, int n, int sh_active, double *psnr, double *ssim) {
+    double ps = 0, ss = 0;
+    tgs_cuda_model *m = b->m;
+    for (int k = 0; k < n; k++) {
+        const tgs_camera *c = &b->sc->cameras[idx[k]];
+        tgs_view v = tgs_view_from_camera(c, b->sc->background, sh_active);
+        const unsigned char *d_gt = NULL;
+        double p1, s1;
+        TGS_TRY(gt_of(b, idx[k], &d_gt));
+        TGS_TRY(tgs_cuda_raster_forward(b->r, m->d_params, m->n, m->capacity, m->sh_degree, &v, b->d_img, NULL, NULL));
+        TGS_TRY(tgs_cuda_psnr_ssim(b->loss, b->d_img, d_gt, c->width, c->height, &p1, &s1, 0));
+        ps += p1;
+        ss += s1;
+    }
+    *psnr = n ? ps / n : NAN;
+    *ssim = n ? ss / n : NAN;
+    return TGS_OK;
+}
+
+static tgs_status cuda_model(tgs_backend *b, const tgs_gaussians **out) {
+    if (!b->host)
+        TGS_TRY(tgs_gaussians_create(b->m->capacity, b->m->sh_degree, 0, &b->host)); /* download grows it */
+    TGS_TRY(tgs_cuda_model_download(b->m, b->host, NULL, 0));
+    *out = b->host;
+    return TGS_OK;
+}
+
+static tgs_status cuda_state_get(tgs_backend *b, const tgs_gaussians **g, const tgs_densify_stats **s) {
+    if (!b->host_full) {
+        TGS_TRY(tgs_gaussians_create(b->m->capacity, b->m->sh_degree, 1, &b->host_full));
+        TGS_TRY(tgs_densify_stats_reserve(&b->host_stats, b->m->capacity));
+    }
+    TGS_TRY(tgs_cuda_model_download(b->m, b->host_full, &b->host_stats, 0));
+    *g = b->host_full;
+    *s = &b->host_stats;
+    return TGS_OK;
+}
+
+static tgs_status cuda_state_set(tgs_backend *b, const tgs_gaussians *g, const tgs_densify_stats *s) {
+    if (g->capacity > b->m->capacity) {
+        TGS_TRY(tgs_cuda_model_reserve(b->m, g->capacity, 0));
+        TGS_TRY(tgs_cuda_raster_reserve(b->r, g->capacity));
+        TGS_TRY(reserve_per_gaussian(b, g->capacity));
+    }
+    return tgs_cuda_model_upload(b->m, g, s, 0);
+}
+
+static size_t cuda_count(const tgs_backend *b) { return b->m->n; }
+static size_t cuda_pairs(const tgs_backend *b) { return tgs_cuda_raster_pair_capacity(b->r); }
+static tgs_status cuda_sync(tgs_backend *b) {
+    CU(cudaDeviceSynchronize());
+    return TGS_OK;
+}
+
+const tgs_backend_ops tgs_backend_cuda = {
+    "cuda", cuda_create, cuda_destroy, cuda_step, cuda_adam, cuda_zero_grad, cuda_reset_opacity, cuda_densify,
+    cuda_evaluate, cuda_model, cuda_state_get, cuda_state_set, cuda_count, cuda_pairs, cuda_sync,
+};
+
+#else
+typedef int tgs_backend_cuda_unused; /* ISO C forbids an empty translation unit */
+#endif
