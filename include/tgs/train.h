@@ -55,6 +55,7 @@ typedef struct {
     double planned_bytes;    /* the memory plan's total */
     size_t pair_capacity;    /* peak tile/Gaussian pairs of the rasteriser */
     const char *backend;     /* "cpu" or "cuda" */
+    size_t device_bytes;     /* GPU memory tgs allocated at the peak (CUDA backend) */
 } tgs_train_result;
 
 void tgs_train_config_defaults(tgs_train_config *c);

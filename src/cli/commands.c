@@ -221,7 +221,12 @@ int tgs_cmd_train(int argc, char **argv) {
     printf("; model in %s\n", c.model_path);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("tgs: memory: planned %.1f MiB, peak RSS %.1f MiB (%zu tile/Gaussian pairs at the peak)\n",
+    if (res.device_bytes)
+        printf("tgs: memory: planned %.1f MiB of GPU memory, allocated %.1f MiB (%zu tile/Gaussian pairs at the "
+               "peak); host peak RSS %.1f MiB\n", res.planned_bytes / 1048576.0, res.device_bytes / 1048576.0,
+               res.pair_capacity, ru.ru_maxrss / 1024.0);
+    else
+        printf("tgs: memory: planned %.1f MiB, peak RSS %.1f MiB (%zu tile/Gaussian pairs at the peak)\n",
                res.planned_bytes / 1048576.0, ru.ru_maxrss / 1024.0, res.pair_capacity);
     return 0;
 }

@@ -45,6 +45,8 @@ typedef struct {
     tgs_status (*state_set)(tgs_backend *b, const tgs_gaussians *g, const tgs_densify_stats *s);
     size_t (*count)(const tgs_backend *b);
     size_t (*pair_capacity)(const tgs_backend *b);
+    /* Device memory allocated by this backend at its peak (0 on the CPU). */
+    size_t (*device_bytes)(const tgs_backend *b);
     /* Waits for queued work (for --profile timings; a no-op on the CPU). */
     tgs_status (*sync)(tgs_backend *b);
 } tgs_backend_ops;

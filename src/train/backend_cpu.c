@@ -266,9 +266,10 @@ static tgs_status cpu_state_set(tgs_backend *b, const tgs_gaussians *g, const tg
 
 static size_t cpu_count(const tgs_backend *b) { return b->g->n; }
 static size_t cpu_pairs(const tgs_backend *b) { return tgs_raster_pair_capacity(b->raster); }
+static size_t cpu_device_bytes(const tgs_backend *b) { return 0; }
 static tgs_status cpu_sync(tgs_backend *b) { return TGS_OK; }
 
 const tgs_backend_ops tgs_backend_cpu = {
     "cpu", cpu_create, cpu_destroy, cpu_step, cpu_adam, cpu_zero_grad, cpu_reset_opacity, cpu_densify,
-    cpu_evaluate, cpu_model, cpu_state_get, cpu_state_set, cpu_count, cpu_pairs, cpu_sync,
+    cpu_evaluate, cpu_model, cpu_state_get, cpu_state_set, cpu_count, cpu_pairs, cpu_device_bytes, cpu_sync,
 };

@@ -42,7 +42,15 @@ struct tgs_backend {
     tgs_gaussians *host;      /* the model on the host, for saving */
     tgs_gaussians *host_full; /* with gradients and moments, for checkpoints */
     tgs_densify_stats host_stats;
+    size_t free_at_start, min_free; /* device memory free before create, and its lowest since */
 };
+
+/* Notes the device memory in use (called after the steps that allocate). */
+static void note_memory(tgs_backend *b) {
+    size_t f = 0, t = 0;
+    if (cudaMemGetInfo(&f, &t) == cudaSuccess && f < b->min_free)
+        b->min_free = f;
+}
 
 static void cuda_destroy(tgs_backend *b) {
     if (!b)
@@ -157,7 +165,11 @@ static tgs_status cuda_create(const tgs_train_config *cfg, const tgs_scene *sc, 
     b->cfg = cfg;
     b->sc = sc;
     b->images = images;
+    size_t total = 0;
+    cudaMemGetInfo(&b->free_at_start, &total);
+    b->min_free = b->free_at_start;
     tgs_status st = create_inner(b, capacity);
+    note_memory(b);
     if (st != TGS_OK) {
         cuda_destroy(b);
         return st;
@@ -251,11 +263,15 @@ static tgs_status cuda_densify(tgs_backend *b, const tgs_densify_params *p, size
                                const float bg[3], tgs_rng *rng, tgs_densify_report *rep) {
     if (b->cfg->densify_mode == TGS_DENSIFY_CLASSIC) {
         TGS_TRY(tgs_cuda_densify_classic(b->m, p, &b->rng, rep, 0));
+        note_memory(b);
         TGS_TRY(tgs_cuda_raster_reserve(b->r, b->m->capacity));
         return reserve_per_gaussian(b, b->m->capacity);
     }
     TGS_TRY(taming_scores(b, sh_active, bg, rng));
-    return tgs_cuda_densify_taming(b->m, p, b->d_scores, target, step_j, &b->rng, rep, 0);
+    note_memory(b);
+    TGS_TRY(tgs_cuda_densify_taming(b->m, p, b->d_scores, target, step_j, &b->rng, rep, 0));
+    note_memory(b);
+    return TGS_OK;
 }
 
 static tgs_status cuda_evaluate(tgs_backend *b, const int *idx, int n, int sh_active, double *psnr, double *ssim) {
@@ -307,6 +323,10 @@ static tgs_status cuda_state_set(tgs_backend *b, const tgs_gaussians *g, const t
 
 static size_t cuda_count(const tgs_backend *b) { return b->m->n; }
 static size_t cuda_pairs(const tgs_backend *b) { return tgs_cuda_raster_pair_capacity(b->r); }
+static size_t cuda_device_bytes(const tgs_backend *b) {
+    note_memory((tgs_backend *)b);
+    return b->free_at_start - b->min_free;
+}
 static tgs_status cuda_sync(tgs_backend *b) {
     CU(cudaDeviceSynchronize());
     return TGS_OK;
@@ -314,7 +334,7 @@ static tgs_status cuda_sync(tgs_backend *b) {
 
 const tgs_backend_ops tgs_backend_cuda = {
     "cuda", cuda_create, cuda_destroy, cuda_step, cuda_adam, cuda_zero_grad, cuda_reset_opacity, cuda_densify,
-    cuda_evaluate, cuda_model, cuda_state_get, cuda_state_set, cuda_count, cuda_pairs, cuda_sync,
+    cuda_evaluate, cuda_model, cuda_state_get, cuda_state_set, cuda_count, cuda_pairs, cuda_device_bytes, cuda_sync,
 };
 
 #else

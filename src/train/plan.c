@@ -4,6 +4,8 @@
 
 #include "tgs/gaussians.h"
 
+#include <string.h>
+
 #define LOSS_ROWS 65 /* rows of each thread's SSIM work buffers (LOSS_WORK_ROWS in src/loss) */
 
 static void add(tgs_memory_plan *p, const char *what, double bytes) {
@@ -52,4 +54,37 @@ void tgs_memory_plan_print(const tgs_memory_plan *p, FILE *f) {
     for (int i = 0; i < p->n; i++)
         fprintf(f, "  %-40s %9.1f MiB\n", p->what[i], p->bytes[i] / (1024.0 * 1024.0));
     fprintf(f, "  %-40s %9.1f MiB\n", "total (peak)", p->total / (1024.0 * 1024.0));
+}
+
+void tgs_train_plan_gpu(const tgs_train_config *cfg, const tgs_scene *sc, size_t capacity, tgs_memory_plan *p) {
+    *p = (tgs_memory_plan){0};
+    p->capacity = capacity;
+    const double C = (double)capacity;
+    const int taming = cfg->densify_mode == TGS_DENSIFY_TAMING;
+    const int images_on_gpu = strcmp(cfg->data_device, "cpu") != 0;
+    double img_bytes = 0, max_img = 0, train_px = 0, max_px = 0;
+    for (int i = 0; i < sc->n_cameras; i++) {
+        double px = (double)sc->cameras[i].width * sc->cameras[i].height;
+        img_bytes += 3 * px;
+        max_img = 3 * px > max_img ? 3 * px : max_img;
+        if (!sc->cameras[i].is_test)
+            train_px += px;
+        max_px = px > max_px ? px : max_px;
+    }
+    double F = (double)tgs_gaussians_buffer_bytes(1, cfg->sh_degree) / 4.0; /* floats per Gaussian */
+    add(p, "parameters, gradients, Adam moments", 4.0 * (double)tgs_gaussians_buffer_bytes(capacity, cfg->sh_degree));
+    /* statistics 3, loop buffers (v_mean2d 2, score sums 4, scores 1); densification scratch: flags 4,
+     * weights/keys/indices 6, one row of every group (F), statistics and terms 6, sort space ~4 */
+    add(p, "statistics, scores, densification scratch", C * (4.0 * (3 + 7) + 4 + 4.0 * (6 + F + 6 + 4)));
+    /* rasteriser per Gaussian: depth, radius, mean2d, conic+opacity, rgb, clamp, rect, tile count, pmin,
+     * backward accumulators (mean2d 2, conic 3, opacity 1, rgb 3) */
+    add(p, "rasteriser per-Gaussian buffers", C * (4 + 4 + 8 + 16 + 12 + 4 + 16 + 8 + 4 + 36));
+    /* keys and values twice (sort), with the sort's own space; pairs grow by 25% when exceeded */
+    add(p, "tile/Gaussian pairs (estimate)", C * TGS_PLAN_PAIRS_PER_GAUSSIAN * 1.25 * (2 * 8 + 2 * 4) * 1.1);
+    /* render, its gradient, pixel weights, final T and contributor count, loss maps */
+    add(p, "per-pixel buffers", max_px * (12 + 12 + 4 + 8 + 4.0 * 11));
+    add(p, images_on_gpu ? "training images (8-bit)" : "one staged image (--data_device cpu)",
+        images_on_gpu ? img_bytes : max_img);
+    if (taming)
+        add(p, "edge maps", 4.0 * train_px);
 }

@@ -24,6 +24,9 @@ typedef struct {
 
 void tgs_train_plan(const tgs_train_config *cfg, const tgs_scene *scene, size_t capacity, int threads,
                     tgs_memory_plan *out);
+/* The same for the CUDA backend: device memory tgs allocates (the CUDA context,
+ * a few hundred MiB that the driver takes, comes on top). */
+void tgs_train_plan_gpu(const tgs_train_config *cfg, const tgs_scene *scene, size_t capacity, tgs_memory_plan *out);
 void tgs_memory_plan_print(const tgs_memory_plan *p, FILE *f);
 
 #endif

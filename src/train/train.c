@@ -132,13 +132,28 @@ static tgs_status plan_run(run_state *s, const tgs_train_config *cfg) {
                                          cfg->densification_interval, &s->schedule));
     }
     tgs_memory_plan plan;
-    tgs_train_plan(cfg, sc, s->capacity, tgs_get_threads(), &plan);
+    int gpu = strcmp(s->ops->name, "cuda") == 0;
+    if (gpu)
+        tgs_train_plan_gpu(cfg, sc, s->capacity, &plan);
+    else
+        tgs_train_plan(cfg, sc, s->capacity, tgs_get_threads(), &plan);
     s->planned_bytes = plan.total;
     if (!cfg->quiet || cfg->dry_run) {
         if (cfg->densify_mode == TGS_DENSIFY_CLASSIC)
             printf("tgs: classic densification: the count is not planned; this plan is for the initial %zu\n", n0);
+        printf("tgs: %s backend; ", s->ops->name);
         tgs_memory_plan_print(&plan, stdout);
         fflush(stdout);
+    }
+    if (gpu) {
+        /* refuse now, with the figures, rather than run out of memory at iteration 13 000 */
+        tgs_device_info d;
+        tgs_device_query(&d);
+        if (plan.total > 0.95 * (double)d.free_bytes)
+            return TGS_FAIL(TGS_ERR_NOMEM, "the run needs %.0f MiB of GPU memory and %s has %.0f MiB free: lower "
+                            "--budget (now %zu Gaussians), use -r 2 or 4 for smaller images, or --data_device cpu "
+                            "to keep the images in host memory", plan.total / 1048576.0, d.name,
+                            d.free_bytes / 1048576.0, s->capacity);
     }
     return TGS_OK;
 }
@@ -502,6 +517,7 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
     res->planned_bytes = s.planned_bytes;
     res->pair_capacity = s.b ? s.ops->pair_capacity(s.b) : 0;
     res->backend = s.ops ? s.ops->name : "none";
+    res->device_bytes = s.b ? s.ops->device_bytes(s.b) : 0;
     tgs_progress_finish(&prog);
     run_free(&s);
     return st;
