@@ -218,18 +218,10 @@ static tgs_status taming_scores(tgs_backend *b, int sh_active, const float bg[3]
     const tgs_scene *sc = b->sc;
     tgs_cuda_model *m = b->m;
     TGS_TRY(tgs_cuda_taming_score_begin(m, b->d_scores, 0));
-    int ncams = b->cfg->cams < 0 || b->cfg->cams > sc->n_train ? sc->n_train : b->cfg->cams;
-    int *order = (int *)malloc((size_t)sc->n_train * sizeof(int));
+    int ncams;
+    int *order = tgs_score_pick_views(sc->n_train, b->cfg->cams, rng, &ncams);
     if (!order)
-        return TGS_FAIL(TGS_ERR_NOMEM, "out of memory for the camera list");
-    for (int k = 0; k < sc->n_train; k++)
-        order[k] = k;
-    for (int k = 0; k < ncams; k++) { /* the same draws as the CPU backend */
-        int j = k + (int)tgs_rng_below(rng, (uint32_t)(sc->n_train - k));
-        int t = order[k];
-        order[k] = order[j];
-        order[j] = t;
-    }
+        return TGS_ERR_NOMEM;
     tgs_status st = TGS_OK;
     for (int k = 0; k < ncams && st == TGS_OK; k++) {
         int ci = sc->train_idx[order[k]];

@@ -3,9 +3,11 @@
  * per-Gaussian terms. */
 #include "train/score.h"
 
+#include "tgs/common.h"
 #include "tgs/loss.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void tgs_score_edges(const unsigned char *rgb /*[H,W,3]*/, int w, int h, float *out /*[H,W]*/) {
@@ -49,4 +51,20 @@ void tgs_score_pixel_weights(const float *img /*[H,W,3]*/, const float *gt /*[H,
     float range = hi - lo;
     for (size_t i = 0; i < npix; i++)
         out[i] = 50.0f * (range > 0 ? (out[i] - lo) / range : 0.0f) + 50.0f * edges[i];
+}
+
+int *tgs_score_pick_views(int n_train, int cams, tgs_rng *rng, int *ncams) {
+    *ncams = cams < 0 || cams > n_train ? n_train : cams;
+    int *order = tgs_calloc((size_t)n_train, sizeof(int), "the scored views");
+    if (!order)
+        return NULL;
+    for (int k = 0; k < n_train; k++)
+        order[k] = k;
+    for (int k = 0; k < *ncams; k++) { /* partial Fisher-Yates: distinct views */
+        int j = k + (int)tgs_rng_below(rng, (uint32_t)(n_train - k));
+        int t = order[k];
+        order[k] = order[j];
+        order[j] = t;
+    }
+    return order;
 }

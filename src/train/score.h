@@ -2,6 +2,8 @@
 #ifndef TGS_TRAIN_SCORE_H
 #define TGS_TRAIN_SCORE_H
 
+#include "tgs/rng.h"
+
 #include <stddef.h>
 
 /* Normalised edge map of an 8-bit RGB image; out must hold [2,H,W] floats
@@ -10,5 +12,11 @@ void tgs_score_edges(const unsigned char *rgb /*[H,W,3]*/, int w, int h, float *
 /* w = 50 * norm(L1 map) + 50 * edges. */
 void tgs_score_pixel_weights(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, const float *edges /*[H,W]*/,
                              int w, int h, float *out /*[H,W]*/);
+
+/* The views scored in one Taming step: --cams distinct training views (all when
+ * cams is -1 or more than there are), drawn with rng. Returns a malloc'd
+ * permutation of [0, n_train) whose first *ncams entries are the views, or
+ * NULL (message recorded) when out of memory. */
+int *tgs_score_pick_views(int n_train, int cams, tgs_rng *rng, int *ncams);
 
 #endif
