@@ -80,9 +80,12 @@ void tgs_train_plan_gpu(const tgs_train_config *cfg, const tgs_scene *sc, size_t
      * backward accumulators (mean2d 2, conic 3, opacity 1, rgb 3) */
     add(p, "rasteriser per-Gaussian buffers", C * (4 + 4 + 8 + 16 + 12 + 4 + 16 + 8 + 4 + 36));
     /* keys and values twice (sort), with the sort's own space; pairs grow by 25% when exceeded */
-    add(p, "tile/Gaussian pairs (estimate)", C * TGS_PLAN_PAIRS_PER_GAUSSIAN * 1.25 * (2 * 8 + 2 * 4) * 1.1);
-    /* render, its gradient, pixel weights, final T and contributor count, loss maps */
-    add(p, "per-pixel buffers", max_px * (12 + 12 + 4 + 8 + 4.0 * 11));
+    add(p, "tile/Gaussian pairs (estimate)", C * TGS_PLAN_PAIRS_PER_GAUSSIAN * 1.25 * (2 * 8 + 2 * 4));
+    /* render, its gradient, pixel weights, final T and contributor count, loss maps and partial sums
+     * (measured: about 70 bytes a pixel) */
+    add(p, "per-pixel buffers", max_px * (12 + 12 + 4 + 8 + 70));
+    /* allocation granularity, CUB work space, counters (measured on an H100: about 8 MiB) */
+    add(p, "allocator rounding and work space", 8.0 * 1024 * 1024);
     add(p, images_on_gpu ? "training images (8-bit)" : "one staged image (--data_device cpu)",
         images_on_gpu ? img_bytes : max_img);
     if (taming)
