@@ -1,9 +1,10 @@
-/* raster.h - the Gaussian rasteriser (SPEC 3): forward image, backward
- * gradients, and the per-Gaussian score sums of Taming densification.
+/* raster.h - the Gaussian rasteriser (SPEC 3) on host memory: forward image,
+ * backward gradients, and the per-Gaussian score sums of Taming densification.
  *
- * One interface; the backend is chosen once at creation (CPU now; CUDA in
- * src/raster/cuda). The CPU backend is multi-threaded float; a double-precision
- * twin of the same code (src/raster/cpu/raster_cpu.h) is the test oracle. */
+ * This is the CPU rasteriser, multi-threaded float; a double-precision twin of
+ * the same code (src/raster/cpu/raster_cpu.h) is the test oracle. Its CUDA twin
+ * (src/raster/cuda/raster_cuda.h) takes device pointers in the same layout; the
+ * training loop picks one through its backend table (src/train/backend.h). */
 #ifndef TGS_RASTER_H
 #define TGS_RASTER_H
 

@@ -1,5 +1,5 @@
-/* raster.c - the rasteriser interface: one object, the backend chosen at
- * creation. The CPU backend runs the float implementation of src/raster/cpu. */
+/* raster.c - the host rasteriser object: the float implementation of
+ * src/raster/cpu behind the tgs_raster interface. */
 #include "tgs/raster.h"
 
 #include "raster/cpu/raster_cpu.h"
@@ -67,6 +67,8 @@ tgs_status tgs_raster_forward(tgs_raster *r, const tgs_gaussians *g, const tgs_v
                               const float *pixel_weight, float *score) {
     if (v->sh_degree > g->sh_degree)
         return TGS_FAIL(TGS_ERR_ARG, "active SH degree %d exceeds the model's %d", v->sh_degree, g->sh_degree);
+    if ((score != NULL) != (pixel_weight != NULL))
+        return TGS_FAIL(TGS_ERR_ARG, "score sums need both the pixel weights and the score buffer");
     tgs_rparams_f32 p = params_of(g);
     return tgs_raster_cpu_forward_f32(&r->cpu, &p, v, img, pixel_weight, score);
 }
