@@ -84,27 +84,9 @@ static tgs_status cpu_create(const tgs_train_config *cfg, const tgs_scene *sc, c
         st = TGS_ERR_NOMEM;
         goto fail;
     }
-    if (cfg->densify_mode == TGS_DENSIFY_TAMING) {
-        b->edge_off = tgs_calloc((size_t)sc->n_train + 1, sizeof(size_t), "edge offsets");
-        if (!b->edge_off) {
-            st = TGS_ERR_NOMEM;
-            goto fail;
-        }
-        for (int k = 0; k < sc->n_train; k++) {
-            const tgs_camera *c = &sc->cameras[sc->train_idx[k]];
-            b->edge_off[k + 1] = b->edge_off[k] + (size_t)c->width * c->height;
-        }
-        /* each map needs [2,H,W] while computed: the spare px floats at the end take the last one's scratch */
-        b->edges = tgs_calloc(b->edge_off[sc->n_train] + px, sizeof(float), "edge maps");
-        if (!b->edges) {
-            st = TGS_ERR_NOMEM;
-            goto fail;
-        }
-        for (int k = 0; k < sc->n_train; k++) {
-            const tgs_image *im = &images[sc->train_idx[k]];
-            tgs_score_edges(im->data, im->width, im->height, b->edges + b->edge_off[k]);
-        }
-    }
+    if (cfg->densify_mode == TGS_DENSIFY_TAMING &&
+        (st = tgs_score_edge_maps(sc, images, &b->edges, &b->edge_off)) != TGS_OK)
+        goto fail;
     *out = b;
     return TGS_OK;
 fail:

@@ -131,20 +131,8 @@ static tgs_status create_inner(tgs_backend *b, size_t capacity) {
         CU(cudaMalloc((void **)&b->d_gt_stage, px * 3));
     }
     if (cfg->densify_mode == TGS_DENSIFY_TAMING) {
-        b->edge_off = tgs_calloc((size_t)sc->n_train + 1, sizeof(size_t), "edge offsets");
-        if (!b->edge_off)
-            return TGS_ERR_NOMEM;
-        for (int k = 0; k < sc->n_train; k++) {
-            const tgs_camera *c = &sc->cameras[sc->train_idx[k]];
-            b->edge_off[k + 1] = b->edge_off[k] + (size_t)c->width * c->height;
-        }
-        float *edges = tgs_calloc(b->edge_off[sc->n_train] + px, sizeof(float), "edge maps");
-        if (!edges)
-            return TGS_ERR_NOMEM;
-        for (int k = 0; k < sc->n_train; k++) {
-            const tgs_image *im = &b->images[sc->train_idx[k]];
-            tgs_score_edges(im->data, im->width, im->height, edges + b->edge_off[k]);
-        }
+        float *edges;
+        TGS_TRY(tgs_score_edge_maps(sc, b->images, &edges, &b->edge_off));
         cudaError_t e = cudaMalloc((void **)&b->d_edges, b->edge_off[sc->n_train] * sizeof(float));
         if (e == cudaSuccess)
             e = cudaMemcpy(b->d_edges, edges, b->edge_off[sc->n_train] * sizeof(float), cudaMemcpyHostToDevice);

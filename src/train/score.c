@@ -68,3 +68,30 @@ int *tgs_score_pick_views(int n_train, int cams, tgs_rng *rng, int *ncams) {
     }
     return order;
 }
+
+tgs_status tgs_score_edge_maps(const tgs_scene *sc, const tgs_image *images, float **edges, size_t **edge_off) {
+    *edges = NULL;
+    size_t *off = tgs_calloc((size_t)sc->n_train + 1, sizeof(size_t), "edge offsets");
+    if (!off)
+        return TGS_ERR_NOMEM;
+    size_t max_px = 0;
+    for (int k = 0; k < sc->n_train; k++) {
+        const tgs_camera *c = &sc->cameras[sc->train_idx[k]];
+        size_t px = (size_t)c->width * c->height;
+        off[k + 1] = off[k] + px;
+        max_px = px > max_px ? px : max_px;
+    }
+    /* each map needs [2,H,W] while computed: max_px spare floats at the end take the last one's scratch */
+    float *e = tgs_calloc(off[sc->n_train] + max_px, sizeof(float), "edge maps");
+    if (!e) {
+        free(off);
+        return TGS_ERR_NOMEM;
+    }
+    for (int k = 0; k < sc->n_train; k++) {
+        const tgs_image *im = &images[sc->train_idx[k]];
+        tgs_score_edges(im->data, im->width, im->height, e + off[k]);
+    }
+    *edges = e;
+    *edge_off = off;
+    return TGS_OK;
+}
