@@ -584,6 +584,8 @@ static tgs_status read_ascii(ply_reader *r, const int *val_prop, int vertex_inde
             prop_slot[val_prop[s]] = s;
     for (int ei = 0; ei < hd->n_elems; ei++) {
         const ply_elem *e = &hd->elems[ei];
+        if (e->n_props == 0)
+            continue; /* nothing to read, however large the count */
         for (uint64_t i = 0; i < e->count; i++) {
             for (int k = 0; k < e->n_props; k++) {
                 TGS_TRY(ascii_value(r, e->name, i, hd->props[e->first + k].name, &d));
