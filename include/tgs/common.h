@@ -48,6 +48,17 @@ tgs_status tgs_error_prefix(tgs_status st, const char *fmt, ...) __attribute__((
 /* Allocation that records a message on failure (returns NULL). Sizes are checked
  * for overflow: count * size. Memory is zeroed. */
 void *tgs_calloc(size_t count, size_t size, const char *what);
+/* Committed allocations: while on, tgs_calloc (and the rasteriser's pair
+ * buffers) write every page of blocks of TGS_COMMIT_MIN_BYTES or more, so the
+ * memory is held from the start (the process's RSS is its plan; a machine
+ * without that memory fails now, not at iteration 13 000). The CPU training
+ * backend turns it on while it allocates. tgs_mem_commit touches [p, p+bytes)
+ * when on. */
+#define TGS_COMMIT_MIN_BYTES ((size_t)1 << 16)
+void tgs_alloc_commit(int on);
+void tgs_mem_commit(void *p, size_t bytes);
+/* Host memory available to a new allocation (Linux: MemAvailable), 0 if unknown. */
+size_t tgs_host_available_bytes(void);
 /* a * b with overflow check; returns 0 on overflow (and sets *ok = 0). */
 size_t tgs_mul_size(size_t a, size_t b, int *ok);
 

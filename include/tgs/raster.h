@@ -44,6 +44,8 @@ typedef struct tgs_raster tgs_raster;
 tgs_status tgs_raster_create(size_t capacity, int max_width, int max_height, tgs_raster **out);
 void tgs_raster_destroy(tgs_raster *r); /* NULL-safe */
 tgs_status tgs_raster_reserve(tgs_raster *r, size_t capacity);
+/* Room for `pairs` tile/Gaussian pairs now (they grow on demand past it). */
+tgs_status tgs_raster_reserve_pairs(tgs_raster *r, size_t pairs);
 
 /* Renders g's first g->n Gaussians into img. With pixel_weight != NULL, also
  * adds to score [N,4] (TGS_SCORE_*) for each Gaussian and pixel it contributed to. */

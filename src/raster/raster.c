@@ -56,6 +56,8 @@ tgs_status tgs_raster_reserve(tgs_raster *r, size_t capacity) {
     return tgs_rctx_reserve_f32(&r->cpu, capacity, r->cpu.max_pixels);
 }
 
+tgs_status tgs_raster_reserve_pairs(tgs_raster *r, size_t pairs) { return tgs_bins_reserve(&r->cpu.bins, pairs); }
+
 static tgs_rparams_f32 params_of(const tgs_gaussians *g) {
     tgs_param_view pv = tgs_gaussians_view(g, g->params);
     tgs_rparams_f32 p = {g->n, tgs_sh_rest_count(g->sh_degree), pv.means, pv.sh_dc, pv.sh_rest,

@@ -3,6 +3,7 @@
 #include "train/backend.h"
 
 #include "tgs/loss.h"
+#include "train/plan.h"
 #include "train/score.h"
 
 #include <math.h>
@@ -70,11 +71,15 @@ static tgs_status cpu_create(const tgs_train_config *cfg, const tgs_scene *sc, c
     }
     size_t px = (size_t)max_w * max_h;
     tgs_status st;
+    /* every buffer for the budget is held from here on: the plan is what the
+     * process holds, and a machine without that memory fails now */
+    tgs_alloc_commit(1);
     if ((st = tgs_gaussians_create(capacity, cfg->sh_degree, 1, &b->g)) != TGS_OK ||
         (st = tgs_gaussians_init_from_points(b->g, sc->points_xyz, sc->points_rgb, sc->n_points)) != TGS_OK ||
         (st = tgs_densify_stats_reserve(&b->stats, capacity)) != TGS_OK ||
         (st = tgs_raster_create(capacity, max_w, max_h, &b->raster)) != TGS_OK ||
-        (st = tgs_loss_create(max_w, max_h, &b->loss)) != TGS_OK || (st = reserve_per_gaussian(b, capacity)) != TGS_OK)
+        (st = tgs_loss_create(max_w, max_h, &b->loss)) != TGS_OK || (st = reserve_per_gaussian(b, capacity)) != TGS_OK ||
+        (st = tgs_raster_reserve_pairs(b->raster, (size_t)(TGS_PLAN_PAIRS_PER_GAUSSIAN * (double)capacity))) != TGS_OK)
         goto fail;
     b->img = tgs_calloc(px * 3, sizeof(float), "render");
     b->gt = tgs_calloc(px * 3, sizeof(float), "ground truth");
@@ -87,9 +92,11 @@ static tgs_status cpu_create(const tgs_train_config *cfg, const tgs_scene *sc, c
     if (cfg->densify_mode == TGS_DENSIFY_TAMING &&
         (st = tgs_score_edge_maps(sc, images, &b->edges, &b->edge_off)) != TGS_OK)
         goto fail;
+    tgs_alloc_commit(0);
     *out = b;
     return TGS_OK;
 fail:
+    tgs_alloc_commit(0);
     cpu_destroy(b);
     return st;
 }

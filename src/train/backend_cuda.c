@@ -12,8 +12,11 @@
 
 #include <cuda_runtime_api.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define TGS_CUDA_STACK_BYTES 256
 
 #define CU(call)                                                                                               \
     do {                                                                                                       \
@@ -43,6 +46,8 @@ struct tgs_backend {
     tgs_gaussians *host_full; /* with gradients and moments, for checkpoints */
     tgs_densify_stats host_stats;
     size_t free_at_start, min_free; /* device memory free before create, and its lowest since */
+    cudaEvent_t ev[4];              /* --profile: forward | loss | backward of each step */
+    double prof_ms[3];
 };
 
 /* Notes the device memory in use (called after the steps that allocate). */
@@ -55,6 +60,12 @@ static void note_memory(tgs_backend *b) {
 static void cuda_destroy(tgs_backend *b) {
     if (!b)
         return;
+    if (b->ev[0]) {
+        printf("tgs: profile: step on the GPU: forward (binning, sort, blending) %.2f s, loss %.2f s, "
+                   "backward %.2f s\n", b->prof_ms[0] / 1e3, b->prof_ms[1] / 1e3, b->prof_ms[2] / 1e3);
+        for (int k = 0; k < 4; k++)
+            cudaEventDestroy(b->ev[k]);
+    }
     cudaFree(b->d_images);
     cudaFree(b->d_gt_stage);
     cudaFree(b->d_edges);
@@ -153,6 +164,12 @@ static tgs_status cuda_create(const tgs_train_config *cfg, const tgs_scene *sc, 
     b->cfg = cfg;
     b->sc = sc;
     b->images = images;
+    /* The context reserves the per-thread stack for every thread the GPU can
+     * hold (1 KiB by default: ~270 MiB on an H100). Our kernels need at most
+     * 256 bytes, and the driver raises the limit itself for a kernel that
+     * needs more. */
+    cudaDeviceSetLimit(cudaLimitStackSize, TGS_CUDA_STACK_BYTES);
+    cudaGetLastError();
     size_t total = 0;
     cudaMemGetInfo(&b->free_at_start, &total);
     b->min_free = b->free_at_start;
@@ -182,13 +199,32 @@ static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double la
     tgs_cuda_model *m = b->m;
     const unsigned char *d_gt = NULL;
     TGS_TRY(gt_of(b, ci, &d_gt));
+    const int prof = b->cfg->profile;
+    if (prof && !b->ev[0])
+        for (int k = 0; k < 4; k++)
+            CU(cudaEventCreate(&b->ev[k]));
+    if (prof)
+        CU(cudaEventRecord(b->ev[0], 0));
     TGS_TRY(tgs_cuda_raster_forward(b->r, m->d_params, m->n, m->capacity, m->sh_degree, v, b->d_img, NULL, NULL));
+    if (prof)
+        CU(cudaEventRecord(b->ev[1], 0));
     float l = 0;
     TGS_TRY(tgs_cuda_loss_forward_backward(b->loss, b->d_img, d_gt, v->width, v->height, (float)lambda, b->d_v_img,
                                            &l, 0));
     *loss = l;
+    if (prof)
+        CU(cudaEventRecord(b->ev[2], 0));
     TGS_TRY(tgs_cuda_raster_backward(b->r, m->d_params, m->n, m->capacity, m->sh_degree, v, b->d_v_img, m->d_grads,
                                      b->d_v_mean2d));
+    if (prof) {
+        CU(cudaEventRecord(b->ev[3], 0));
+        CU(cudaEventSynchronize(b->ev[3]));
+        for (int k = 0; k < 3; k++) {
+            float ms = 0;
+            CU(cudaEventElapsedTime(&ms, b->ev[k], b->ev[k + 1]));
+            b->prof_ms[k] += ms;
+        }
+    }
     if (stats)
         TGS_TRY(tgs_cuda_stats_add(m, tgs_cuda_raster_radii(b->r), b->d_v_mean2d, 0));
     return TGS_OK;

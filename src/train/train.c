@@ -145,6 +145,12 @@ static tgs_status plan_run(run_state *s, const tgs_train_config *cfg) {
         tgs_memory_plan_print(&plan, stdout);
         fflush(stdout);
     }
+    size_t avail = gpu ? 0 : tgs_host_available_bytes();
+    if (avail > 0 && plan.total > 0.95 * (double)avail)
+        return TGS_FAIL(TGS_ERR_NOMEM, "the run needs %.0f MiB of memory and this machine has %.0f MiB available: "
+                        "lower --budget (now %zu Gaussians), use -r 2 or 4 for smaller images, or fewer --threads "
+                        "(each holds its own gradient sums)", plan.total / 1048576.0, avail / 1048576.0,
+                        s->capacity);
     if (gpu) {
         /* refuse now, with the figures, rather than run out of memory at iteration 13 000 */
         tgs_device_info d;

@@ -45,6 +45,28 @@ size_t tgs_mul_size(size_t a, size_t b, int *ok) {
     return a * b;
 }
 
+static _Atomic int g_commit; /* tgs_alloc_commit */
+
+void tgs_alloc_commit(int on) { g_commit = on != 0; }
+
+void tgs_mem_commit(void *p, size_t bytes) {
+    if (g_commit && p && bytes >= TGS_COMMIT_MIN_BYTES)
+        memset(p, 0, bytes);
+}
+
+size_t tgs_host_available_bytes(void) {
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    unsigned long long kib = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1)
+            break;
+    fclose(f);
+    return (size_t)kib * 1024;
+}
+
 void *tgs_calloc(size_t count, size_t size, const char *what) {
     if (count == 0 || size == 0)
         count = size = 1;
@@ -53,6 +75,7 @@ void *tgs_calloc(size_t count, size_t size, const char *what) {
     void *p = ok ? calloc(1, total) : NULL;
     if (!p)
         TGS_FAIL(TGS_ERR_NOMEM, "out of memory allocating %zu x %zu bytes for %s", count, size, what);
+    tgs_mem_commit(p, total); /* calloc's zero pages are only mapped, not yet held */
     return p;
 }
 

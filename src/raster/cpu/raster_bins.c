@@ -10,15 +10,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-static tgs_status grow(void **p, size_t *cap, size_t need, size_t elem, const char *what) {
-    if (need <= *cap)
+/* Reallocates *p to exactly ncap entries if it holds fewer. */
+static tgs_status resize(void **p, size_t *cap, size_t ncap, size_t elem, const char *what) {
+    if (ncap <= *cap)
         return TGS_OK;
-    size_t ncap = need + need / 2 + 1024;
     void *np = realloc(*p, ncap * elem);
     if (!np)
         return TGS_FAIL(TGS_ERR_NOMEM, "out of memory growing %s to %zu entries", what, ncap);
+    tgs_mem_commit((char *)np + *cap * elem, (ncap - *cap) * elem);
     *p = np;
     *cap = ncap;
+    return TGS_OK;
+}
+
+/* Room for `need` entries, with half again to spare when it grows. */
+static tgs_status grow(void **p, size_t *cap, size_t need, size_t elem, const char *what) {
+    return need <= *cap ? TGS_OK : resize(p, cap, need + need / 2 + 1024, elem, what);
+}
+
+tgs_status tgs_bins_reserve(tgs_bins *b, size_t pairs) {
+    size_t c1 = b->pair_capacity, c2 = c1, c3 = c1, c4 = c1;
+    TGS_TRY(resize((void **)&b->keys, &c1, pairs, sizeof(uint64_t), "sort keys"));
+    TGS_TRY(resize((void **)&b->keys_tmp, &c2, pairs, sizeof(uint64_t), "sort keys"));
+    TGS_TRY(resize((void **)&b->vals, &c3, pairs, sizeof(uint32_t), "sort values"));
+    TGS_TRY(resize((void **)&b->vals_tmp, &c4, pairs, sizeof(uint32_t), "sort values"));
+    b->pair_capacity = c1;
     return TGS_OK;
 }
 

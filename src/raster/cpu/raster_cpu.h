@@ -21,6 +21,8 @@ typedef struct {
  * (radius[i] == 0 means culled). */
 tgs_status tgs_bins_build(tgs_bins *b, size_t n, const int *radius /*[N]*/, const int *rect /*[N,4]*/,
                           const float *depth_key /*[N]*/, int tiles_x, int tiles_y);
+/* Room for exactly `pairs` pairs, if it holds fewer. */
+tgs_status tgs_bins_reserve(tgs_bins *b, size_t pairs);
 void tgs_bins_free(tgs_bins *b);
 
 #define REAL float

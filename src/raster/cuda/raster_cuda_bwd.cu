@@ -175,13 +175,15 @@ __global__ void rc_preprocess_backward_kernel(size_t n, rc_params p, rc_view w, 
     v_pv[1] = acc[RC_ACC_M2 + 1] * w.fy / tz;
     v_pv[2] = -acc[RC_ACC_M2] * w.fx * g.pv[0] / tz2 - acc[RC_ACC_M2 + 1] * w.fy * g.pv[1] / tz2;
 
-    /* conic -> 2D covariance a b c */
-    const float a = g.cov[0], b = g.cov[1], cc = g.cov[2];
-    const float det = a * cc - b * b, det2 = det * det;
-    const float vA = acc[RC_ACC_CON], vB = acc[RC_ACC_CON + 1], vC = acc[RC_ACC_CON + 2];
-    const float v_a = (-cc * cc * vA + b * cc * vB - b * b * vC) / det2;
-    const float v_b = (2.0f * b * cc * vA - (a * cc + b * b) * vB + 2.0f * a * b * vC) / det2;
-    const float v_c = (-b * b * vA + a * b * vB - a * a * vC) / det2;
+    /* conic -> 2D covariance a b c, in double as on the CPU (raster_impl.h):
+     * for long thin splats float would amplify the summation-order rounding
+     * of the conic gradients */
+    const double a = g.cov[0], b = g.cov[1], cc = g.cov[2];
+    const double det = a * cc - b * b, det2 = det * det;
+    const double vA = acc[RC_ACC_CON], vB = acc[RC_ACC_CON + 1], vC = acc[RC_ACC_CON + 2];
+    const float v_a = (float)((-cc * cc * vA + b * cc * vB - b * b * vC) / det2);
+    const float v_b = (float)((2.0 * b * cc * vA - (a * cc + b * b) * vB + 2.0 * a * b * vC) / det2);
+    const float v_c = (float)((-b * b * vA + a * b * vB - a * a * vC) / det2);
 
     /* 2D covariance = T Sig T^T: dT = 2 G T Sig, dSig = T^T G T, G = [[v_a, v_b/2], [v_b/2, v_c]] */
     const float *T0 = g.T, *T1 = g.T + 3, *S = g.Sig;
