@@ -273,6 +273,7 @@ static void test_classic(void) {
     tgs_densify_report rep = {0};
     for (int pass = 0; pass < 2; pass++) {
         craft(g, &s);
+        p.size_rule = pass;
         p.max_screen_size = pass ? 20 : 0;
         CHECK_OK(tgs_densify_classic(g, &s, &p, &rng, &rep));
         size_t want_pruned = pass ? 7 : 3, want_after = pass ? 10 : 14;
@@ -310,6 +311,7 @@ static void test_classic(void) {
     for (size_t i = 0; i < g->n; i++)
         v.opacity_raw[i] = -0.5f;
     v.opacity_raw[2] = 0.001f;
+    p.size_rule = 0;
     p.max_screen_size = 0;
     p.opacity_act = TGS_OPACITY_ABS;
     unsigned char mask[11];

@@ -33,7 +33,8 @@ typedef struct {
     double percent_dense;   /* 0.01 */
     double extent;          /* scene extent */
     double min_opacity;     /* 0.005 */
-    double max_screen_size; /* 0 = no size threshold, else 20 (pixels) */
+    int size_rule;          /* after the first opacity reset: also prune max scale > 0.1 * extent */
+    double max_screen_size; /* with size_rule: also prune max radius over this (pixels; 0 = not) */
     tgs_opacity_act opacity_act;
 } tgs_densify_params;
 
@@ -53,8 +54,9 @@ tgs_status tgs_densify_clone(tgs_gaussians *g, tgs_densify_stats *s, const uint3
 tgs_status tgs_densify_split(tgs_gaussians *g, tgs_densify_stats *s, const uint32_t *idx /*[count]*/, size_t count,
                              tgs_rng *rng);
 void tgs_densify_remove(tgs_gaussians *g, tgs_densify_stats *s, const unsigned char *remove /*[N]*/);
-/* Prune candidates (SPEC 6): opacity < min_opacity, and with a size threshold
- * max_radii > max_screen_size or max scale > 0.1 * extent. Writes mask[N]. */
+/* Prune candidates (SPEC 6): opacity < min_opacity, and with size_rule max
+ * scale > 0.1 * extent or (max_screen_size > 0) max_radii > max_screen_size.
+ * Writes mask[N]. */
 size_t tgs_densify_prune_candidates(const tgs_gaussians *g, const tgs_densify_stats *s, const tgs_densify_params *p,
                                     unsigned char *mask /*[N]*/);
 /* Opacity reset: o = logit(min(sigma(o), 0.01)) and its Adam moments zeroed. */

@@ -25,7 +25,7 @@ typedef struct {
     int iterations;
     double position_lr_init, position_lr_final, position_lr_delay_mult;
     int position_lr_max_steps;
-    double feature_lr, opacity_lr, scaling_lr, rotation_lr, percent_dense, lambda_dssim;
+    double feature_lr, shfeature_lr, opacity_lr, scaling_lr, rotation_lr, percent_dense, lambda_dssim;
     int densification_interval, opacity_reset_interval, densify_from_iter, densify_until_iter;
     double densify_grad_threshold;
     int random_background;

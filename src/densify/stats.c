@@ -101,7 +101,7 @@ void tgs_densify_grad_candidates(const tgs_gaussians *g, const tgs_densify_stats
 size_t tgs_densify_prune_candidates(const tgs_gaussians *g, const tgs_densify_stats *s, const tgs_densify_params *p,
                                     unsigned char *mask /*[N]*/) {
     tgs_param_view v = tgs_gaussians_view(g, g->params);
-    const int size_rule = p->max_screen_size > 0;
+    const int size_rule = p->size_rule, screen_rule = p->size_rule && p->max_screen_size > 0;
     const float big_ws = (float)(0.1 * p->extent), big_vs = (float)p->max_screen_size;
     const int have_radii = s && s->max_radii && s->capacity >= g->n;
     size_t count = 0, n = g->n;
@@ -111,7 +111,7 @@ size_t tgs_densify_prune_candidates(const tgs_gaussians *g, const tgs_densify_st
         double op = p->opacity_act == TGS_OPACITY_ABS ? fabs(o) : 1.0 / (1.0 + exp(-o));
         int m = op < p->min_opacity;
         if (size_rule) {
-            if (have_radii && s->max_radii[i] > big_vs)
+            if (screen_rule && have_radii && s->max_radii[i] > big_vs)
                 m = 1;
             if (max_scale(v.scale_raw + 3 * i) > big_ws)
                 m = 1;

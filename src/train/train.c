@@ -32,6 +32,7 @@ void tgs_train_config_defaults(tgs_train_config *c) {
     c->position_lr_delay_mult = 0.01;
     c->position_lr_max_steps = 30000;
     c->feature_lr = 0.0025;
+    c->shfeature_lr = 0.005;
     c->opacity_lr = 0.025;
     c->scaling_lr = 0.005;
     c->rotation_lr = 0.001;
@@ -194,11 +195,12 @@ typedef struct {
 static void settings_text(const tgs_train_config *c, const char *backend, char *buf, size_t n) {
     snprintf(buf, n,
              "backend=%s threads=%d source=%s images=%s r=%d white=%d eval=%d sh=%d lr=%.17g,%.17g,%.17g,%d,"
-             "%.17g,%.17g,%.17g,%.17g dense=%.17g lambda=%.17g interval=%d reset=%d from=%d until=%d grad=%.17g "
+             "%.17g,%.17g,%.17g,%.17g,%.17g dense=%.17g lambda=%.17g interval=%d reset=%d from=%d until=%d grad=%.17g "
              "randbg=%d mode=%d budget=%.17g bmode=%d cams=%d ho=%d shlower=%d screen=%d seed=%llu",
              backend, tgs_get_threads(), c->source_path, c->images, c->resolution, c->white_background, c->eval,
              c->sh_degree, c->position_lr_init, c->position_lr_final, c->position_lr_delay_mult,
-             c->position_lr_max_steps, c->feature_lr, c->opacity_lr, c->scaling_lr, c->rotation_lr,
+             c->position_lr_max_steps, c->feature_lr, c->shfeature_lr, c->opacity_lr, c->scaling_lr,
+             c->rotation_lr,
              c->percent_dense, c->lambda_dssim, c->densification_interval, c->opacity_reset_interval,
              c->densify_from_iter, c->densify_until_iter, c->densify_grad_threshold, c->random_background,
              (int)c->densify_mode, c->budget, (int)c->mode, c->cams, c->ho_iteration, c->sh_lower,
@@ -363,11 +365,11 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
     }
     const tgs_scene *sc = &s.scene;
     const double extent = sc->extent;
-    double lr[TGS_G_COUNT] = {cfg->position_lr_init * extent, cfg->feature_lr, cfg->feature_lr / 20.0,
+    double lr[TGS_G_COUNT] = {cfg->position_lr_init * extent, cfg->feature_lr, cfg->shfeature_lr / 20.0,
                               cfg->opacity_lr, cfg->scaling_lr, cfg->rotation_lr};
     loop_state L = {0};
     tgs_adam_init(&L.adam, lr);
-    tgs_densify_params dp = {cfg->densify_grad_threshold, cfg->percent_dense, extent, 0.005, 0,
+    tgs_densify_params dp = {cfg->densify_grad_threshold, cfg->percent_dense, extent, 0.005, 0, 0,
                              TGS_OPACITY_SIGMOID};
     if (!cfg->quiet)
         printf("tgs: %s: %d train / %d test views, %zu initial Gaussians%s, extent %.3f\n", cfg->source_path,
@@ -442,9 +444,11 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
         unsigned step_mask = TGS_ADAM_ALL;
         if (it < cfg->densify_until_iter) {
             if (it > cfg->densify_from_iter && it % cfg->densification_interval == 0) {
-                /* SPEC 6's screen-size rule; the reference resets the radii before it
-                 * prunes, so there it never fires: off unless --prune_screen_size */
-                dp.max_screen_size = cfg->prune_screen_size && it > cfg->opacity_reset_interval ? 20 : 0;
+                /* SPEC 6's size rule after the first opacity reset: max scale over
+                 * 0.1 * extent; the screen-size half never fires in the reference (it
+                 * resets the radii before it prunes): only with --prune_screen_size */
+                dp.size_rule = it > cfg->opacity_reset_interval;
+                dp.max_screen_size = cfg->prune_screen_size && dp.size_rule ? 20 : 0;
                 tgs_densify_report rep = {0};
                 int taming = cfg->densify_mode == TGS_DENSIFY_TAMING;
                 /* the last densification of a Taming run lands on the budget itself */

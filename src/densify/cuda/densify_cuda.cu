@@ -87,7 +87,7 @@ __global__ void __launch_bounds__(DC_THREADS)
         const double op = abs_act ? fabs(o) : 1.0 / (1.0 + exp(-o));
         mk = op < min_opacity;
         if (size_rule) {
-            if (max_radii[i] > big_vs)
+            if (big_vs > 0.0f && max_radii[i] > big_vs)
                 mk = 1;
             if (max_scale(scale_raw + 3 * i) > big_ws)
                 mk = 1;
@@ -110,7 +110,7 @@ static tgs_status prune_launch(tgs_cuda_model *m, const tgs_densify_params *p, u
         return TGS_OK;
     prune_cand_kernel<<<dc_grid(m->n), DC_THREADS, 0, stream>>>(
         m->d_params + m->capacity * m->offset[TGS_G_OPACITY], m->d_params + m->capacity * m->offset[TGS_G_SCALE],
-        m->d_max_radii, m->n, p->min_opacity, p->opacity_act == TGS_OPACITY_ABS, p->max_screen_size > 0,
+        m->d_max_radii, m->n, p->min_opacity, p->opacity_act == TGS_OPACITY_ABS, p->size_rule,
         (float)(0.1 * p->extent), (float)p->max_screen_size, d_mask, d_kind, n_pre, s->d_count);
     TGS_CUDA_LAUNCHED("prune_cand_kernel");
     return TGS_OK;
