@@ -33,6 +33,7 @@ static const char *group_name[6] = {"means", "sh_dc", "sh_rest", "opacity_raw", 
 
 static tgs_view make_view(double bg, int deg, tgs_opacity_act act) {
     tgs_view v = {0};
+    v.alpha_clamp_exact = 1; /* finite differences see the clamp */
     v.width = W;
     v.height = H;
     v.tan_fovx = tan(0.5 * 0.9);

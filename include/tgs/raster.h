@@ -30,6 +30,10 @@ typedef struct {
     float bg[3];               /* background colour */
     int sh_degree;             /* active SH degree (<= the model's) */
     tgs_opacity_act opacity_act;
+    /* Backward where alpha = min(0.99, opacity * G) is clamped: 0 (default) passes
+     * the gradient of opacity * G, as the published rasteriser does; 1 passes
+     * none, the exact derivative (the finite-difference tests). */
+    int alpha_clamp_exact;
 } tgs_view;
 
 tgs_view tgs_view_from_camera(const tgs_camera *cam, const float bg[3], int sh_degree);

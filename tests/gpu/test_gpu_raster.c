@@ -13,7 +13,8 @@
  * (a) Random scenes (3 seeds; N = 5..2000; SH degrees 0..3, an active degree
  *     below the model's; white/black background; sigmoid/abs opacity; sizes
  *     not multiples of 16; Gaussians behind the camera, beyond the EWA clamp,
- *     a zero quaternion, alphas clamped at 0.99), one GPU rasteriser created
+ *     a zero quaternion, alphas clamped at 0.99 with either backward rule
+ *     (tgs_view.alpha_clamp_exact)), one GPU rasteriser created
  *     small so its scratch grows; edge cases (no Gaussians, all culled, bad
  *     arguments).
  * (b) With the shared data (argv DATA_DIR, else $TGS_DATA_DIR, else the build's
@@ -311,6 +312,7 @@ static tgs_view make_view(tgs_rng *rng, int W, int H, int white, int deg, tgs_op
         v.bg[c] = white ? 1.0f : 0.0f;
     v.sh_degree = deg;
     v.opacity_act = act;
+    v.alpha_clamp_exact = tgs_rng_uniform(rng) < 0.5; /* both backward rules at the 0.99 clamp */
     return v;
 }
 

@@ -536,7 +536,7 @@ static void RN(raster_backward)(RN(tgs_rctx) *c, const RN(tgs_vparams) *w, const
                             dL_dalpha += dC[3 * k + ch] * (col[ch] * T[k] - S[3 * k + ch] * inv);
                             S[3 * k + ch] += col[ch] * wgt;
                         }
-                        if (raw_alpha >= K(0.99))
+                        if (v->alpha_clamp_exact && raw_alpha >= K(0.99))
                             continue; /* clamped: alpha does not depend on the parameters */
                         g_op += G * dL_dalpha;
                         const REAL dL_dpower = op * dL_dalpha * G;

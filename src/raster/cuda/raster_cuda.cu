@@ -245,6 +245,7 @@ static rc_view view_of(const tgs_view *v, int exact) {
     w.sh_degree = v->sh_degree;
     w.opacity_abs = v->opacity_act == TGS_OPACITY_ABS;
     w.exact = exact;
+    w.clamp_exact = v->alpha_clamp_exact;
     return w;
 }
 

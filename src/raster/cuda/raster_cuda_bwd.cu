@@ -3,8 +3,8 @@
  * Tile kernel: one 16x16 block per tile walks the tile list back to front from
  * the largest n_contrib of its pixels; each pixel recovers T by division and
  * computes its gradients w.r.t. the Gaussian's colour, screen mean, conic and
- * opacity exactly as the CPU does (alpha clamped at 0.99 passes no gradient to
- * the parameters). The 32 pixels of a warp are summed with shuffles and one
+ * opacity exactly as the CPU does (at alpha clamped to 0.99: the gradient of
+ * opacity * G, or none with tgs_view.alpha_clamp_exact). The 32 pixels of a warp are summed with shuffles and one
  * lane adds the 9 sums to the Gaussian's accumulator with atomics: 32 times
  * fewer atomics than per pixel, and none for a warp whose pixels all skip the
  * Gaussian. Then one thread per Gaussian chains the accumulated screen-space
@@ -77,7 +77,7 @@ __global__ void __launch_bounds__(RC_BLOCK)
                         dL_dalpha += dC[ch] * (col * T - S[ch] * inv);
                         S[ch] += col * wgt;
                     }
-                    if (raw < RC_ALPHA_MAX) { /* clamped alpha does not depend on the parameters */
+                    if (!w.clamp_exact || raw < RC_ALPHA_MAX) { /* exactly, clamped alpha has no gradient */
                         gr[RC_ACC_OP] = G * dL_dalpha;
                         const float dL_dpower = co.w * dL_dalpha * G;
                         gr[RC_ACC_CON] = dL_dpower * -0.5f * dx * dx;

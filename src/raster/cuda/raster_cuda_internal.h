@@ -20,6 +20,7 @@ typedef struct {
     int width, height, tiles_x, tiles_y;
     int sh_degree, opacity_abs;
     int exact; /* blending exp rounded from double (tgs_cuda_raster_set_exact) */
+    int clamp_exact; /* tgs_view.alpha_clamp_exact */
 } rc_view;
 
 /* Raw parameter groups (pointers into the tgs_gaussians layout). */
