@@ -341,12 +341,23 @@ static void test_taming_step(void) {
     CHECK(rep.pruned == 0 && g->n == 120 && rep.cloned == 12 && rep.split == 8, "step 27: pruned %zu n %zu",
           rep.pruned, g->n);
 
-    /* no clone/split candidates: no growth, no division by zero, pruning as usual */
+    /* no clone/split candidates, published rule: no growth, no division by
+     * zero, pruning as usual */
+    p.cap_candidates = 1;
     craft(g, &s, scores, 0);
     tgs_densify_stats_reset(&s, N0);
     CHECK_OK(tgs_densify_taming(g, &s, &p, scores, 120, 1, &rng, &rep));
     CHECK(rep.cloned == 0 && rep.split == 0 && rep.pruned == 5 && g->n == 95, "no candidates: %zu %zu %zu n %zu",
           rep.cloned, rep.split, rep.pruned, g->n);
+    /* the default lowers the threshold to 0: all 100 qualify (80 small, 20
+     * large), 20 new in that proportion, the same 5 pruned */
+    p.cap_candidates = 0;
+    craft(g, &s, scores, 0);
+    tgs_densify_stats_reset(&s, N0);
+    CHECK_OK(tgs_densify_taming(g, &s, &p, scores, 120, 1, &rng, &rep));
+    c = census(g, &s);
+    CHECK(rep.cloned == 16 && rep.split == 4 && rep.pruned == 5 && g->n == 115 && c.consistent,
+          "no candidates, filled: %zu %zu %zu n %zu", rep.cloned, rep.split, rep.pruned, g->n);
 
     /* target below the current count: no growth; the prune rule, then pruned down to the target */
     craft(g, &s, scores, 0);
@@ -356,21 +367,41 @@ static void test_taming_step(void) {
           c.originals == 50, "target below n: %zu %zu %zu %zu n %zu", rep.cloned, rep.split, rep.pruned,
           rep.trimmed, g->n);
 
-    /* limited by the candidates: target 1000 gives n + 50 (30 clones, 20 splits) and grows capacity */
+    /* published rule, limited by the candidates: target 1000 gives n + 50 (30
+     * clones, 20 splits) and grows capacity */
+    p.cap_candidates = 1;
     craft(g, &s, scores, 0);
     CHECK_OK(tgs_densify_taming(g, &s, &p, scores, 1000, 30, &rng, &rep));
     CHECK(rep.cloned == 30 && rep.split == 20 && rep.pruned == 0 && g->n == 150 && g->capacity >= 150,
           "candidate-limited: %zu %zu n %zu", rep.cloned, rep.split, g->n);
     c = census(g, &s);
     CHECK(c.consistent && c.clones == 30 && c.children == 40 && c.originals == 80, "candidate-limited census");
+    /* the default: every Gaussian densified once (one new each at most) */
+    p.cap_candidates = 0;
+    craft(g, &s, scores, 0);
+    CHECK_OK(tgs_densify_taming(g, &s, &p, scores, 1000, 30, &rng, &rep));
+    c = census(g, &s);
+    CHECK(rep.cloned == 80 && rep.split == 20 && g->n == 200 && c.consistent && c.clones == 80 && c.children == 40,
+          "filled to 2n: %zu %zu n %zu", rep.cloned, rep.split, g->n);
 
     CHECK(tgs_densify_taming(g, NULL, &p, scores, 10, 0, &rng, &rep) == TGS_ERR_ARG, "NULL statistics accepted");
     tgs_densify_stats_free(&s);
     tgs_gaussians_destroy(g);
 }
 
+/* The lowered threshold of a step with too few candidates. */
+static void test_fill_threshold(void) {
+    float accum[6] = {5, 4, 3, 2, 1, 0}, denom[6] = {1, 1, 1, 1, 1, 0}, scratch[6];
+    CHECK(tgs_taming_fill_threshold(accum, denom, 6, 10.0f, 3, scratch) == 3.0f, "3 of 6 qualify at 3");
+    CHECK(tgs_taming_fill_threshold(accum, denom, 6, 2.0f, 3, scratch) == 2.0f, "enough already: unchanged");
+    CHECK(tgs_taming_fill_threshold(accum, denom, 6, 10.0f, 0, scratch) == 10.0f, "none wanted: unchanged");
+    CHECK(tgs_taming_fill_threshold(accum, denom, 6, 10.0f, 6, scratch) == 0.0f, "all: 0 (0/0 counts as 0)");
+    CHECK(tgs_taming_fill_threshold(accum, denom, 6, 10.0f, 60, scratch) == 0.0f, "more than all: 0");
+}
+
 int main(void) {
     test_schedule();
+    test_fill_threshold();
     test_normalized();
     test_sampler();
     test_taming_step();

@@ -36,6 +36,12 @@ typedef struct {
     int size_rule;          /* after the first opacity reset: also prune max scale > 0.1 * extent */
     double max_screen_size; /* with size_rule: also prune max radius over this (pixels; 0 = not) */
     tgs_opacity_act opacity_act;
+    /* Taming: 0 (default) - when fewer Gaussians pass grad_threshold than the
+     * step's target needs, the threshold drops to the statistic of the one that
+     * makes enough qualify (the count follows the schedule and ends on the
+     * budget); 1 - as the published trainer, only those over grad_threshold
+     * (the count falls short where few do, e.g. lego from random points). */
+    int cap_candidates;
 } tgs_densify_params;
 
 typedef struct {
@@ -89,6 +95,12 @@ size_t tgs_taming_target(const tgs_taming_schedule *s, int j);
  * (NaN counts as 0; median = the lower middle value, as torch.median). Adds the
  * result into out [N]. scratch: [N] floats. */
 void tgs_taming_add_normalized(double c, const float *x /*[N]*/, size_t n, float *out /*[N]*/, float *scratch /*[N]*/);
+
+/* The gradient threshold of a Taming step that must add `want` Gaussians: thr
+ * when at least `want` statistics accum/denom (0/0 counts as 0) reach it,
+ * else the want-th largest statistic. scratch: [N] floats. */
+float tgs_taming_fill_threshold(const float *accum /*[N]*/, const float *denom /*[N]*/, size_t n, float thr,
+                                size_t want, float *scratch /*[N]*/);
 
 /* Weighted sampling without replacement: k distinct indices from [0,n) with
  * probability proportional to weights (exponential keys: key = -log(u)/w, the k

@@ -35,6 +35,7 @@ typedef struct {
     tgs_budget_mode mode;
     int cams, ho_iteration, sh_lower;
     int prune_screen_size; /* apply SPEC 6's 20 px screen-size prune (the reference never does) */
+    int cap_candidates;    /* Taming: only Gaussians over the gradient threshold, as the reference */
     /* run */
     int test_iterations[TGS_MAX_ITER_LIST], n_test_iterations;
     int save_iterations[TGS_MAX_ITER_LIST], n_save_iterations;

@@ -137,6 +137,9 @@ int tgs_cmd_train(int argc, char **argv) {
         {"cams", 0, OPT_INT, &c.cams, 0, 0, 0, "views scored per densification (-1: all)"},
         {"ho_iteration", 0, OPT_INT, &c.ho_iteration, 0, 0, 0, "opacities freeze from this iteration"},
         {"sh_lower", 0, OPT_FLAG, &c.sh_lower, 0, 0, 0, "step the SH rest coefficients every 16th iteration"},
+        {"cap_candidates", 0, OPT_FLAG, &c.cap_candidates, 0, 0, 0,
+         "Taming: add only Gaussians over the gradient threshold, as the published trainer (the count can "
+         "fall short of the budget)"},
         {"prune_screen_size", 0, OPT_FLAG, &c.prune_screen_size, 0, 0, 0,
          "also prune Gaussians over 20 px on screen after the first opacity reset (SPEC 6; never fires in "
          "the reference)"},

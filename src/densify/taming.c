@@ -103,6 +103,22 @@ void tgs_taming_add_normalized(double c, const float *x /*[N]*/, size_t n, float
             out[i] += cf * (x[i] / med);
 }
 
+float tgs_taming_fill_threshold(const float *accum /*[N]*/, const float *denom /*[N]*/, size_t n, float thr,
+                                size_t want, float *scratch /*[N]*/) {
+    if (want == 0 || n == 0)
+        return thr;
+    size_t pass = 0;
+    for (size_t i = 0; i < n; i++) {
+        float gr = accum[i] / denom[i]; /* as the candidate rule computes it */
+        scratch[i] = isnan(gr) ? 0.0f : gr;
+        pass += scratch[i] >= thr;
+    }
+    if (pass >= want)
+        return thr;
+    want = TGS_MIN(want, n);
+    return select_float(scratch, n, n - want); /* the want-th largest */
+}
+
 tgs_status tgs_densify_taming(tgs_gaussians *g, tgs_densify_stats *s, const tgs_densify_params *p,
                               const float *scores /*[N]*/, size_t target, int step_j, tgs_rng *rng,
                               tgs_densify_report *rep) {
@@ -120,6 +136,14 @@ tgs_status tgs_densify_taming(tgs_gaussians *g, tgs_densify_stats *s, const tgs_
         goto cleanup;
     }
     tgs_densify_grad_candidates(g, s, p, kind, &nc, &ns);
+    /* too few over the threshold for this step's target: lower it (see cap_candidates) */
+    const size_t want = target > n ? TGS_MIN(target - n, n) : 0;
+    if (!p->cap_candidates && nc + ns < want) {
+        tgs_densify_params relaxed = *p;
+        relaxed.grad_threshold = tgs_taming_fill_threshold(s->grad_accum, s->denom, n, (float)p->grad_threshold,
+                                                           want, w);
+        tgs_densify_grad_candidates(g, s, &relaxed, kind, &nc, &ns);
+    }
 
     /* budget of this step, shared in proportion to the candidate counts */
     size_t goal = TGS_MIN(target, n + nc + ns);

@@ -196,7 +196,7 @@ static void settings_text(const tgs_train_config *c, const char *backend, char *
     snprintf(buf, n,
              "backend=%s threads=%d source=%s images=%s r=%d white=%d eval=%d sh=%d lr=%.17g,%.17g,%.17g,%d,"
              "%.17g,%.17g,%.17g,%.17g,%.17g dense=%.17g lambda=%.17g interval=%d reset=%d from=%d until=%d grad=%.17g "
-             "randbg=%d mode=%d budget=%.17g bmode=%d cams=%d ho=%d shlower=%d screen=%d seed=%llu",
+             "randbg=%d mode=%d budget=%.17g bmode=%d cams=%d ho=%d shlower=%d screen=%d cap=%d seed=%llu",
              backend, tgs_get_threads(), c->source_path, c->images, c->resolution, c->white_background, c->eval,
              c->sh_degree, c->position_lr_init, c->position_lr_final, c->position_lr_delay_mult,
              c->position_lr_max_steps, c->feature_lr, c->shfeature_lr, c->opacity_lr, c->scaling_lr,
@@ -204,7 +204,7 @@ static void settings_text(const tgs_train_config *c, const char *backend, char *
              c->percent_dense, c->lambda_dssim, c->densification_interval, c->opacity_reset_interval,
              c->densify_from_iter, c->densify_until_iter, c->densify_grad_threshold, c->random_background,
              (int)c->densify_mode, c->budget, (int)c->mode, c->cams, c->ho_iteration, c->sh_lower,
-             c->prune_screen_size, (unsigned long long)c->seed);
+             c->prune_screen_size, c->cap_candidates, (unsigned long long)c->seed);
 }
 
 static void checkpoint_path(const run_state *s, int it, char *buf, size_t n) {
@@ -370,7 +370,7 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
     loop_state L = {0};
     tgs_adam_init(&L.adam, lr);
     tgs_densify_params dp = {cfg->densify_grad_threshold, cfg->percent_dense, extent, 0.005, 0, 0,
-                             TGS_OPACITY_SIGMOID};
+                             TGS_OPACITY_SIGMOID, cfg->cap_candidates};
     if (!cfg->quiet)
         printf("tgs: %s: %d train / %d test views, %zu initial Gaussians%s, extent %.3f\n", cfg->source_path,
                sc->n_train, sc->n_test, s.ops->count(s.b), sc->random_init ? " (random)" : "", extent);

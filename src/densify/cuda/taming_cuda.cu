@@ -283,6 +283,35 @@ static tgs_status taming_weights(tgs_cuda_model *m, const float *d_scores, size_
     return TGS_OK;
 }
 
+/* Reruns the candidate rule with the threshold that lets `want` Gaussians qualify. */
+static tgs_status relax_candidates(tgs_cuda_model *m, const tgs_densify_params *p, size_t want, cudaStream_t stream,
+                                   size_t *nc, size_t *ns) {
+    const size_t n = m->n;
+    float *h = (float *)tgs_calloc(3 * n, sizeof(float), "densification statistics (host copy)");
+    if (!h)
+        return TGS_ERR_NOMEM;
+    tgs_status st = TGS_OK;
+    cudaError_t e = cudaMemcpyAsync(h, m->d_grad_accum, n * sizeof(float), cudaMemcpyDeviceToHost, stream);
+    if (e == cudaSuccess)
+        e = cudaMemcpyAsync(h + n, m->d_denom, n * sizeof(float), cudaMemcpyDeviceToHost, stream);
+    if (e == cudaSuccess)
+        e = cudaStreamSynchronize(stream);
+    if (e != cudaSuccess) {
+        st = TGS_FAIL(TGS_ERR_DEVICE, "CUDA Taming densification: reading the statistics failed: %s",
+                      cudaGetErrorString(e));
+    } else {
+        tgs_densify_params relaxed = *p;
+        relaxed.grad_threshold = tgs_taming_fill_threshold(h, h + n, n, (float)p->grad_threshold, want, h + 2 * n);
+        if ((st = dc_zero_counts(m, stream)) == TGS_OK && (st = dc_grad_candidates(m, &relaxed, stream)) == TGS_OK &&
+            (st = dc_read_counts(m, stream)) == TGS_OK) {
+            *nc = (size_t)m->scratch->h_count[DC_N_CLONE];
+            *ns = (size_t)m->scratch->h_count[DC_N_SPLIT];
+        }
+    }
+    free(h);
+    return st;
+}
+
 tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *p, const float *d_scores /*[N]*/,
                                    size_t target, int step_j, tgs_cuda_rng *rng, tgs_densify_report *rep,
                                    cudaStream_t stream) {
@@ -294,7 +323,12 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
     TGS_TRY(dc_zero_counts(m, stream));
     TGS_TRY(dc_grad_candidates(m, p, stream));
     TGS_TRY(dc_read_counts(m, stream));
-    const size_t nc = (size_t)s->h_count[DC_N_CLONE], ns = (size_t)s->h_count[DC_N_SPLIT];
+    size_t nc = (size_t)s->h_count[DC_N_CLONE], ns = (size_t)s->h_count[DC_N_SPLIT];
+    /* too few over the threshold for this step's target: lower it as the CPU
+     * does (tgs_taming_fill_threshold over the statistics, 8 bytes a Gaussian) */
+    const size_t want = target > n ? TGS_MIN(target - n, n) : 0;
+    if (!p->cap_candidates && nc + ns < want)
+        TGS_TRY(relax_candidates(m, p, want, stream, &nc, &ns));
 
     /* budget of this step, shared in proportion to the candidate counts:
      * the clone share floored, the split share the remainder (as taming.c) */
