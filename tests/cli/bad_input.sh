@@ -82,6 +82,9 @@ expect_fail bad_choice "--mode" "$TGS" train -s "$SCENE" --mode lots
 expect_fail bad_double "--budget" "$TGS" train -s "$SCENE" --budget nan
 expect_fail missing_value "--budget" "$TGS" train -s "$SCENE" --budget
 expect_fail bad_resolution "-r" "$TGS" info -s "$SCENE" -i images -r -5
+# a budget no machine holds: refused from the plan, before any allocation
+expect_fail over_memory "available" "$TGS" train -s "$SCENE" -i images -m "$T/m_big" --device cpu \
+    --budget 900000000 --mode final_count
 # PLY input of render
 "$TGS" train -s "$SCENE" -i images -m "$T/m" --iterations 1 -q >/dev/null 2>&1 || { echo "FAIL could not make a model"; fails=$((fails + 1)); }
 PLY="$T/m/point_cloud/iteration_1/point_cloud.ply"
