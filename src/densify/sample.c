@@ -2,54 +2,14 @@
  * (key = -log(u) / w; the k smallest keys are a draw without replacement with
  * probabilities proportional to w, as torch.multinomial(replacement=False)). */
 #include "densify_internal.h"
+#include "select.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-static int key_less(const tgs_sample_key *a, const tgs_sample_key *b) {
-    return a->key < b->key || (a->key == b->key && a->idx < b->idx);
-}
-
-/* Reorders a[0..m) so that a[t] is the t-th smallest and everything before it
- * smaller (Hoare partition around a median of three; expected O(m)). */
-static void select_keys(tgs_sample_key *a, size_t m, size_t t) {
-    size_t lo = 0, hi = m - 1;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        tgs_sample_key x = a[lo], y = a[mid], z = a[hi], pv;
-        if (key_less(&x, &y))
-            pv = key_less(&y, &z) ? y : (key_less(&x, &z) ? z : x);
-        else
-            pv = key_less(&x, &z) ? x : (key_less(&y, &z) ? z : y);
-        size_t i = lo, j = hi;
-        for (;;) {
-            while (key_less(&a[i], &pv))
-                i++;
-            while (key_less(&pv, &a[j]))
-                j--;
-            if (i >= j)
-                break;
-            tgs_sample_key tmp = a[i];
-            a[i] = a[j];
-            a[j] = tmp;
-            i++;
-            j--;
-        }
-        /* a[lo..j] <= pv <= a[j+1..hi] (keys are distinct pairs: i == j or i == j + 1) */
-        if (i == j) {
-            if (t == i)
-                return;
-            if (t < i)
-                hi = i - 1;
-            else
-                lo = i + 1;
-        } else if (t <= j) {
-            hi = j;
-        } else {
-            lo = j + 1;
-        }
-    }
-}
+/* keys are distinct (key, index) pairs */
+#define KEY_LESS(x, y) ((x).key < (y).key || ((x).key == (y).key && (x).idx < (y).idx))
+TGS_DEFINE_SELECT(select_keys, tgs_sample_key, KEY_LESS)
 
 static int cmp_u32(const void *a, const void *b) {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;

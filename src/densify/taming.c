@@ -1,6 +1,7 @@
 /* taming.c - the Taming 3DGS budget (SPEC 6): the count schedule, the median
  * normalisation of the score terms, and one budgeted densification step. */
 #include "densify_internal.h"
+#include "select.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -48,42 +49,13 @@ size_t tgs_taming_target(const tgs_taming_schedule *s, int j) {
     return s->targets[j + 1];
 }
 
-/* Reorders a[0..m) so that a[t] is the t-th smallest value (Hoare partition,
- * median-of-three pivot; expected O(m)). Values are finite or +inf. */
+/* values are finite or +inf */
+#define FLOAT_LESS(x, y) ((x) < (y))
+TGS_DEFINE_SELECT(select_float_inplace, float, FLOAT_LESS)
+
+/* The t-th smallest of a[0..m) (reorders a). */
 static float select_float(float *a, size_t m, size_t t) {
-    size_t lo = 0, hi = m - 1;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        float x = a[lo], y = a[mid], z = a[hi];
-        float pv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-        size_t i = lo, j = hi;
-        for (;;) {
-            while (a[i] < pv)
-                i++;
-            while (pv < a[j])
-                j--;
-            if (i >= j)
-                break;
-            float tmp = a[i];
-            a[i] = a[j];
-            a[j] = tmp;
-            i++;
-            j--;
-        }
-        /* a[lo..j] <= pv <= a[j+1..hi]; when i == j, a[i] == pv is in place */
-        if (i == j) {
-            if (t == i)
-                break;
-            if (t < i)
-                hi = i - 1;
-            else
-                lo = i + 1;
-        } else if (t <= j) {
-            hi = j;
-        } else {
-            lo = j + 1;
-        }
-    }
+    select_float_inplace(a, m, t);
     return a[t];
 }
 
