@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# quality_cpu.sh - the CPU quality runs of the issues (7000 iterations):
-# fox classic, fox Taming (--budget 2), lego classic and lego Taming; prints one
-# line per run (time, it/s, count, test PSNR/SSIM, memory).
-#   usage: bench/quality_cpu.sh TGS DATA_DIR OUT_DIR [THREADS]
+# quality_cpu.sh - the CPU quality runs of the issues (7000 iterations): fox
+# and lego, classic and Taming (--budget 2), then Taming at the final count of
+# the classic run (--mode final_count) for the comparison at equal count; one
+# line per run (time, it/s, count, test PSNR/SSIM, memory plan vs peak RSS).
+#   usage: bench/quality_cpu.sh TGS DATA_DIR OUT_DIR [THREADS] [SCENE ...]
+# SCENE: fox, lego (default both).
 set -u
 TGS=$1 D=$2 O=$3 TH=${4:-0}
+shift 3
+[ $# -gt 0 ] && shift
+scenes=("${@:-fox lego}")
 mkdir -p "$O"
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 run() {
@@ -14,8 +19,16 @@ run() {
         -q >"$O/$name.log" 2>&1 || { echo "$name: FAILED"; tail -3 "$O/$name.log"; return; }
     echo "$name: $(tr '\n' ' ' <"$O/$name.log")"
 }
-taming=(--budget 2 --mode multiplier --densification_interval 500 --sh_lower)
-run fox_classic -s "$D/fox" -i images_4 --eval --densify_mode classic
-run fox_taming -s "$D/fox" -i images_4 --eval "${taming[@]}"
-run lego_classic -s "$D/lego" --white_background --eval --densify_mode classic
-run lego_taming -s "$D/lego" --white_background --eval "${taming[@]}"
+count_of() { grep -o '[0-9]* Gaussians, test' "$O/$1.log" | grep -o '^[0-9]*'; }
+taming=(--densification_interval 500 --sh_lower)
+for s in ${scenes[*]}; do
+    case $s in
+    fox) args=(-s "$D/fox" -i images_4 --eval) ;;
+    lego) args=(-s "$D/lego" --white_background --eval) ;;
+    *) echo "unknown scene $s"; continue ;;
+    esac
+    run "${s}_classic" "${args[@]}" --densify_mode classic
+    run "${s}_taming" "${args[@]}" --budget 2 --mode multiplier "${taming[@]}"
+    n=$(count_of "${s}_classic")
+    [ -n "$n" ] && run "${s}_taming_at_classic_count" "${args[@]}" --budget "$n" --mode final_count "${taming[@]}"
+done
