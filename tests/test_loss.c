@@ -191,6 +191,18 @@ static void test_metrics(tgs_loss *l) {
     p = tgs_psnr(a, b, w, h); /* errors 0.5 and 0 -> MSE 0.125 */
     CHECK(fabs(p - 10 * log10(8.0)) <= 1e-9, "clamped PSNR %.12g", p);
 
+    /* Channel mean: red off by 0.1, green by 0.01, blue exact (capped at 100 dB):
+     * (20 + 40 + 100) / 3, while the joint MSE gives 10 log10(3 / 0.0101). */
+    for (int i = 0; i < n; i++) {
+        a[i] = 0.5f;
+        b[i] = i % 3 == 0 ? 0.6f : (i % 3 == 1 ? 0.51f : 0.5f);
+    }
+    p = tgs_psnr_channel_mean(a, b, w, h);
+    double want = (10 * log10(1 / ((0.6 - 0.5f) * (0.6 - 0.5f))) + 10 * log10(1 / ((0.51f - 0.5f) * (0.51f - 0.5f))) +
+                   100) / 3;
+    CHECK(fabs(p - want) <= 1e-4, "channel-mean PSNR %.9g (expected %.9g)", p, want);
+    CHECK(p > tgs_psnr(a, b, w, h), "channel mean below the joint PSNR");
+
     /* L1 map. */
     for (int i = 0; i < n; i++) {
         a[i] = 0.1f * (float)(i % 7);

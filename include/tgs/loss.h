@@ -33,6 +33,10 @@ void tgs_loss_l1_map(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, 
 
 /* Metrics on images clamped to [0,1]: PSNR = 10 log10(1/MSE), mean SSIM. */
 double tgs_psnr(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, int width, int height);
+/* The mean of the three channels' PSNRs (what the published trainer's training
+ * log reports: its psnr() takes the MSE per channel of a [3,H,W] image); at
+ * least tgs_psnr, typically by a few hundredths of a dB. */
+double tgs_psnr_channel_mean(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, int width, int height);
 double tgs_ssim(tgs_loss *l, const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, int width, int height);
 
 #ifdef __cplusplus

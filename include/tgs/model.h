@@ -63,6 +63,7 @@ typedef struct {
     char method[TGS_NAME_MAX]; /* folder name under <model>/test, e.g. "ours_30000" */
     int n_views;
     double psnr, ssim;         /* means over the views */
+    double psnr_channel_mean;  /* mean over the views of tgs_psnr_channel_mean */
 } tgs_metrics_row;
 
 typedef struct {

@@ -536,9 +536,12 @@ int tgs_cmd_metrics(int argc, char **argv) {
     tgs_metrics_table t;
     if (tgs_metrics_compute(model, method, &t) != TGS_OK)
         return tgs_cli_fail();
-    printf("%-16s %6s %9s %8s\n", "method", "views", "PSNR", "SSIM");
+    printf("%-16s %6s %9s %8s %12s\n", "method", "views", "PSNR", "SSIM", "PSNR ch-mean");
     for (int i = 0; i < t.n_rows; i++)
-        printf("%-16s %6d %9.4f %8.5f\n", t.rows[i].method, t.rows[i].n_views, t.rows[i].psnr, t.rows[i].ssim);
+        printf("%-16s %6d %9.4f %8.5f %12.4f\n", t.rows[i].method, t.rows[i].n_views, t.rows[i].psnr, t.rows[i].ssim,
+               t.rows[i].psnr_channel_mean);
+    printf("(PSNR over all channels, as the published metrics.py; ch-mean: the mean of the channel PSNRs, as its "
+           "training log)\n");
     printf("tgs: wrote %s/results.json and %s/per_view.json\n", model, model);
     tgs_metrics_table_free(&t);
     return 0;

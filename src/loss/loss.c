@@ -182,6 +182,26 @@ double tgs_psnr(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, int w
     return 10.0 * log10(1.0 / (mse > LOSS_PSNR_MIN_MSE ? mse : LOSS_PSNR_MIN_MSE));
 }
 
+double tgs_psnr_channel_mean(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, int width, int height) {
+    if (!img || !gt || width < 1 || height < 1) {
+        TGS_FAIL(TGS_ERR_ARG, "tgs_psnr_channel_mean: image %dx%d is empty or missing (expected two [H,W,3] images)",
+                 width, height);
+        return NAN;
+    }
+    const size_t n = (size_t)width * (size_t)height;
+    double se[3] = {0, 0, 0}, sum = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 3; c++) {
+            double d = clamp01(img[3 * i + c]) - clamp01(gt[3 * i + c]);
+            se[c] += d * d;
+        }
+    for (int c = 0; c < 3; c++) {
+        double mse = se[c] / (double)n;
+        sum += 10.0 * log10(1.0 / (mse > LOSS_PSNR_MIN_MSE ? mse : LOSS_PSNR_MIN_MSE));
+    }
+    return sum / 3.0;
+}
+
 double tgs_ssim(tgs_loss *l, const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, int width, int height) {
     if (!loss_check(l, img, gt, width, height, "tgs_ssim"))
         return NAN;

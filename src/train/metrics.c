@@ -117,12 +117,14 @@ typedef struct {
     char renders[TGS_PATH_MAX], gt[TGS_PATH_MAX];
     name_list views;  /* PNG names present in both folders */
     double *psnr;     /* [views.n] */
+    double *psnr_ch;  /* [views.n] mean of the channel PSNRs */
     double *ssim;     /* [views.n] */
 } method_data;
 
 static void method_free(method_data *m) {
     name_list_free(&m->views);
     free(m->psnr);
+    free(m->psnr_ch);
     free(m->ssim);
 }
 
@@ -184,8 +186,9 @@ static tgs_status method_scan(const char *test_dir, const char *name, method_dat
         *max_h = TGS_MAX(*max_h, rh);
     }
     m->psnr = tgs_calloc(m->views.n, sizeof *m->psnr, "per-view PSNR");
+    m->psnr_ch = tgs_calloc(m->views.n, sizeof *m->psnr_ch, "per-view channel PSNR");
     m->ssim = tgs_calloc(m->views.n, sizeof *m->ssim, "per-view SSIM");
-    if (!m->psnr || !m->ssim)
+    if (!m->psnr || !m->psnr_ch || !m->ssim)
         st = TGS_ERR_NOMEM;
 cleanup:
     name_list_free(&gt);
@@ -229,6 +232,7 @@ static tgs_status method_evaluate(method_data *m, tgs_loss *loss, float *render 
         TGS_TRY(load_rgb(rpath, w, h, render));
         TGS_TRY(load_rgb(gpath, w, h, gt));
         m->psnr[i] = tgs_psnr(render, gt, w, h);
+        m->psnr_ch[i] = tgs_psnr_channel_mean(render, gt, w, h);
         m->ssim[i] = tgs_ssim(loss, render, gt, w, h);
         if (!isfinite(m->psnr[i]) || !isfinite(m->ssim[i]))
             return TGS_FAIL(TGS_ERR_ARG, "%s: PSNR %g, SSIM %g (expected finite values)", rpath, m->psnr[i],
@@ -361,9 +365,10 @@ tgs_status tgs_metrics_compute(const char *model_dir, const char *method, tgs_me
         st = method_evaluate(m, loss, render, gt);
         if (st != TGS_OK)
             goto cleanup;
-        double sp = 0, ss = 0;
+        double sp = 0, ss = 0, sc = 0;
         for (size_t i = 0; i < m->views.n; i++) {
             sp += m->psnr[i];
+            sc += m->psnr_ch[i];
             ss += m->ssim[i];
         }
         tgs_metrics_row *row = &out->rows[out->n_rows++];
@@ -371,6 +376,7 @@ tgs_status tgs_metrics_compute(const char *model_dir, const char *method, tgs_me
         row->n_views = (int)m->views.n;
         row->psnr = sp / (double)m->views.n;
         row->ssim = ss / (double)m->views.n;
+        row->psnr_channel_mean = sc / (double)m->views.n;
         if (!add_method_json(results, per_view, m, row->psnr, row->ssim)) {
             st = TGS_FAIL(TGS_ERR_NOMEM, "%s: cannot encode the metrics of %s (view names must be valid UTF-8; or "
                           "out of memory)", results_path, m->name);
