@@ -78,7 +78,8 @@ static tgs_status cpu_create(const tgs_train_config *cfg, const tgs_scene *sc, c
         (st = tgs_gaussians_init_from_points(b->g, sc->points_xyz, sc->points_rgb, sc->n_points)) != TGS_OK ||
         (st = tgs_densify_stats_reserve(&b->stats, capacity)) != TGS_OK ||
         (st = tgs_raster_create(capacity, max_w, max_h, &b->raster)) != TGS_OK ||
-        (st = tgs_loss_create(max_w, max_h, &b->loss)) != TGS_OK || (st = reserve_per_gaussian(b, capacity)) != TGS_OK ||
+        (st = tgs_loss_create(max_w, max_h, &b->loss)) != TGS_OK ||
+        (st = reserve_per_gaussian(b, capacity)) != TGS_OK ||
         (st = tgs_raster_reserve_pairs(b->raster, (size_t)(TGS_PLAN_PAIRS_PER_GAUSSIAN * (double)capacity))) != TGS_OK)
         goto fail;
     b->img = tgs_calloc(px * 3, sizeof(float), "render");
