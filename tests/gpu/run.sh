@@ -52,7 +52,10 @@ bench() {
 flags=(--eval --budget 2 --mode multiplier --densification_interval 500 --sh_lower --quiet --seed 1)
 bench fox4 -s "$D/fox" -i images_4 "${flags[@]}"
 bench lego -s "$D/lego" --white_background "${flags[@]}"
+# the published rule (the count stays near the reference's 108 162): same work as the reference
+bench lego_cap -s "$D/lego" --white_background "${flags[@]}" --cap_candidates
 bench fox2 -s "$D/fox" -i images_2 "${flags[@]}"
 bench fox4_profile -s "$D/fox" -i images_4 "${flags[@]}" --profile
+bench lego_profile -s "$D/lego" --white_background "${flags[@]}" --profile
 echo "$fails failure(s)"
 [ $fails -eq 0 ]
