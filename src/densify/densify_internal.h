@@ -4,6 +4,8 @@
 
 #include "tgs/densify.h"
 
+#include <math.h>
+
 /* Candidate kinds written by tgs_densify_grad_candidates. */
 enum {
     TGS_CAND_NONE = 0,
@@ -19,6 +21,14 @@ tgs_status tgs_densify_check_args(const tgs_gaussians *g, const tgs_densify_stat
 /* Makes room for `need` Gaussians in g (doubling, so repeated growth is
  * amortised) and sizes s to g's capacity. */
 tgs_status tgs_densify_grow(tgs_gaussians *g, tgs_densify_stats *s, size_t need);
+
+/* The densification statistic of one Gaussian: accum/denom, 0 where that is
+ * NaN (0/0: never visible). The candidate rule and the lowered Taming
+ * threshold must see the same value. */
+static inline float tgs_densify_grad_stat(float accum, float denom) {
+    float gr = accum / denom;
+    return isnan(gr) ? 0.0f : gr;
+}
 
 /* Per Gaussian: grad = accum/denom (0 when denom is 0 or the ratio NaN);
  * kind[i] = CLONE when grad >= threshold and max exp(scale) <= percent_dense *

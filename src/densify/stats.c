@@ -84,9 +84,7 @@ void tgs_densify_grad_candidates(const tgs_gaussians *g, const tgs_densify_stats
     size_t n = g->n;
 #pragma omp parallel for schedule(static) reduction(+ : nc, ns)
     for (size_t i = 0; i < n; i++) {
-        float gr = s->grad_accum[i] / s->denom[i];
-        if (isnan(gr))
-            gr = 0.0f; /* 0/0 where never visible */
+        const float gr = tgs_densify_grad_stat(s->grad_accum[i], s->denom[i]);
         unsigned char k = TGS_CAND_NONE;
         if (gr >= thr)
             k = max_scale(v.scale_raw + 3 * i) <= dense ? TGS_CAND_CLONE : TGS_CAND_SPLIT;

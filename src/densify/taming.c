@@ -81,8 +81,7 @@ float tgs_taming_fill_threshold(const float *accum /*[N]*/, const float *denom /
         return thr;
     size_t pass = 0;
     for (size_t i = 0; i < n; i++) {
-        float gr = accum[i] / denom[i]; /* as the candidate rule computes it */
-        scratch[i] = isnan(gr) ? 0.0f : gr;
+        scratch[i] = tgs_densify_grad_stat(accum[i], denom[i]);
         pass += scratch[i] >= thr;
     }
     if (pass >= want)
