@@ -442,7 +442,10 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
                 break;
 
         unsigned step_mask = TGS_ADAM_ALL;
-        if (it < cfg->densify_until_iter) {
+        /* nothing trains after the last iteration: densifying there would save
+         * untrained clones and splits beside the model just tested (the reference
+         * saves before it densifies) */
+        if (it < cfg->densify_until_iter && it < cfg->iterations) {
             if (it > cfg->densify_from_iter && it % cfg->densification_interval == 0) {
                 /* SPEC 6's size rule after the first opacity reset: max scale over
                  * 0.1 * extent; the screen-size half never fires in the reference (it

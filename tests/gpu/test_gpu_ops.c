@@ -1012,6 +1012,15 @@ static void test_taming(tgs_rng *r) {
         unsigned char *kind = xcalloc(n, 1);
         size_t nc, ns;
         tgs_densify_grad_candidates(g, &s, &p, kind, &nc, &ns);
+        const size_t want = target > n ? TGS_MIN(target - n, n) : 0;
+        if (nc + ns < want) { /* the step lowers the threshold (taming.c): classify as it does */
+            tgs_densify_params relaxed = p;
+            float *tmp = xcalloc(n, sizeof(float));
+            relaxed.grad_threshold = tgs_taming_fill_threshold(s.grad_accum, s.denom, n, (float)p.grad_threshold,
+                                                               want, tmp);
+            free(tmp);
+            tgs_densify_grad_candidates(g, &s, &relaxed, kind, &nc, &ns);
+        }
         tgs_gaussians *orig = copy_model(g);
         unsigned char *mask0 = xcalloc(n, 1); /* prune candidates before the step */
         tgs_densify_prune_candidates(g, &s, &p, mask0);
