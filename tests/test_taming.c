@@ -1,9 +1,12 @@
 /* test_taming.c - the Taming budget (SPEC 6): count schedule, median
  * normalisation, weighted sampling without replacement (exact probabilities),
- * and budgeted densification steps on a crafted model. */
+ * budgeted densification steps on a crafted model, and the 8-bit edge maps and
+ * pixel weights of the score against the float computation of the reference. */
 #include "check.h"
 #include "densify/densify_internal.h"
 #include "tgs/densify.h"
+#include "tgs/loss.h"
+#include "train/score.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -399,11 +402,128 @@ static void test_fill_threshold(void) {
     CHECK(tgs_taming_fill_threshold(accum, denom, 6, 10.0f, 60, scratch) == 0.0f, "more than all: 0");
 }
 
+/* ---- edge maps and pixel weights ---- */
+
+/* The reference's edge map, all in float as it was once stored here: grey,
+ * FIND_EDGES clamped to 0..255 (border keeps grey), /255, then (e - min) / (max - min). */
+static void ref_edges(const unsigned char *rgb /*[H,W,3]*/, int w, int h, float *out /*[H,W]*/) {
+    size_t npix = (size_t)w * h;
+    float *grey = malloc(npix * sizeof(float));
+    for (size_t i = 0; i < npix; i++) {
+        const unsigned char *p = rgb + 3 * i;
+        grey[i] = (float)((p[0] * 299 + p[1] * 587 + p[2] * 114 + 500) / 1000);
+        out[i] = grey[i];
+    }
+    for (int y = 1; y < h - 1; y++)
+        for (int x = 1; x < w - 1; x++) {
+            float s = 0;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++)
+                    s += (dx == 0 && dy == 0 ? 8.0f : -1.0f) * grey[(size_t)(y + dy) * w + (x + dx)];
+            out[(size_t)y * w + x] = fminf(fmaxf(s, 0.0f), 255.0f);
+        }
+    float lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < npix; i++) {
+        out[i] /= 255.0f;
+        lo = fminf(lo, out[i]);
+        hi = fmaxf(hi, out[i]);
+    }
+    float range = hi - lo;
+    for (size_t i = 0; i < npix; i++)
+        out[i] = range > 0 ? (out[i] - lo) / range : 0.0f;
+    free(grey);
+}
+
+/* Bitwise equality of n floats (no tolerance). */
+static size_t bits_differ(const float *a, const float *b, size_t n) {
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += memcmp(&a[i], &b[i], sizeof(float)) != 0;
+    return c;
+}
+
+static void test_edges(void) {
+    static const int sizes[][2] = {{17, 13}, {3, 3}, {2, 9}, {1, 1}, {64, 5}, {31, 40}};
+    tgs_rng r;
+    tgs_rng_seed(&r, 42, 7);
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
+        for (int kind = 0; kind < 3; kind++) { /* random, flat, smooth ramp with noise */
+            const int w = sizes[si][0], h = sizes[si][1];
+            const size_t npix = (size_t)w * h;
+            unsigned char *rgb = malloc(3 * npix), *v = malloc(npix), *grey = malloc(npix);
+            float *ref = malloc(npix * sizeof(float)), *got = malloc(npix * sizeof(float));
+            float *img = malloc(3 * npix * sizeof(float)), *gt = malloc(3 * npix * sizeof(float));
+            float *pw = malloc(npix * sizeof(float)), *pw_ref = malloc(npix * sizeof(float));
+            for (size_t i = 0; i < 3 * npix; i++) {
+                int x = (int)(i / 3 % (size_t)w);
+                rgb[i] = kind == 0   ? (unsigned char)tgs_rng_below(&r, 256)
+                         : kind == 1 ? 77
+                                     : (unsigned char)(40 + 5 * x + tgs_rng_below(&r, 4));
+                gt[i] = (float)rgb[i] / 255.0f;
+                img[i] = (float)tgs_rng_uniform(&r);
+            }
+            float lo = -1, range = -1;
+            tgs_score_edges(rgb, w, h, grey, v, &lo, &range);
+            ref_edges(rgb, w, h, ref);
+            for (size_t i = 0; i < npix; i++)
+                got[i] = tgs_score_edge_value(v[i], lo, range);
+            CHECK(bits_differ(got, ref, npix) == 0, "%dx%d kind %d: %zu edge values differ from the float reference",
+                  w, h, kind, bits_differ(got, ref, npix));
+            if (kind == 1) /* flat: the border keeps the grey value, the inside is 0 */
+                CHECK((range == 0.0f) == (w < 3 || h < 3), "%dx%d flat image: range %g", w, h, range);
+            /* pixel weights: 50 * norm(L1) + 50 * edge value, as with the float maps */
+            tgs_score_pixel_weights(img, gt, v, lo, range, w, h, pw);
+            tgs_loss_l1_map(img, gt, w, h, pw_ref);
+            float llo = INFINITY, lhi = -INFINITY;
+            for (size_t i = 0; i < npix; i++) {
+                llo = fminf(llo, pw_ref[i]);
+                lhi = fmaxf(lhi, pw_ref[i]);
+            }
+            for (size_t i = 0; i < npix; i++)
+                pw_ref[i] = 50.0f * (lhi - llo > 0 ? (pw_ref[i] - llo) / (lhi - llo) : 0.0f) + 50.0f * ref[i];
+            CHECK(bits_differ(pw, pw_ref, npix) == 0, "%dx%d kind %d: %zu pixel weights differ", w, h, kind,
+                  bits_differ(pw, pw_ref, npix));
+            free(rgb), free(v), free(grey), free(ref), free(got), free(img), free(gt), free(pw), free(pw_ref);
+        }
+
+    /* the maps of a scene's training cameras: one per train view, in train order */
+    tgs_camera cams[3] = {
+        {.width = 9, .height = 7}, {.width = 4, .height = 4, .is_test = 1}, {.width = 5, .height = 11}};
+    int train_idx[2] = {0, 2};
+    tgs_scene sc = {.n_cameras = 3, .cameras = cams, .n_train = 2, .train_idx = train_idx};
+    tgs_image images[3];
+    for (int i = 0; i < 3; i++) {
+        images[i] = (tgs_image){.width = cams[i].width, .height = cams[i].height, .channels = 3};
+        images[i].data = malloc(3 * (size_t)cams[i].width * cams[i].height);
+        for (int j = 0; j < 3 * cams[i].width * cams[i].height; j++)
+            images[i].data[j] = (unsigned char)tgs_rng_below(&r, 256);
+    }
+    tgs_edge_maps *m = NULL;
+    CHECK_OK(tgs_score_edge_maps_create(&sc, images, &m));
+    if (m) {
+        CHECK(m->n == 2 && m->off[0] == 0 && m->off[1] == 63 && m->off[2] == 63 + 55, "edge map offsets");
+        for (int k = 0; k < 2; k++) {
+            const tgs_image *im = &images[train_idx[k]];
+            size_t npix = (size_t)im->width * im->height;
+            unsigned char v[64], grey[64];
+            float lo, range;
+            tgs_score_edges(im->data, im->width, im->height, grey, v, &lo, &range);
+            CHECK(memcmp(v, m->v + m->off[k], npix) == 0 && lo == m->lo[k] && range == m->range[k],
+                  "train view %d: map or range differs from tgs_score_edges", k);
+        }
+    }
+    tgs_score_edge_maps_destroy(m);
+    tgs_score_edge_maps_destroy(NULL);
+    for (int i = 0; i < 3; i++)
+        free(images[i].data);
+}
+
 int main(void) {
     test_schedule();
     test_fill_threshold();
     test_normalized();
     test_sampler();
     test_taming_step();
+    test_edges();
     return check_report("test_taming");
 }

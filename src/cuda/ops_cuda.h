@@ -70,11 +70,14 @@ tgs_status tgs_cuda_psnr_ssim(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/, 
 /* Per-pixel mean absolute error over the channels (tgs_loss_l1_map). */
 tgs_status tgs_cuda_l1_map(const float *d_img /*[H,W,3]*/, const unsigned char *d_gt /*[H,W,3]*/, int w, int h,
                            float *d_out /*[H,W]*/, cudaStream_t stream);
-/* Taming pixel weights: 50 * norm(L1 map) + 50 * edges, norm(x) = (x-min)/(max-min)
- * (0 when max == min), as tgs_score_pixel_weights. d_edges from tgs_score_edges. */
+/* Taming pixel weights: 50 * norm(L1 map) + 50 * e, norm(x) = (x-min)/(max-min)
+ * (0 when max == min), e the normalised edge value of the 8-bit response d_edges
+ * with the view's edge_lo, edge_range (a view of tgs_edge_maps, tgs_score_edge_value);
+ * bitwise as tgs_score_pixel_weights. */
 tgs_status tgs_cuda_pixel_weights(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/,
-                                  const unsigned char *d_gt /*[H,W,3]*/, const float *d_edges /*[H,W]*/, int w, int h,
-                                  float *d_out /*[H,W]*/, cudaStream_t stream);
+                                  const unsigned char *d_gt /*[H,W,3]*/, const unsigned char *d_edges /*[H,W]*/,
+                                  float edge_lo, float edge_range, int w, int h, float *d_out /*[H,W]*/,
+                                  cudaStream_t stream);
 
 /* ------------------------------------------------------------------------ */
 /* The model on the device (src/densify/cuda/model_cuda.cu)                 */

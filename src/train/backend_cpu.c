@@ -14,8 +14,7 @@ struct tgs_backend {
     const tgs_train_config *cfg;
     const tgs_scene *sc;
     const tgs_image *images; /* [n_cameras], owned by the caller */
-    float *edges;            /* Taming edge maps, train camera k at edges + edge_off[k] */
-    size_t *edge_off;        /* [n_train + 1] */
+    tgs_edge_maps *edges;    /* Taming edge maps of the training cameras */
     tgs_gaussians *g;
     tgs_raster *raster;
     tgs_loss *loss;
@@ -28,8 +27,7 @@ struct tgs_backend {
 static void cpu_destroy(tgs_backend *b) {
     if (!b)
         return;
-    free(b->edges);
-    free(b->edge_off);
+    tgs_score_edge_maps_destroy(b->edges);
     tgs_gaussians_destroy(b->g);
     tgs_raster_destroy(b->raster);
     tgs_loss_destroy(b->loss);
@@ -91,7 +89,7 @@ static tgs_status cpu_create(const tgs_train_config *cfg, const tgs_scene *sc, c
         goto fail;
     }
     if (cfg->densify_mode == TGS_DENSIFY_TAMING &&
-        (st = tgs_score_edge_maps(sc, images, &b->edges, &b->edge_off)) != TGS_OK)
+        (st = tgs_score_edge_maps_create(sc, images, &b->edges)) != TGS_OK)
         goto fail;
     tgs_alloc_commit(0);
     *out = b;
@@ -159,7 +157,9 @@ static tgs_status taming_scores(tgs_backend *b, int sh_active, const float bg[3]
             break;
         to_float(&b->images[ci], b->gt);
         double ell = tgs_loss_forward_backward(b->loss, b->img, b->gt, c->width, c->height, 0.2, NULL, NULL, NULL);
-        tgs_score_pixel_weights(b->img, b->gt, b->edges + b->edge_off[order[k]], c->width, c->height, b->pixel_w);
+        const tgs_edge_maps *e = b->edges;
+        tgs_score_pixel_weights(b->img, b->gt, e->v + e->off[order[k]], e->lo[order[k]], e->range[order[k]], c->width,
+                                c->height, b->pixel_w);
         memset(b->score_acc, 0, n * 4 * sizeof(float));
         if ((st = tgs_raster_forward(b->raster, b->g, &v, b->img, b->pixel_w, b->score_acc)) != TGS_OK)
             break;

@@ -34,8 +34,8 @@ struct tgs_backend {
     unsigned char *d_images;     /* all cameras' 8-bit images, camera i at img_off[i] */
     size_t *img_off;             /* [n_cameras] */
     unsigned char *d_gt_stage;   /* one image, for --data_device cpu */
-    float *d_edges;              /* Taming edge maps of the training cameras */
-    size_t *edge_off;            /* [n_train + 1] */
+    unsigned char *d_edges;      /* Taming edge maps (8-bit) of the training cameras, view k at edges->off[k] */
+    tgs_edge_maps *edges;        /* their offsets and per-view ranges (the host maps are freed once uploaded) */
     tgs_cuda_model *m;
     tgs_cuda_raster *r;
     tgs_cuda_loss *loss;
@@ -77,7 +77,7 @@ static void cuda_destroy(tgs_backend *b) {
     cudaFree(b->d_score_acc);
     cudaFree(b->d_scores);
     free(b->img_off);
-    free(b->edge_off);
+    tgs_score_edge_maps_destroy(b->edges);
     tgs_cuda_model_destroy(b->m);
     tgs_cuda_raster_destroy(b->r);
     tgs_cuda_loss_destroy(b->loss);
@@ -143,14 +143,12 @@ static tgs_status create_inner(tgs_backend *b, size_t capacity) {
         CU(cudaMalloc((void **)&b->d_gt_stage, px * 3));
     }
     if (cfg->densify_mode == TGS_DENSIFY_TAMING) {
-        float *edges;
-        TGS_TRY(tgs_score_edge_maps(sc, b->images, &edges, &b->edge_off));
-        cudaError_t e = cudaMalloc((void **)&b->d_edges, b->edge_off[sc->n_train] * sizeof(float));
-        if (e == cudaSuccess)
-            e = cudaMemcpy(b->d_edges, edges, b->edge_off[sc->n_train] * sizeof(float), cudaMemcpyHostToDevice);
-        free(edges);
-        if (e != cudaSuccess)
-            return TGS_FAIL(TGS_ERR_DEVICE, "CUDA: uploading the edge maps failed: %s", cudaGetErrorString(e));
+        TGS_TRY(tgs_score_edge_maps_create(sc, b->images, &b->edges));
+        const size_t bytes = b->edges->off[sc->n_train];
+        CU(cudaMalloc((void **)&b->d_edges, bytes));
+        CU(cudaMemcpy(b->d_edges, b->edges->v, bytes, cudaMemcpyHostToDevice));
+        free(b->edges->v); /* the device holds the maps; offsets and ranges stay on the host */
+        b->edges->v = NULL;
     }
     tgs_cuda_rng_seed(&b->rng, cfg->seed);
     return TGS_OK;
@@ -258,8 +256,9 @@ static tgs_status taming_scores(tgs_backend *b, int sh_active, const float bg[3]
                                           NULL)) != TGS_OK ||
             (st = tgs_cuda_loss_forward_backward(b->loss, b->d_img, d_gt, c->width, c->height, 0.2f, NULL, NULL, 0)) !=
                 TGS_OK ||
-            (st = tgs_cuda_pixel_weights(b->loss, b->d_img, d_gt, b->d_edges + b->edge_off[order[k]], c->width,
-                                         c->height, b->d_pixel_w, 0)) != TGS_OK)
+            (st = tgs_cuda_pixel_weights(b->loss, b->d_img, d_gt, b->d_edges + b->edges->off[order[k]],
+                                         b->edges->lo[order[k]], b->edges->range[order[k]], c->width, c->height,
+                                         b->d_pixel_w, 0)) != TGS_OK)
             break;
         cudaError_t e = cudaMemsetAsync(b->d_score_acc, 0, m->n * 4 * sizeof(float), 0);
         if (e != cudaSuccess) {

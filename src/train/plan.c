@@ -42,7 +42,10 @@ void tgs_train_plan(const tgs_train_config *cfg, const tgs_scene *sc, size_t cap
     add(p, "per-pixel buffers", max_px * 4.0 * (3 + 3 + 3 + 2 + 1 + 1 + 9) + T * 4.0 * 3 * LOSS_ROWS * max_w);
     add(p, "training images (8-bit)", img_bytes);
     if (taming) {
-        add(p, "edge maps", 4.0 * (train_px + max_px));
+        /* 8-bit responses, a grey scratch image while they are computed, and per training view an offset,
+         * lo and range (tgs_score_edge_maps_create) */
+        add(p, "edge maps",
+            1.0 * (train_px + max_px) + (double)(sizeof(size_t) + 2 * sizeof(float)) * (sc->n_train + 1));
         /* one Taming step: kind, weights, picks, keys (16), two masks */
         add(p, "densification step scratch", C * (1 + 4 + 4 + 16 + 2));
     }
@@ -89,5 +92,5 @@ void tgs_train_plan_gpu(const tgs_train_config *cfg, const tgs_scene *sc, size_t
     add(p, images_on_gpu ? "training images (8-bit)" : "one staged image (--data_device cpu)",
         images_on_gpu ? img_bytes : max_img);
     if (taming)
-        add(p, "edge maps", 4.0 * train_px);
+        add(p, "edge maps", 1.0 * train_px); /* 8-bit responses (tgs_score_edge_maps_create) */
 }

@@ -10,37 +10,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-void tgs_score_edges(const unsigned char *rgb /*[H,W,3]*/, int w, int h, float *out /*[H,W]*/) {
-    /* grey as PIL's convert('L'): (R*299 + G*587 + B*114) / 1000, rounded */
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            const unsigned char *p = rgb + 3 * ((size_t)y * w + x);
-            out[(size_t)y * w + x] = (float)((p[0] * 299 + p[1] * 587 + p[2] * 114 + 500) / 1000);
-        }
-    /* FIND_EDGES: [-1 -1 -1; -1 8 -1; -1 -1 -1], clamped to 0..255; PIL leaves the
-     * one-pixel border as it was. Computed into a copy of the grey image. */
+void tgs_score_edges(const unsigned char *rgb /*[H,W,3]*/, int w, int h, unsigned char *grey /*[H,W]*/,
+                     unsigned char *out /*[H,W]*/, float *lo, float *range) {
+    /* grey as PIL's convert('L'): (R*299 + G*587 + B*114) / 1000, rounded (at most 255) */
     size_t npix = (size_t)w * h;
-    float lo = INFINITY, hi = -INFINITY;
-    float *tmp = out + npix; /* caller gives [2,H,W] scratch; the result ends in out[0..npix) */
-    memcpy(tmp, out, npix * sizeof(float));
+    for (size_t i = 0; i < npix; i++) {
+        const unsigned char *p = rgb + 3 * i;
+        grey[i] = (unsigned char)((p[0] * 299 + p[1] * 587 + p[2] * 114 + 500) / 1000);
+    }
+    /* FIND_EDGES: [-1 -1 -1; -1 8 -1; -1 -1 -1], clamped to 0..255; PIL leaves the
+     * one-pixel border as it was */
+    memcpy(out, grey, npix);
     for (int y = 1; y < h - 1; y++)
         for (int x = 1; x < w - 1; x++) {
-            const float *c = tmp + (size_t)y * w + x;
-            float s = 8.0f * c[0] - c[-1] - c[1] - c[-w - 1] - c[-w] - c[-w + 1] - c[w - 1] - c[w] - c[w + 1];
-            out[(size_t)y * w + x] = s < 0 ? 0 : (s > 255 ? 255 : s);
+            const unsigned char *c = grey + (size_t)y * w + x;
+            int s = 8 * c[0] - c[-1] - c[1] - c[-w - 1] - c[-w] - c[-w + 1] - c[w - 1] - c[w] - c[w + 1];
+            out[(size_t)y * w + x] = (unsigned char)(s < 0 ? 0 : (s > 255 ? 255 : s));
         }
+    /* min and max of v/255 are vmin/255 and vmax/255 (division is monotonic) */
+    unsigned char vmin = 255, vmax = 0;
     for (size_t i = 0; i < npix; i++) {
-        out[i] /= 255.0f;
-        lo = fminf(lo, out[i]);
-        hi = fmaxf(hi, out[i]);
+        vmin = out[i] < vmin ? out[i] : vmin;
+        vmax = out[i] > vmax ? out[i] : vmax;
     }
-    float range = hi - lo;
-    for (size_t i = 0; i < npix; i++)
-        out[i] = range > 0 ? (out[i] - lo) / range : 0.0f;
+    *lo = npix ? (float)vmin / 255.0f : 0.0f;
+    *range = npix ? (float)vmax / 255.0f - *lo : 0.0f;
 }
 
-void tgs_score_pixel_weights(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, const float *edges /*[H,W]*/,
-                             int w, int h, float *out /*[H,W]*/) {
+void tgs_score_pixel_weights(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/,
+                             const unsigned char *edges /*[H,W]*/, float edge_lo, float edge_range, int w, int h,
+                             float *out /*[H,W]*/) {
     size_t npix = (size_t)w * h;
     tgs_loss_l1_map(img, gt, w, h, out);
     float lo = INFINITY, hi = -INFINITY;
@@ -50,7 +49,8 @@ void tgs_score_pixel_weights(const float *img /*[H,W,3]*/, const float *gt /*[H,
     }
     float range = hi - lo;
     for (size_t i = 0; i < npix; i++)
-        out[i] = 50.0f * (range > 0 ? (out[i] - lo) / range : 0.0f) + 50.0f * edges[i];
+        out[i] = 50.0f * (range > 0 ? (out[i] - lo) / range : 0.0f) +
+                 50.0f * tgs_score_edge_value(edges[i], edge_lo, edge_range);
 }
 
 int *tgs_score_pick_views(int n_train, int cams, tgs_rng *rng, int *ncams) {
@@ -69,29 +69,50 @@ int *tgs_score_pick_views(int n_train, int cams, tgs_rng *rng, int *ncams) {
     return order;
 }
 
-tgs_status tgs_score_edge_maps(const tgs_scene *sc, const tgs_image *images, float **edges, size_t **edge_off) {
-    *edges = NULL;
-    size_t *off = tgs_calloc((size_t)sc->n_train + 1, sizeof(size_t), "edge offsets");
-    if (!off)
+void tgs_score_edge_maps_destroy(tgs_edge_maps *m) {
+    if (!m)
+        return;
+    free(m->v);
+    free(m->off);
+    free(m->lo);
+    free(m->range);
+    free(m);
+}
+
+tgs_status tgs_score_edge_maps_create(const tgs_scene *sc, const tgs_image *images, tgs_edge_maps **out) {
+    *out = NULL;
+    const int n = sc->n_train;
+    tgs_edge_maps *m = tgs_calloc(1, sizeof *m, "edge maps");
+    if (!m)
         return TGS_ERR_NOMEM;
+    m->n = n;
+    m->off = tgs_calloc((size_t)n + 1, sizeof(size_t), "edge offsets");
+    m->lo = tgs_calloc(n > 0 ? (size_t)n : 1, sizeof(float), "edge ranges");
+    m->range = tgs_calloc(n > 0 ? (size_t)n : 1, sizeof(float), "edge ranges");
+    if (!m->off || !m->lo || !m->range) {
+        tgs_score_edge_maps_destroy(m);
+        return TGS_ERR_NOMEM;
+    }
     size_t max_px = 0;
-    for (int k = 0; k < sc->n_train; k++) {
-        const tgs_camera *c = &sc->cameras[sc->train_idx[k]];
-        size_t px = (size_t)c->width * c->height;
-        off[k + 1] = off[k] + px;
+    for (int k = 0; k < n; k++) {
+        const tgs_image *im = &images[sc->train_idx[k]];
+        size_t px = (size_t)im->width * im->height;
+        m->off[k + 1] = m->off[k] + px;
         max_px = px > max_px ? px : max_px;
     }
-    /* each map needs [2,H,W] while computed: max_px spare floats at the end take the last one's scratch */
-    float *e = tgs_calloc(off[sc->n_train] + max_px, sizeof(float), "edge maps");
-    if (!e) {
-        free(off);
+    /* the grey image of the view being filtered: scratch for this call only */
+    m->v = tgs_calloc(m->off[n] > 0 ? m->off[n] : 1, 1, "edge maps");
+    unsigned char *grey = tgs_calloc(max_px > 0 ? max_px : 1, 1, "edge map scratch");
+    if (!m->v || !grey) {
+        free(grey);
+        tgs_score_edge_maps_destroy(m);
         return TGS_ERR_NOMEM;
     }
-    for (int k = 0; k < sc->n_train; k++) {
+    for (int k = 0; k < n; k++) {
         const tgs_image *im = &images[sc->train_idx[k]];
-        tgs_score_edges(im->data, im->width, im->height, e + off[k]);
+        tgs_score_edges(im->data, im->width, im->height, grey, m->v + m->off[k], &m->lo[k], &m->range[k]);
     }
-    *edges = e;
-    *edge_off = off;
+    free(grey);
+    *out = m;
     return TGS_OK;
 }

@@ -7,16 +7,36 @@
 
 #include <stddef.h>
 
-/* Normalised edge map of an 8-bit RGB image; out must hold [2,H,W] floats
- * (the second half is scratch); the result is out[0..H*W). */
-void tgs_score_edges(const unsigned char *rgb /*[H,W,3]*/, int w, int h, float *out /*[2,H,W]*/);
-/* The edge maps of every training camera (8-bit images [n_cameras]):
- * camera train_idx[k] at (*edges)[(*edge_off)[k] ..], *edge_off [n_train + 1].
- * Both arrays are malloc'd for the caller. */
-tgs_status tgs_score_edge_maps(const tgs_scene *sc, const tgs_image *images, float **edges, size_t **edge_off);
-/* w = 50 * norm(L1 map) + 50 * edges. */
-void tgs_score_pixel_weights(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, const float *edges /*[H,W]*/,
-                             int w, int h, float *out /*[H,W]*/);
+/* The Taming edge maps of the training cameras, kept as the 8-bit response v
+ * of the FIND_EDGES filter (1 byte a pixel) with the per-view range: the
+ * normalised edge value of a pixel is tgs_score_edge_value(v, lo[k], range[k]),
+ * the reference's (v/255 - min) / (max - min) with the same float operations. */
+typedef struct {
+    int n;               /* training cameras */
+    unsigned char *v;    /* train camera k (camera train_idx[k]) at v + off[k], [H,W] each; the CUDA
+                          * backend frees it (NULL) once the maps are on the device */
+    size_t *off;         /* [n + 1] */
+    float *lo, *range;   /* [n]: vmin/255 and vmax/255 - lo of each view */
+} tgs_edge_maps;
+
+/* Normalised edge value of a filter response v of a view with lo, range. */
+static inline float tgs_score_edge_value(unsigned char v, float lo, float range) {
+    return range > 0 ? ((float)v / 255.0f - lo) / range : 0.0f;
+}
+/* Edge map of an 8-bit RGB image: grey as PIL's convert('L'), then FIND_EDGES
+ * clamped to 0..255 (the one-pixel border keeps the grey value) into out, and
+ * the view's lo = min/255, range = max/255 - lo. grey is scratch. */
+void tgs_score_edges(const unsigned char *rgb /*[H,W,3]*/, int w, int h, unsigned char *grey /*[H,W]*/,
+                     unsigned char *out /*[H,W]*/, float *lo, float *range);
+/* The edge maps of every training camera (images: 8-bit [n_cameras]), in *out
+ * for the caller to free with tgs_score_edge_maps_destroy. */
+tgs_status tgs_score_edge_maps_create(const tgs_scene *sc, const tgs_image *images, tgs_edge_maps **out);
+void tgs_score_edge_maps_destroy(tgs_edge_maps *m); /* NULL-safe */
+/* w = 50 * norm(L1 map) + 50 * edge value; edges is one view's map of a
+ * tgs_edge_maps with that view's edge_lo, edge_range. */
+void tgs_score_pixel_weights(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/,
+                             const unsigned char *edges /*[H,W]*/, float edge_lo, float edge_range, int w, int h,
+                             float *out /*[H,W]*/);
 
 /* The views scored in one Taming step: --cams distinct training views (all when
  * cams is -1 or more than there are), drawn with rng. Returns a malloc'd

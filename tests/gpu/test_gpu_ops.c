@@ -253,28 +253,35 @@ static void test_loss(tgs_rng *r, tgs_cuda_loss *L) {
 
         /* L1 map and pixel weights */
         const size_t np = (size_t)w * h;
-        float *edges = xcalloc(np, sizeof(float)), *pw_c = xcalloc(np, sizeof(float)),
-              *pw_g = xcalloc(np, sizeof(float));
+        unsigned char *edges = xcalloc(np, 1), *grey = xcalloc(np, 1);
+        float *pw_c = xcalloc(np, sizeof(float)), *pw_g = xcalloc(np, sizeof(float));
         float *l1c = xcalloc(np, sizeof(float));
-        for (size_t i = 0; i < np; i++)
-            edges[i] = (float)tgs_rng_uniform(r);
-        tgs_score_pixel_weights(img, gtf, edges, w, h, pw_c);
+        float elo, erange; /* the ground truth's own 8-bit edge map and its range */
+        tgs_score_edges(gt, w, h, grey, edges, &elo, &erange);
+        tgs_score_pixel_weights(img, gtf, edges, elo, erange, w, h, pw_c);
         tgs_loss_l1_map(img, gtf, w, h, l1c);
-        float *d_edges = dup_to_device(edges, np * sizeof(float)), *d_pw = dmalloc(np * sizeof(float));
+        unsigned char *d_edges = dup_to_device(edges, np);
+        float *d_pw = dmalloc(np * sizeof(float));
         OK(tgs_cuda_l1_map(d_img, d_gt, w, h, d_pw, 0));
         to_host(pw_g, d_pw, np * sizeof(float));
         snprintf(name, sizeof name, "L1 map %dx%d", w, h);
         report(name, "floats differing", (double)count_diff(pw_g, l1c, np), 0, -1);
         tic();
-        OK(tgs_cuda_pixel_weights(L, d_img, d_gt, d_edges, w, h, d_pw, 0));
+        OK(tgs_cuda_pixel_weights(L, d_img, d_gt, d_edges, elo, erange, w, h, d_pw, 0));
         const double pms = toc_ms();
         to_host(pw_g, d_pw, np * sizeof(float));
         snprintf(name, sizeof name, "pixel weights %dx%d", w, h);
-        report(name, "max rel err vs CPU", max_rel(pw_g, pw_c, np, 1e-6), 1e-6, pms);
+        report(name, "floats differing", (double)count_diff(pw_g, pw_c, np), 0, pms);
+        /* a flat edge map (range 0): the edge term is 0 */
+        tgs_score_pixel_weights(img, gtf, edges, elo, 0.0f, w, h, pw_c);
+        OK(tgs_cuda_pixel_weights(L, d_img, d_gt, d_edges, elo, 0.0f, w, h, d_pw, 0));
+        to_host(pw_g, d_pw, np * sizeof(float));
+        snprintf(name, sizeof name, "pixel weights %dx%d, flat edges", w, h);
+        report(name, "floats differing", (double)count_diff(pw_g, pw_c, np), 0, -1);
 
         cudaFree(d_edges);
         cudaFree(d_pw);
-        free(edges), free(pw_c), free(pw_g), free(l1c);
+        free(edges), free(grey), free(pw_c), free(pw_g), free(l1c);
         cudaFree(d_img);
         cudaFree(d_gt);
         cudaFree(d_v);

@@ -430,15 +430,20 @@ __global__ void __launch_bounds__(RED_THREADS)
     }
 }
 
-/* out = 50 * (out - lo) / (hi - lo) + 50 * edges, rounded as the CPU does (no FMA). */
-__global__ void pixel_weights_kernel(float *__restrict__ out /*[H,W]*/, const float *__restrict__ edges /*[H,W]*/,
-                                     size_t npix, const float *__restrict__ lohi /*[2]*/) {
+/* out = 50 * (out - lo) / (hi - lo) + 50 * e, e = (v/255 - edge_lo) / edge_range the
+ * normalised edge value of the 8-bit response v (tgs_score_edge_value), rounded as
+ * the CPU does (no FMA, IEEE division). */
+__global__ void pixel_weights_kernel(float *__restrict__ out /*[H,W]*/,
+                                     const unsigned char *__restrict__ edges /*[H,W]*/, float edge_lo,
+                                     float edge_range, size_t npix, const float *__restrict__ lohi /*[2]*/) {
     const size_t p = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (p >= npix)
         return;
     const float lo = lohi[0], range = lohi[1] - lohi[0];
-    const float nv = range > 0 ? (out[p] - lo) / range : 0.0f;
-    out[p] = __fadd_rn(__fmul_rn(50.0f, nv), __fmul_rn(50.0f, edges[p]));
+    const float nv = range > 0 ? __fdiv_rn(__fsub_rn(out[p], lo), range) : 0.0f;
+    const float e =
+        edge_range > 0 ? __fdiv_rn(__fsub_rn(__fdiv_rn((float)edges[p], 255.0f), edge_lo), edge_range) : 0.0f;
+    out[p] = __fadd_rn(__fmul_rn(50.0f, nv), __fmul_rn(50.0f, e));
 }
 
 static unsigned grid_for(size_t n, unsigned threads, unsigned cap) {
@@ -457,8 +462,9 @@ tgs_status tgs_cuda_l1_map(const float *d_img /*[H,W,3]*/, const unsigned char *
 }
 
 tgs_status tgs_cuda_pixel_weights(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/,
-                                  const unsigned char *d_gt /*[H,W,3]*/, const float *d_edges /*[H,W]*/, int w, int h,
-                                  float *d_out /*[H,W]*/, cudaStream_t stream) {
+                                  const unsigned char *d_gt /*[H,W,3]*/, const unsigned char *d_edges /*[H,W]*/,
+                                  float edge_lo, float edge_range, int w, int h, float *d_out /*[H,W]*/,
+                                  cudaStream_t stream) {
     TGS_TRY(loss_check(l, d_img, d_gt, w, h, "tgs_cuda_pixel_weights"));
     if (!d_edges || !d_out)
         return TGS_FAIL(TGS_ERR_ARG, "tgs_cuda_pixel_weights: missing edge map or output (expected device arrays)");
@@ -468,7 +474,8 @@ tgs_status tgs_cuda_pixel_weights(tgs_cuda_loss *l, const float *d_img /*[H,W,3]
     TGS_CUDA_LAUNCHED("l1_map_kernel");
     minmax_final_kernel<<<1, RED_THREADS, 0, stream>>>(l->d_mm, (int)nb, l->d_mm_final);
     TGS_CUDA_LAUNCHED("minmax_final_kernel");
-    pixel_weights_kernel<<<grid_for(npix, 256, 0xffffffffu), 256, 0, stream>>>(d_out, d_edges, npix, l->d_mm_final);
+    const unsigned grid = grid_for(npix, 256, 0xffffffffu);
+    pixel_weights_kernel<<<grid, 256, 0, stream>>>(d_out, d_edges, edge_lo, edge_range, npix, l->d_mm_final);
     TGS_CUDA_LAUNCHED("pixel_weights_kernel");
     return TGS_OK;
 }
