@@ -143,15 +143,14 @@ void rc_launch_ranges(size_t n_pairs, const uint64_t *keys, uint2 *ranges) {
  * fall below 1e-4. n_contrib is the pixel's position in the tile list after
  * its last contribution (the backward starts there). All threads, done or
  * outside the image, run every batch so that the warp reductions of the score
- * sums see full warps. */
+ * sums see full warps (a per-warp exit measured 8% slower on lego, H100). */
 __global__ void __launch_bounds__(RC_BLOCK)
     rc_render_kernel(rc_view w, const uint2 *ranges, const uint32_t *vals, rc_gauss g, float *img, float *final_T,
                      uint32_t *n_contrib, const float *pixel_weight, float *score) {
     __shared__ uint32_t s_id[RC_BLOCK];
     __shared__ float2 s_xy[RC_BLOCK];
     __shared__ float4 s_co[RC_BLOCK];
-    __shared__ float s_pmin[RC_BLOCK];
-    __shared__ float s_col[RC_BLOCK * 3];
+    __shared__ float4 s_cp[RC_BLOCK]; /* rgb, pmin */
     const int tid = threadIdx.y * TGS_TILE + threadIdx.x, lane = tid & 31;
     const int x = blockIdx.x * TGS_TILE + threadIdx.x, y = blockIdx.y * TGS_TILE + threadIdx.y;
     const int inside = x < w.width && y < w.height;
@@ -171,10 +170,7 @@ __global__ void __launch_bounds__(RC_BLOCK)
             s_id[tid] = gi;
             s_xy[tid] = g.mean2d[gi];
             s_co[tid] = g.con_op[gi];
-            s_pmin[tid] = g.pmin[gi];
-            s_col[3 * tid] = g.rgb[3 * gi];
-            s_col[3 * tid + 1] = g.rgb[3 * gi + 1];
-            s_col[3 * tid + 2] = g.rgb[3 * gi + 2];
+            s_cp[tid] = make_float4(g.rgb[3 * gi], g.rgb[3 * gi + 1], g.rgb[3 * gi + 2], g.pmin[gi]);
         }
         __syncthreads();
         const int batch = min(RC_BLOCK, count - base);
@@ -182,23 +178,27 @@ __global__ void __launch_bounds__(RC_BLOCK)
             int hit = 0;
             float at = 0.0f, dist = 0.0f;
             if (!done) {
-                const float dx = RC_SUB(s_xy[j].x, fx), dy = RC_SUB(s_xy[j].y, fy);
+                const float2 xy = s_xy[j];
+                const float4 co = s_co[j], cp = s_cp[j];
+                const float dx = RC_SUB(xy.x, fx), dy = RC_SUB(xy.y, fy);
                 float G, raw, alpha;
-                if (rc_alpha(s_co[j], s_pmin[j], dx, dy, w.exact, &G, &raw, &alpha)) {
+                if (rc_alpha(co, cp.w, dx, dy, w.exact, &G, &raw, &alpha)) {
                     float test_T = RC_MUL(T, RC_SUB(1.0f, alpha));
-                    if (!w.exact && fabsf(test_T - RC_T_MIN) <= RC_NEAR * RC_T_MIN &&
-                        rc_alpha(s_co[j], s_pmin[j], dx, dy, 1, &G, &raw, &alpha))
+                    if (!w.exact && fabsf(test_T - RC_T_MIN) <= RC_NEAR_T * RC_T_MIN &&
+                        rc_alpha(co, cp.w, dx, dy, 1, &G, &raw, &alpha))
                         test_T = RC_MUL(T, RC_SUB(1.0f, alpha)); /* decide with the exact exp */
                     if (test_T < RC_T_MIN) {
                         done = 1;
                     } else {
-                        const float aT = RC_MUL(alpha, T);
-                        C0 = RC_ADD(C0, RC_MUL(RC_MUL(s_col[3 * j], alpha), T));
-                        C1 = RC_ADD(C1, RC_MUL(RC_MUL(s_col[3 * j + 1], alpha), T));
-                        C2 = RC_ADD(C2, RC_MUL(RC_MUL(s_col[3 * j + 2], alpha), T));
+                        const float aT = alpha * T; /* colours: no decision, FMA is fine */
+                        C0 = fmaf(cp.x, aT, C0);
+                        C1 = fmaf(cp.y, aT, C1);
+                        C2 = fmaf(cp.z, aT, C2);
                         hit = 1;
-                        at = aT;
-                        dist = sqrtf(dx * dx + dy * dy);
+                        if (score) {
+                            at = aT;
+                            dist = sqrtf(dx * dx + dy * dy);
+                        }
                         T = test_T;
                         last = (uint32_t)(base + j + 1);
                     }

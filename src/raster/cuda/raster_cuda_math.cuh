@@ -7,8 +7,9 @@
  * tile rect, depth order, alpha >= 1/255, alpha clamp at 0.99, T >= 1e-4) the
  * device code below reproduces that arithmetic exactly: RC_MUL/RC_ADD/RC_SUB
  * are never contracted into FMA, exp/log of the preprocess go through double
- * and round once, and the per-pixel exp (fast expf, <= 2 ulp) is recomputed
- * through double whenever the value lies within a few ulp of a threshold.
+ * and round once, and the per-pixel exp (__expf, < 1e-6 relative error over
+ * the range that passes the alpha test) is recomputed through double
+ * whenever the value lies within that error of a threshold.
  * Gradient arithmetic is not decision-making and uses ordinary expressions. */
 #ifndef TGS_RASTER_CUDA_MATH_CUH
 #define TGS_RASTER_CUDA_MATH_CUH
@@ -25,7 +26,10 @@
 #define RC_ALPHA_MIN ((float)(1.0 / 255.0))
 #define RC_ALPHA_MAX 0.99f
 #define RC_T_MIN 0.0001f
-#define RC_NEAR 4e-6f /* relative window around a threshold where exp is recomputed exactly */
+#define RC_NEAR 4e-6f /* relative window around an alpha threshold where exp is recomputed exactly */
+/* relative window around T = 1e-4: 1 - alpha carries the exp error times
+ * alpha / (1 - alpha), up to 99 times it at the clamp */
+#define RC_NEAR_T 1e-4f
 
 /* Single-precision exp and log rounded once from double: equal to the
  * correctly rounded values glibc's expf/logf return. */
@@ -209,7 +213,7 @@ static __device__ __forceinline__ int rc_alpha(float4 co, float pmin, float dx, 
                RC_MUL(RC_MUL(co.y, dx), dy));
     if (power > 0.0f || power < pmin)
         return 0;
-    float e = exact ? rc_exp(power) : expf(power);
+    float e = exact ? rc_exp(power) : __expf(power); /* < 1e-6 relative error for power in [-6, 0] */
     float r = RC_MUL(co.w, e);
     if (!exact && (fabsf(r - RC_ALPHA_MIN) <= RC_NEAR * RC_ALPHA_MIN || fabsf(r - RC_ALPHA_MAX) <= RC_NEAR)) {
         e = rc_exp(power);
