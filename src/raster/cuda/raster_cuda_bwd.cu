@@ -193,13 +193,19 @@ __global__ void rc_preprocess_backward_kernel(size_t n, rc_params p, rc_view w, 
     float v_dir[3] = {0.0f, 0.0f, 0.0f};
     const float *rest = p.rest + (size_t)3 * k_rest * i;
     float *vr = gr.rest + (size_t)3 * k_rest * i;
-    for (int k = 1; k < nb && k <= k_rest; k++)
+    /* constant trip count (unrolled): basis and dbasis stay in registers */
+#pragma unroll
+    for (int k = 1; k < 16; k++) {
+        if (k >= nb || k > k_rest)
+            break;
+#pragma unroll
         for (int ch = 0; ch < 3; ch++) {
             vr[3 * (k - 1) + ch] += basis[k] * v_res[ch];
             const float coef = rest[3 * (k - 1) + ch] * v_res[ch];
             for (int d = 0; d < 3; d++)
                 v_dir[d] += coef * dbasis[k][d];
         }
+    }
     if (len > 0.0f) {
         const float dd = dir[0] * v_dir[0] + dir[1] * v_dir[1] + dir[2] * v_dir[2];
         for (int d = 0; d < 3; d++)

@@ -73,8 +73,12 @@ __global__ void rc_preprocess_kernel(size_t n, rc_params p, rc_view w, rc_gauss 
     const float *dc = p.dc + 3 * i, *rest = p.rest + (size_t)3 * p.k_rest * i;
     for (int ch = 0; ch < 3; ch++) {
         float col = RC_MUL(basis[0], dc[ch]);
-        for (int k = 1; k < nb; k++)
+#pragma unroll
+        for (int k = 1; k < 16; k++) { /* constant trip count: basis stays in registers */
+            if (k >= nb)
+                break;
             col = RC_ADD(col, RC_MUL(basis[k], rest[3 * (k - 1) + ch]));
+        }
         col = RC_ADD(col, 0.5f);
         out.clamped[3 * i + ch] = col < 0.0f;
         out.rgb[3 * i + ch] = col < 0.0f ? 0.0f : col;
