@@ -74,11 +74,12 @@ void tgs_train_plan_gpu(const tgs_train_config *cfg, const tgs_scene *sc, size_t
             train_px += px;
         max_px = px > max_px ? px : max_px;
     }
-    double F = (double)tgs_gaussians_buffer_bytes(1, cfg->sh_degree) / 4.0; /* floats per Gaussian */
+    const int n_sh = (cfg->sh_degree + 1) * (cfg->sh_degree + 1);
+    const double W = 3 * (n_sh - 1) > 4 ? 3 * (n_sh - 1) : 4; /* the widest group: SH rest, else rotation */
     add(p, "parameters, gradients, Adam moments", 4.0 * (double)tgs_gaussians_buffer_bytes(capacity, cfg->sh_degree));
     /* statistics 3, loop buffers (v_mean2d 2, score sums 4, scores 1); densification scratch: flags 4,
-     * weights/keys/indices 6, one row of every group (F), statistics and terms 6, sort space ~4 */
-    add(p, "statistics, scores, densification scratch", C * (4.0 * (3 + 7) + 4 + 4.0 * (6 + F + 6 + 4)));
+     * weights/keys/indices 6, one row of the widest group (W), statistics and terms 6, sort space ~4 */
+    add(p, "statistics, scores, densification scratch", C * (4.0 * (3 + 7) + 4 + 4.0 * (6 + W + 6 + 4)));
     /* rasteriser per Gaussian: depth, radius, mean2d, conic+opacity, rgb, clamp, rect, tile count, pmin,
      * backward accumulators (mean2d 2, conic 3, opacity 1, rgb 3) */
     add(p, "rasteriser per-Gaussian buffers", C * (4 + 4 + 8 + 16 + 12 + 4 + 16 + 8 + 4 + 36));
