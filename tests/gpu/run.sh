@@ -4,6 +4,9 @@
 # one line per run (time, it/s, test PSNR/SSIM, count, peak GPU memory of the
 # process as nvidia-smi reports it).
 #   usage: tests/gpu/run.sh BUILD_DIR DATA_DIR OUT_DIR [ITERATIONS]
+# Environment: QUICK=1 shortens the agreement tests; BENCHES="fox4 lego ..."
+# picks the runs (fox4 lego lego_cap fox2 fox4_profile lego_profile
+# fox4_seeds agree; default all, about 8 minutes on an H100).
 # BUILD_DIR holds tgs, test_gpu_raster and test_gpu_ops (a -DTGS_CUDA=ON build);
 # DATA_DIR holds fox/, lego/ and ref/ as ../shared/data does.
 set -u
@@ -50,12 +53,28 @@ bench() {
     grep -E "profile|memory:" "$O/$name.log" | sed "s/^/    /"
 }
 flags=(--eval --budget 2 --mode multiplier --densification_interval 500 --sh_lower --quiet --seed 1)
-bench fox4 -s "$D/fox" -i images_4 "${flags[@]}"
-bench lego -s "$D/lego" --white_background "${flags[@]}"
-# the published rule (the count stays near the reference's 108 162): same work as the reference
-bench lego_cap -s "$D/lego" --white_background "${flags[@]}" --cap_candidates
-bench fox2 -s "$D/fox" -i images_2 "${flags[@]}"
-bench fox4_profile -s "$D/fox" -i images_4 "${flags[@]}" --profile
-bench lego_profile -s "$D/lego" --white_background "${flags[@]}" --profile
+# BENCHES picks and orders the runs (default: all of them)
+for b in ${BENCHES:-fox4 lego lego_cap fox2 fox4_profile lego_profile fox4_seeds agree}; do
+    case $b in
+    fox4) bench fox4 -s "$D/fox" -i images_4 "${flags[@]}" ;;
+    lego) bench lego -s "$D/lego" --white_background "${flags[@]}" ;;
+    # the published rule (the count stays near the reference's 108 162): same work as the reference
+    lego_cap) bench lego_cap -s "$D/lego" --white_background "${flags[@]}" --cap_candidates ;;
+    fox2) bench fox2 -s "$D/fox" -i images_2 "${flags[@]}" ;;
+    fox4_profile) bench fox4_profile -s "$D/fox" -i images_4 "${flags[@]}" --profile ;;
+    lego_profile) bench lego_profile -s "$D/lego" --white_background "${flags[@]}" --profile ;;
+    fox4_seeds) # the spread over seeds (atomics make even one seed vary a little)
+        for seed in 2 3; do bench fox4_seed$seed -s "$D/fox" -i images_4 "${flags[@]}" --seed $seed; done ;;
+    agree) # 1000 iterations on the GPU and on the CPU from the same seed
+        for dev in cuda cpu; do
+            "$B/tgs" train -s "$D/fox" -i images_4 "${flags[@]}" --device $dev -m "$O/agree_$dev" --iterations 1000 \
+                --test_iterations 1000 --save_iterations 1000 >"$O/agree_$dev.log" 2>&1 ||
+                { echo "FAIL agree ($dev)"; fails=$((fails + 1)); }
+        done
+        echo "agree      fox 1000 iterations, seed 1: $(grep -o 'test PSNR [0-9.]*' "$O/agree_cuda.log") (cuda) vs" \
+            "$(grep -o 'test PSNR [0-9.]*' "$O/agree_cpu.log") (cpu)" ;;
+    *) echo "unknown bench $b"; fails=$((fails + 1)) ;;
+    esac
+done
 echo "$fails failure(s)"
 [ $fails -eq 0 ]
