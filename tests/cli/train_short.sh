@@ -28,6 +28,13 @@ awk -v a="$p60" -v b="$p300" 'BEGIN { exit !(a != "" && b != "" && b > a + 1.0) 
 [ "$(grep -vc "^tgs: done\|^tgs: memory" "$T/b.log")" -eq 0 ] || { fail "--quiet printed more than the summary"; cat "$T/b.log"; }
 # count: the last densification lands on the budget (1.5 x 4000 = 6000 Gaussians)
 grep -q "6000 Gaussians" "$T/b.log" || fail "final count is not the budget 6000: $(cat "$T/b.log")"
+# a run whose last iteration is a densification iteration saves the model it tested:
+# nothing is densified at the last iteration
+run -m "$T/c" --iterations 200 --test_iterations 200 --densify_log >"$T/c.log" 2>&1 || fail "third training failed"
+grep -q '\[ITER 200\] densify' "$T/c.log" && fail "densified at the last iteration"
+n150=$(sed -n 's/.*\[ITER 150\] densify: \([0-9]*\) Gaussians.*/\1/p' "$T/c.log")
+nply=$(grep -a -m1 '^element vertex' "$T/c/point_cloud/iteration_200/point_cloud.ply" | awk '{print $3}')
+[ -n "$n150" ] && [ "$n150" = "$nply" ] || fail "saved $nply Gaussians, tested $n150"
 # render + metrics on the result
 "$TGS" render -m "$T/a" --skip_train -q || fail "render failed"
 [ -f "$T/a/test/ours_300/renders/00006.png" ] && [ -f "$T/a/test/ours_300/gt/00006.png" ] || fail "render outputs missing"
