@@ -2,8 +2,8 @@
 # quality_cpu.sh - the CPU quality runs of the issues (7000 iterations): fox
 # and lego, classic and Taming (--budget 2), then Taming at the final count of
 # the classic run (--mode final_count, schedule ended by iteration 7000) for the
-# comparison at equal count; one
-# line per run (time, it/s, count, test PSNR/SSIM, memory plan vs peak RSS).
+# comparison at equal count; one line per run (time, it/s, count, test
+# PSNR/SSIM, memory plan vs peak RSS).
 #   usage: bench/quality_cpu.sh TGS DATA_DIR OUT_DIR [THREADS] [SCENE ...]
 # SCENE: fox, lego (default both).
 set -u
