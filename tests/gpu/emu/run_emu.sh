@@ -27,7 +27,7 @@ open(sys.argv[2], 'w').write(s)
 PY
 done
 inc="-I$root/tests/gpu/emu -I$root/include -I$root/src -I$root/tests"
-flags="-O2 -g -ffp-contract=off -Wall -Wextra -Wno-unused-parameter"
+flags="-O2 -g -ffp-contract=off -Wall -Wextra -Wno-unused-parameter -Wno-unknown-pragmas"
 objs=()
 for f in "$gen"/*.cpp "$root"/tests/gpu/emu/emu.cpp; do
     o=$gen/$(basename "$f" .cpp).o
