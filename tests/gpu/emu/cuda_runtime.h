@@ -73,7 +73,9 @@ static inline float __fadd_rn(float a, float b) { return a + b; }
 static inline float __fsub_rn(float a, float b) { return a - b; }
 static inline float __fdiv_rn(float a, float b) { return a / b; }
 static inline float __fsqrt_rn(float a) { return sqrtf(a); }
-static inline float __expf(float a) { return expf(a); }
+/* glibc declares its own __expf: the device intrinsic is renamed here */
+static inline float emu_expf(float a) { return expf(a); }
+#define __expf emu_expf
 static inline unsigned __float_as_uint(float f) { unsigned u; memcpy(&u, &f, 4); return u; }
 
 /* ---- the fiber scheduler of one block ---- */
