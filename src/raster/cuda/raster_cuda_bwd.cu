@@ -1,7 +1,7 @@
 /* raster_cuda_bwd.cu - backward stages of the CUDA rasteriser.
  *
- * Tile kernel: one 16x16 block per tile walks the tile list back to front from
- * the largest n_contrib of its pixels; each pixel recovers T by division and
+ * Tile kernel: one block per 16x2 strip of a tile (RC_SPLIT) walks the tile
+ * list back to front from the largest n_contrib of its pixels; each pixel recovers T by division and
  * computes its gradients w.r.t. the Gaussian's colour, screen mean, conic and
  * opacity exactly as the CPU does (at alpha clamped to 0.99: the gradient of
  * opacity * G, or none with tgs_view.alpha_clamp_exact). The 32 pixels of a
@@ -63,10 +63,12 @@ __global__ void __launch_bounds__(RC_BLOCK)
     __shared__ float s_col[RC_BLOCK * 3];
     __shared__ uint32_t s_max_last;
     const int tid = threadIdx.y * TGS_TILE + threadIdx.x, lane = tid & 31;
-    const int x = blockIdx.x * TGS_TILE + threadIdx.x, y = blockIdx.y * TGS_TILE + threadIdx.y;
+    const int tile_y = blockIdx.y / RC_SPLIT; /* blockIdx.y: tile row and sub-block */
+    const int x = blockIdx.x * TGS_TILE + threadIdx.x,
+              y = tile_y * TGS_TILE + (blockIdx.y % RC_SPLIT) * (TGS_TILE / RC_SPLIT) + threadIdx.y;
     const int inside = x < w.width && y < w.height;
     const size_t pix = (size_t)y * (size_t)w.width + (size_t)x;
-    const uint2 range = ranges[blockIdx.y * w.tiles_x + blockIdx.x];
+    const uint2 range = ranges[tile_y * w.tiles_x + blockIdx.x];
     const float fx = (float)x, fy = (float)y;
     float T = inside ? final_T[pix] : 0.0f;
     const uint32_t last = inside ? n_contrib[pix] : 0;
@@ -142,7 +144,7 @@ __global__ void __launch_bounds__(RC_BLOCK)
 
 void rc_launch_render_backward(rc_view w, const uint2 *ranges, const uint32_t *vals, rc_gauss g,
                                const float *final_T, const uint32_t *n_contrib, const float *v_img, float *acc) {
-    const dim3 grid((unsigned)w.tiles_x, (unsigned)w.tiles_y), block(TGS_TILE, TGS_TILE);
+    const dim3 grid((unsigned)w.tiles_x, (unsigned)w.tiles_y * RC_SPLIT), block(TGS_TILE, TGS_TILE / RC_SPLIT);
     rc_render_backward_kernel<<<grid, block>>>(w, ranges, vals, g, final_T, n_contrib, v_img, acc);
 }
 

@@ -141,13 +141,13 @@ void rc_launch_ranges(size_t n_pairs, const uint64_t *keys, uint2 *ranges) {
     rc_ranges_kernel<<<(unsigned)((n_pairs + threads - 1) / threads), threads>>>(n_pairs, keys, ranges);
 }
 
-/* One 16x16 block per tile, one thread per pixel. The block walks its tile's
- * depth-sorted list in batches of RC_BLOCK Gaussians staged in shared memory;
- * each pixel blends front to back as the CPU does and stops before T would
- * fall below 1e-4. n_contrib is the pixel's position in the tile list after
- * its last contribution (the backward starts there). All threads, done or
- * outside the image, run every batch so that the warp reductions of the score
- * sums see full warps (a per-warp exit measured 8% slower on lego, H100). */
+/* One block per 16x2 strip of a tile (RC_SPLIT), one thread per pixel. The
+ * block walks its tile's depth-sorted list in batches of RC_BLOCK Gaussians
+ * staged in shared memory; each pixel blends front to back as the CPU does and
+ * stops before T would fall below 1e-4. n_contrib is the pixel's position in
+ * the tile list after its last contribution (the backward starts there). All
+ * threads, done or outside the image, run every batch so that the warp
+ * reductions of the score sums see full warps. */
 __global__ void __launch_bounds__(RC_BLOCK)
     rc_render_kernel(rc_view w, const uint2 *ranges, const uint32_t *vals, rc_gauss g, float *img, float *final_T,
                      uint32_t *n_contrib, const float *pixel_weight, float *score) {
@@ -156,10 +156,12 @@ __global__ void __launch_bounds__(RC_BLOCK)
     __shared__ float4 s_co[RC_BLOCK];
     __shared__ float4 s_cp[RC_BLOCK]; /* rgb, pmin */
     const int tid = threadIdx.y * TGS_TILE + threadIdx.x, lane = tid & 31;
-    const int x = blockIdx.x * TGS_TILE + threadIdx.x, y = blockIdx.y * TGS_TILE + threadIdx.y;
+    const int tile_y = blockIdx.y / RC_SPLIT; /* blockIdx.y: tile row and sub-block */
+    const int x = blockIdx.x * TGS_TILE + threadIdx.x,
+              y = tile_y * TGS_TILE + (blockIdx.y % RC_SPLIT) * (TGS_TILE / RC_SPLIT) + threadIdx.y;
     const int inside = x < w.width && y < w.height;
     const size_t pix = (size_t)y * (size_t)w.width + (size_t)x;
-    const uint2 range = ranges[blockIdx.y * w.tiles_x + blockIdx.x];
+    const uint2 range = ranges[tile_y * w.tiles_x + blockIdx.x];
     const int count = (int)(range.y - range.x);
     const float fx = (float)x, fy = (float)y;
     const float pw = (score && inside) ? pixel_weight[pix] : 0.0f;
@@ -231,6 +233,6 @@ __global__ void __launch_bounds__(RC_BLOCK)
 
 void rc_launch_render(rc_view w, const uint2 *ranges, const uint32_t *vals, rc_gauss g, float *img, float *final_T,
                       uint32_t *n_contrib, const float *pixel_weight, float *score) {
-    const dim3 grid((unsigned)w.tiles_x, (unsigned)w.tiles_y), block(TGS_TILE, TGS_TILE);
+    const dim3 grid((unsigned)w.tiles_x, (unsigned)w.tiles_y * RC_SPLIT), block(TGS_TILE, TGS_TILE / RC_SPLIT);
     rc_render_kernel<<<grid, block>>>(w, ranges, vals, g, img, final_T, n_contrib, pixel_weight, score);
 }
