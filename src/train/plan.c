@@ -74,8 +74,8 @@ void tgs_train_plan_gpu(const tgs_train_config *cfg, const tgs_scene *sc, size_t
             train_px += px;
         max_px = px > max_px ? px : max_px;
     }
-    const int n_sh = (cfg->sh_degree + 1) * (cfg->sh_degree + 1);
-    const double W = 3 * (n_sh - 1) > 4 ? 3 * (n_sh - 1) : 4; /* the widest group: SH rest, else rotation */
+    const int rest = 3 * tgs_sh_rest_count(cfg->sh_degree);
+    const double W = rest > 4 ? rest : 4; /* the widest group: SH rest, else rotation */
     add(p, "parameters, gradients, Adam moments", 4.0 * (double)tgs_gaussians_buffer_bytes(capacity, cfg->sh_degree));
     /* statistics 3, loop buffers (v_mean2d 2, score sums 4, scores 1); densification scratch: flags 4,
      * weights/keys/indices 6, one row of the widest group (W), statistics and terms 6, sort space ~4 */
