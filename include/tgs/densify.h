@@ -96,6 +96,11 @@ size_t tgs_taming_target(const tgs_taming_schedule *s, int j);
  * result into out [N]. scratch: [N] floats. */
 void tgs_taming_add_normalized(double c, const float *x /*[N]*/, size_t n, float *out /*[N]*/, float *scratch /*[N]*/);
 
+/* How many Gaussians a Taming step from n towards target must be able to add
+ * (at most n: each Gaussian clones or splits once); below that many candidates
+ * the threshold is lowered with tgs_taming_fill_threshold. */
+size_t tgs_taming_fill_want(size_t n, size_t target);
+
 /* The gradient threshold of a Taming step that must add `want` Gaussians: thr
  * when at least `want` statistics accum/denom (0/0 counts as 0) reach it,
  * else the want-th largest statistic. scratch: [N] floats. */

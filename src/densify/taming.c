@@ -75,6 +75,8 @@ void tgs_taming_add_normalized(double c, const float *x /*[N]*/, size_t n, float
             out[i] += cf * (x[i] / med);
 }
 
+size_t tgs_taming_fill_want(size_t n, size_t target) { return target > n ? TGS_MIN(target - n, n) : 0; }
+
 float tgs_taming_fill_threshold(const float *accum /*[N]*/, const float *denom /*[N]*/, size_t n, float thr,
                                 size_t want, float *scratch /*[N]*/) {
     if (want == 0 || n == 0)
@@ -108,7 +110,7 @@ tgs_status tgs_densify_taming(tgs_gaussians *g, tgs_densify_stats *s, const tgs_
     }
     tgs_densify_grad_candidates(g, s, p, kind, &nc, &ns);
     /* too few over the threshold for this step's target: lower it (see cap_candidates) */
-    const size_t want = target > n ? TGS_MIN(target - n, n) : 0;
+    const size_t want = tgs_taming_fill_want(n, target);
     if (!p->cap_candidates && nc + ns < want) {
         tgs_densify_params relaxed = *p;
         relaxed.grad_threshold = tgs_taming_fill_threshold(s->grad_accum, s->denom, n, (float)p->grad_threshold,

@@ -1019,7 +1019,7 @@ static void test_taming(tgs_rng *r) {
         unsigned char *kind = xcalloc(n, 1);
         size_t nc, ns;
         tgs_densify_grad_candidates(g, &s, &p, kind, &nc, &ns);
-        const size_t want = target > n ? TGS_MIN(target - n, n) : 0;
+        const size_t want = tgs_taming_fill_want(n, target);
         if (nc + ns < want) { /* the step lowers the threshold (taming.c): classify as it does */
             tgs_densify_params relaxed = p;
             float *tmp = xcalloc(n, sizeof(float));

@@ -326,7 +326,7 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
     size_t nc = (size_t)s->h_count[DC_N_CLONE], ns = (size_t)s->h_count[DC_N_SPLIT];
     /* too few over the threshold for this step's target: lower it as the CPU
      * does (tgs_taming_fill_threshold over the statistics, 8 bytes a Gaussian) */
-    const size_t want = target > n ? TGS_MIN(target - n, n) : 0;
+    const size_t want = tgs_taming_fill_want(n, target);
     if (!p->cap_candidates && nc + ns < want)
         TGS_TRY(relax_candidates(m, p, want, stream, &nc, &ns));
 
