@@ -1,11 +1,15 @@
 /* raster_cuda.cu - the CUDA rasteriser object: scratch allocated once (grown
  * only when a call needs more), and the forward/backward pipelines:
  *
- *   forward:  preprocess -> inclusive scan of pairs per Gaussian (CUB) -> read
- *             back the pair count (the one host synchronisation) -> emit keyed
- *             pairs -> stable radix sort of the 32 + tile bits in use (CUB) ->
- *             tile ranges -> blend.
- *   backward: zero the screen-space accumulators -> tile backward -> chain to
+ *   forward:  preprocess -> stable radix sort of the Gaussians by depth (CUB)
+ *             -> inclusive scan of their pair counts in that order -> read
+ *             back the pair count (the one host synchronisation) -> emit pairs
+ *             keyed by tile in depth order -> stable radix sort of the tile
+ *             bits in use -> tile ranges -> chunks per tile and their sum ->
+ *             blend (chunked; sequential with score sums). Sorting N depths
+ *             and then pairs by ~12 tile bits instead of pairs by 32 + 12
+ *             bits: 2 passes over the pairs instead of 6, with 4-byte keys.
+ *   backward: zero the screen-space accumulators -> chunk backward -> chain to
  *             the raw parameters.
  *
  * Everything runs on the default stream. */
@@ -17,24 +21,32 @@
 #include <cub/device/device_radix_sort.cuh>
 #include <cub/device/device_scan.cuh>
 
+#include <string.h>
+
 struct tgs_cuda_raster {
     size_t capacity;      /* Gaussians of the per-Gaussian scratch */
-    size_t max_pixels;    /* of final_T and n_contrib */
-    size_t max_tiles;     /* of ranges */
+    size_t max_pixels;    /* of final and n_contrib */
+    size_t max_tiles;     /* of ranges and chunks */
     size_t pair_capacity; /* of keys/vals */
     size_t temp_bytes;    /* CUB temporary storage */
     size_t bytes;         /* device bytes allocated */
     int exact;            /* tgs_cuda_raster_set_exact */
+    void *gauss_block;    /* the per-Gaussian arrays below (g, acc, depth sort, counts) */
+    size_t gauss_bytes;
     rc_gauss g;
     float *acc;          /* [N,9] backward screen-space gradients */
-    float *final_T;      /* [H*W] */
-    uint32_t *n_contrib; /* [H*W] */
+    size_t item_capacity; /* of st.ckpt and st.part_last */
+    rc_state st;         /* per pixel [H*W]: final, n_contrib, stop_item; per item [items, RC_TILE^2]: ckpt, part_last */
     uint2 *ranges;       /* [tiles] */
-    uint64_t *keys[2];   /* [pairs] sort double buffer */
-    uint32_t *vals[2];   /* [pairs] */
+    uint32_t *chunks;    /* [tiles] chunks of each tile's list, then their inclusive sum (the work items) */
+    uint32_t *keys[2];   /* [pairs] sort double buffer: tile ids */
+    uint32_t *vals[2];   /* [pairs] Gaussian indices */
+    uint32_t *depth_key2, *order2; /* [N] second buffers of the depth sort */
+    unsigned long long *counts;    /* [N] pair counts in depth order, then their inclusive sum */
     void *temp;
     /* the last forward, for backward */
     int have_forward, width, height, fwd_exact;
+    size_t n_tiles;
     size_t n, n_pairs;
     const uint32_t *sorted_vals;
 };
@@ -66,64 +78,116 @@ static void dev_free(tgs_cuda_raster *r, void **p, size_t bytes) {
 }
 
 static void free_gauss(tgs_cuda_raster *r) {
-    const size_t c = r->capacity;
-    dev_free(r, (void **)&r->g.radius, c * sizeof(int));
-    dev_free(r, (void **)&r->g.depth, c * sizeof(float));
-    dev_free(r, (void **)&r->g.mean2d, c * sizeof(float2));
-    dev_free(r, (void **)&r->g.con_op, c * sizeof(float4));
-    dev_free(r, (void **)&r->g.pmin, c * sizeof(float));
-    dev_free(r, (void **)&r->g.rgb, c * 3 * sizeof(float));
-    dev_free(r, (void **)&r->g.clamped, c * 3);
-    dev_free(r, (void **)&r->g.rect, c * sizeof(int4));
-    dev_free(r, (void **)&r->g.tiles, c * sizeof(unsigned long long));
-    dev_free(r, (void **)&r->acc, c * RC_ACC_N * sizeof(float));
-    r->capacity = 0;
+    dev_free(r, &r->gauss_block, r->gauss_bytes);
+    memset(&r->g, 0, sizeof r->g);
+    r->acc = NULL;
+    r->depth_key2 = r->order2 = NULL;
+    r->counts = NULL;
+    r->capacity = r->gauss_bytes = 0;
 }
 
+/* The next `count` x `elem` bytes (256-aligned) at *off of base (NULL: only counts). */
+static void *carve(char *base, size_t *off, size_t count, size_t elem) {
+    void *p = base ? base + *off : NULL;
+    *off += (count * elem + 255) / 256 * 256;
+    return p;
+}
+
+/* The per-Gaussian arrays, 15 of them, in one allocation (the driver rounds
+ * each allocation up to its granularity). */
 static tgs_status alloc_gauss(tgs_cuda_raster *r, size_t capacity) {
     free_gauss(r);
     r->have_forward = 0;
     if (capacity == 0)
         capacity = 1;
-    TGS_TRY(dev_alloc(r, (void **)&r->g.radius, capacity, sizeof(int), "radii"));
-    r->capacity = capacity; /* from here free_gauss frees what exists */
-    TGS_TRY(dev_alloc(r, (void **)&r->g.depth, capacity, sizeof(float), "depths"));
-    TGS_TRY(dev_alloc(r, (void **)&r->g.mean2d, capacity, sizeof(float2), "screen means"));
-    TGS_TRY(dev_alloc(r, (void **)&r->g.con_op, capacity, sizeof(float4), "conics"));
-    TGS_TRY(dev_alloc(r, (void **)&r->g.pmin, capacity, sizeof(float), "power thresholds"));
-    TGS_TRY(dev_alloc(r, (void **)&r->g.rgb, capacity * 3, sizeof(float), "colours"));
-    TGS_TRY(dev_alloc(r, (void **)&r->g.clamped, capacity * 3, 1, "clamp flags"));
-    TGS_TRY(dev_alloc(r, (void **)&r->g.rect, capacity, sizeof(int4), "tile rects"));
-    TGS_TRY(dev_alloc(r, (void **)&r->g.tiles, capacity, sizeof(unsigned long long), "pair counts"));
-    TGS_TRY(dev_alloc(r, (void **)&r->acc, capacity * RC_ACC_N, sizeof(float), "backward accumulators"));
+    for (int pass = 0; pass < 2; pass++) { /* 0: measure, 1: carve */
+        char *at = (char *)r->gauss_block;
+        size_t off = 0;
+        const size_t c = capacity;
+        r->g.radius = (int *)carve(at, &off, c, sizeof(int));
+        r->g.depth = (float *)carve(at, &off, c, sizeof(float));
+        r->g.mean2d = (float2 *)carve(at, &off, c, sizeof(float2));
+        r->g.con_op = (float4 *)carve(at, &off, c, sizeof(float4));
+        r->g.pmin = (float *)carve(at, &off, c, sizeof(float));
+        r->g.rgb = (float *)carve(at, &off, 3 * c, sizeof(float));
+        r->g.clamped = (uint8_t *)carve(at, &off, 3 * c, 1);
+        r->g.rect = (int4 *)carve(at, &off, c, sizeof(int4));
+        r->g.tiles = (unsigned long long *)carve(at, &off, c, sizeof(unsigned long long));
+        r->g.depth_key = (uint32_t *)carve(at, &off, c, sizeof(uint32_t));
+        r->g.order = (uint32_t *)carve(at, &off, c, sizeof(uint32_t));
+        r->depth_key2 = (uint32_t *)carve(at, &off, c, sizeof(uint32_t));
+        r->order2 = (uint32_t *)carve(at, &off, c, sizeof(uint32_t));
+        r->counts = (unsigned long long *)carve(at, &off, c, sizeof(unsigned long long));
+        r->acc = (float *)carve(at, &off, c * RC_ACC_N, sizeof(float));
+        if (pass == 0) {
+            TGS_TRY(dev_alloc(r, &r->gauss_block, off, 1, "per-Gaussian buffers"));
+            r->gauss_bytes = off;
+        }
+    }
+    r->capacity = capacity;
     return TGS_OK;
 }
 
 static tgs_status alloc_pixels(tgs_cuda_raster *r, size_t pixels, size_t tiles) {
     r->have_forward = 0;
     if (pixels > r->max_pixels) {
-        dev_free(r, (void **)&r->final_T, r->max_pixels * sizeof(float));
-        dev_free(r, (void **)&r->n_contrib, r->max_pixels * sizeof(uint32_t));
+        dev_free(r, (void **)&r->st.final, r->max_pixels * sizeof(float4));
+        dev_free(r, (void **)&r->st.n_contrib, r->max_pixels * sizeof(uint32_t));
+        dev_free(r, (void **)&r->st.stop_item, r->max_pixels * sizeof(uint32_t));
         r->max_pixels = 0;
-        TGS_TRY(dev_alloc(r, (void **)&r->final_T, pixels, sizeof(float), "transmittance"));
-        if (dev_alloc(r, (void **)&r->n_contrib, pixels, sizeof(uint32_t), "contributor counts") != TGS_OK) {
-            dev_free(r, (void **)&r->final_T, pixels * sizeof(float));
-            return TGS_ERR_NOMEM;
+        tgs_status st = dev_alloc(r, (void **)&r->st.final, pixels, sizeof(float4), "final colour and transmittance");
+        if (st == TGS_OK)
+            st = dev_alloc(r, (void **)&r->st.n_contrib, pixels, sizeof(uint32_t), "contributor counts");
+        if (st == TGS_OK)
+            st = dev_alloc(r, (void **)&r->st.stop_item, pixels, sizeof(uint32_t), "stop chunks");
+        if (st != TGS_OK) {
+            dev_free(r, (void **)&r->st.final, pixels * sizeof(float4));
+            dev_free(r, (void **)&r->st.n_contrib, pixels * sizeof(uint32_t));
+            return st;
         }
         r->max_pixels = pixels;
     }
     if (tiles > r->max_tiles) {
         dev_free(r, (void **)&r->ranges, r->max_tiles * sizeof(uint2));
+        dev_free(r, (void **)&r->chunks, r->max_tiles * sizeof(uint32_t));
         r->max_tiles = 0;
         TGS_TRY(dev_alloc(r, (void **)&r->ranges, tiles, sizeof(uint2), "tile ranges"));
+        if (dev_alloc(r, (void **)&r->chunks, tiles, sizeof(uint32_t), "tile chunks") != TGS_OK) {
+            dev_free(r, (void **)&r->ranges, tiles * sizeof(uint2));
+            return TGS_ERR_NOMEM;
+        }
         r->max_tiles = tiles;
     }
     return TGS_OK;
 }
 
+static void free_items(tgs_cuda_raster *r) {
+    const size_t slots = r->item_capacity * (size_t)(RC_TILE * RC_TILE);
+    dev_free(r, (void **)&r->st.ckpt, slots * sizeof(float4));
+    dev_free(r, (void **)&r->st.part_last, slots * sizeof(uint32_t));
+    r->item_capacity = 0;
+}
+
+/* Chunk slots (rc_state) for at least `items` work items (+25% when grown). */
+static tgs_status grow_items(tgs_cuda_raster *r, size_t items) {
+    if (items <= r->item_capacity)
+        return TGS_OK;
+    free_items(r);
+    const size_t cap = items + items / 4 + 16, slots = cap * (size_t)(RC_TILE * RC_TILE);
+    tgs_status st = dev_alloc(r, (void **)&r->st.ckpt, slots, sizeof(float4), "chunk states");
+    if (st == TGS_OK)
+        st = dev_alloc(r, (void **)&r->st.part_last, slots, sizeof(uint32_t), "chunk contributions");
+    if (st != TGS_OK) {
+        dev_free(r, (void **)&r->st.ckpt, slots * sizeof(float4));
+        return st;
+    }
+    r->item_capacity = cap;
+    return TGS_OK;
+}
+
 static void free_pairs(tgs_cuda_raster *r) {
     for (int k = 0; k < 2; k++) {
-        dev_free(r, (void **)&r->keys[k], r->pair_capacity * sizeof(uint64_t));
+        dev_free(r, (void **)&r->keys[k], r->pair_capacity * sizeof(uint32_t));
         dev_free(r, (void **)&r->vals[k], r->pair_capacity * sizeof(uint32_t));
     }
     r->pair_capacity = 0;
@@ -138,13 +202,13 @@ static tgs_status grow_pairs(tgs_cuda_raster *r, size_t pairs) {
     free_pairs(r);
     tgs_status st = TGS_OK;
     for (int k = 0; k < 2 && st == TGS_OK; k++) {
-        st = dev_alloc(r, (void **)&r->keys[k], cap, sizeof(uint64_t), "sort keys");
+        st = dev_alloc(r, (void **)&r->keys[k], cap, sizeof(uint32_t), "sort keys");
         if (st == TGS_OK)
             st = dev_alloc(r, (void **)&r->vals[k], cap, sizeof(uint32_t), "sort values");
     }
     if (st != TGS_OK) { /* free what was made with the sizes it was made with */
         for (int k = 0; k < 2; k++) {
-            dev_free(r, (void **)&r->keys[k], cap * sizeof(uint64_t));
+            dev_free(r, (void **)&r->keys[k], cap * sizeof(uint32_t));
             dev_free(r, (void **)&r->vals[k], cap * sizeof(uint32_t));
         }
         return st;
@@ -164,15 +228,19 @@ static tgs_status grow_temp(tgs_cuda_raster *r, size_t bytes) {
     return TGS_OK;
 }
 
-/* CUB temporary storage for scanning n counts and sorting `pairs` keys. */
+/* CUB temporary storage for sorting n depths, scanning n counts and the
+ * tiles' chunks, and sorting `pairs` tile keys. */
 static tgs_status reserve_temp(tgs_cuda_raster *r, size_t n, size_t pairs) {
-    size_t scan_bytes = 0, sort_bytes = 0;
+    size_t scan_bytes = 0, sort_bytes = 0, depth_bytes = 0, chunk_bytes = 0;
     TGS_CUDA_TRY(cub::DeviceScan::InclusiveSum(NULL, scan_bytes, (const unsigned long long *)NULL,
                                                (unsigned long long *)NULL, (int)n));
-    cub::DoubleBuffer<uint64_t> kb(NULL, NULL);
-    cub::DoubleBuffer<uint32_t> vb(NULL, NULL);
-    TGS_CUDA_TRY(cub::DeviceRadixSort::SortPairs(NULL, sort_bytes, kb, vb, (int)pairs, 0, 64));
-    return grow_temp(r, scan_bytes > sort_bytes ? scan_bytes : sort_bytes);
+    TGS_CUDA_TRY(cub::DeviceScan::InclusiveSum(NULL, chunk_bytes, (const uint32_t *)NULL, (uint32_t *)NULL,
+                                               (int)r->max_tiles));
+    scan_bytes = TGS_MAX(scan_bytes, chunk_bytes);
+    cub::DoubleBuffer<uint32_t> kb(NULL, NULL), vb(NULL, NULL);
+    TGS_CUDA_TRY(cub::DeviceRadixSort::SortPairs(NULL, sort_bytes, kb, vb, (int)pairs, 0, 32));
+    TGS_CUDA_TRY(cub::DeviceRadixSort::SortPairs(NULL, depth_bytes, kb, vb, (int)n, 0, 32));
+    return grow_temp(r, TGS_MAX(scan_bytes, TGS_MAX(sort_bytes, depth_bytes)));
 }
 
 extern "C" tgs_status tgs_cuda_raster_create(size_t capacity, int max_width, int max_height,
@@ -186,7 +254,7 @@ extern "C" tgs_status tgs_cuda_raster_create(size_t capacity, int max_width, int
         return TGS_ERR_NOMEM;
     const size_t pixels = (size_t)max_width * (size_t)max_height;
     const size_t tiles =
-        (size_t)((max_width + TGS_TILE - 1) / TGS_TILE) * (size_t)((max_height + TGS_TILE - 1) / TGS_TILE);
+        (size_t)((max_width + RC_TILE - 1) / RC_TILE) * (size_t)((max_height + RC_TILE - 1) / RC_TILE);
     tgs_status st = alloc_gauss(r, capacity);
     if (st == TGS_OK)
         st = alloc_pixels(r, pixels, tiles);
@@ -207,9 +275,12 @@ extern "C" void tgs_cuda_raster_destroy(tgs_cuda_raster *r) {
     if (!r)
         return;
     free_gauss(r);
-    dev_free(r, (void **)&r->final_T, r->max_pixels * sizeof(float));
-    dev_free(r, (void **)&r->n_contrib, r->max_pixels * sizeof(uint32_t));
+    dev_free(r, (void **)&r->st.final, r->max_pixels * sizeof(float4));
+    dev_free(r, (void **)&r->st.n_contrib, r->max_pixels * sizeof(uint32_t));
+    dev_free(r, (void **)&r->st.stop_item, r->max_pixels * sizeof(uint32_t));
     dev_free(r, (void **)&r->ranges, r->max_tiles * sizeof(uint2));
+    dev_free(r, (void **)&r->chunks, r->max_tiles * sizeof(uint32_t));
+    free_items(r);
     free_pairs(r);
     dev_free(r, &r->temp, r->temp_bytes);
     free(r);
@@ -240,8 +311,8 @@ static rc_view view_of(const tgs_view *v, int exact) {
     w.limy = 1.3f * (float)v->tan_fovy;
     w.width = v->width;
     w.height = v->height;
-    w.tiles_x = (v->width + TGS_TILE - 1) / TGS_TILE;
-    w.tiles_y = (v->height + TGS_TILE - 1) / TGS_TILE;
+    w.tiles_x = (v->width + RC_TILE - 1) / RC_TILE;
+    w.tiles_y = (v->height + RC_TILE - 1) / RC_TILE;
     w.sh_degree = v->sh_degree;
     w.opacity_abs = v->opacity_act == TGS_OPACITY_ABS;
     w.exact = exact;
@@ -317,22 +388,32 @@ extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const float *d
         return TGS_FAIL(TGS_ERR_ARG, "CUDA rasteriser: score sums need a pixel weight map");
     r->have_forward = 0;
     const rc_view w = view_of(v, r->exact);
-    const size_t n_tiles = (size_t)w.tiles_x * (size_t)w.tiles_y; /* < 2^30: fits the key's 32 tile bits */
+    const size_t n_tiles = (size_t)w.tiles_x * (size_t)w.tiles_y; /* tile ids are the 32-bit sort keys */
+    if (n_tiles > (size_t)INT32_MAX)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA rasteriser: %dx%d pixels make %zu tiles (expected < 2^31)", v->width,
+                        v->height, n_tiles);
     if (n > r->capacity)
         TGS_TRY(tgs_cuda_raster_reserve(r, n));
     TGS_TRY(alloc_pixels(r, (size_t)w.width * (size_t)w.height, n_tiles));
+    TGS_TRY(reserve_temp(r, n, r->pair_capacity));
     const rc_params p = params_of(d_params, capacity, model_sh_degree);
 
-    /* preprocess and the pairs per Gaussian */
+    /* preprocess, depth order and the pairs per Gaussian */
     size_t n_pairs = 0;
+    const uint32_t *order = r->g.order;
     if (n > 0) {
         rc_launch_preprocess(n, p, w, r->g);
         TGS_CUDA_LAUNCHED("preprocess");
-        TGS_TRY(reserve_temp(r, n, r->pair_capacity));
+        cub::DoubleBuffer<uint32_t> db(r->g.depth_key, r->depth_key2), ob(r->g.order, r->order2);
         size_t tb = r->temp_bytes;
-        TGS_CUDA_TRY(cub::DeviceScan::InclusiveSum(r->temp, tb, r->g.tiles, r->g.tiles, (int)n));
+        TGS_CUDA_TRY(cub::DeviceRadixSort::SortPairs(r->temp, tb, db, ob, (int)n, 0, 32));
+        order = ob.Current();
+        rc_launch_gather_counts(n, order, r->g.tiles, r->counts);
+        TGS_CUDA_LAUNCHED("gather counts");
+        tb = r->temp_bytes;
+        TGS_CUDA_TRY(cub::DeviceScan::InclusiveSum(r->temp, tb, r->counts, r->counts, (int)n));
         unsigned long long total = 0;
-        TGS_CUDA_TRY(cudaMemcpy(&total, r->g.tiles + (n - 1), sizeof total, cudaMemcpyDeviceToHost));
+        TGS_CUDA_TRY(cudaMemcpy(&total, r->counts + (n - 1), sizeof total, cudaMemcpyDeviceToHost));
         if (total > (unsigned long long)INT32_MAX)
             return TGS_FAIL(TGS_ERR_NOMEM, "CUDA rasteriser: %llu tile/Gaussian pairs exceed the 2^31 - 1 limit",
                             total);
@@ -342,21 +423,27 @@ extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const float *d
     const uint32_t *sorted_vals = r->vals[0];
     if (n_pairs > 0) {
         TGS_TRY(grow_pairs(r, n_pairs));
-        rc_launch_duplicate(n, r->g, w.tiles_x, r->g.tiles, r->keys[0], r->vals[0]);
+        rc_launch_duplicate(n, n_pairs, r->g, w.tiles_x, order, r->counts, r->keys[0], r->vals[0]);
         TGS_CUDA_LAUNCHED("duplicate");
         int tile_bits = 0;
         while (tile_bits < 32 && ((uint64_t)1 << tile_bits) < n_tiles)
             tile_bits++;
         TGS_TRY(reserve_temp(r, n, n_pairs));
-        cub::DoubleBuffer<uint64_t> kb(r->keys[0], r->keys[1]);
-        cub::DoubleBuffer<uint32_t> vb(r->vals[0], r->vals[1]);
+        cub::DoubleBuffer<uint32_t> kb(r->keys[0], r->keys[1]), vb(r->vals[0], r->vals[1]);
         size_t tb = r->temp_bytes;
-        TGS_CUDA_TRY(cub::DeviceRadixSort::SortPairs(r->temp, tb, kb, vb, (int)n_pairs, 0, 32 + tile_bits));
+        TGS_CUDA_TRY(cub::DeviceRadixSort::SortPairs(r->temp, tb, kb, vb, (int)n_pairs, 0, TGS_MAX(tile_bits, 1)));
         rc_launch_ranges(n_pairs, kb.Current(), r->ranges);
         TGS_CUDA_LAUNCHED("tile ranges");
         sorted_vals = vb.Current();
     }
-    rc_launch_render(w, r->ranges, sorted_vals, r->g, d_img, r->final_T, r->n_contrib,
+    /* the chunked kernels' work list: chunks per tile and their inclusive sum */
+    const size_t max_items = n_pairs / RC_CHUNK + n_tiles; /* sum of ceil(len / RC_CHUNK) <= this */
+    TGS_TRY(grow_items(r, max_items));
+    rc_launch_chunk_counts(n_tiles, r->ranges, r->chunks);
+    TGS_CUDA_LAUNCHED("chunk counts");
+    size_t tb = r->temp_bytes;
+    TGS_CUDA_TRY(cub::DeviceScan::InclusiveSum(r->temp, tb, r->chunks, r->chunks, (int)n_tiles));
+    rc_launch_render(w, r->ranges, r->chunks, max_items, sorted_vals, r->g, d_img, r->st,
                      d_score ? d_pixel_weight : NULL, d_score);
     TGS_CUDA_LAUNCHED("render");
     r->have_forward = 1;
@@ -365,6 +452,7 @@ extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const float *d
     r->height = v->height;
     r->n = n;
     r->n_pairs = n_pairs;
+    r->n_tiles = n_tiles;
     r->sorted_vals = sorted_vals;
     return TGS_OK;
 }
@@ -383,7 +471,8 @@ extern "C" tgs_status tgs_cuda_raster_backward(tgs_cuda_raster *r, const float *
     if (n == 0)
         return TGS_OK;
     TGS_CUDA_TRY(cudaMemsetAsync(r->acc, 0, n * RC_ACC_N * sizeof(float), 0));
-    rc_launch_render_backward(w, r->ranges, r->sorted_vals, r->g, r->final_T, r->n_contrib, d_v_img, r->acc);
+    rc_launch_render_backward(w, r->ranges, r->chunks, r->n_pairs / RC_CHUNK + r->n_tiles, r->sorted_vals, r->g,
+                              r->st, d_v_img, r->acc);
     TGS_CUDA_LAUNCHED("render backward");
     rc_launch_preprocess_backward(n, params_of(d_params, capacity, model_sh_degree), w, r->g, r->acc,
                                   grads_of(d_grads, capacity, model_sh_degree), d_v_mean2d);
@@ -396,4 +485,8 @@ extern "C" const int *tgs_cuda_raster_radii(const tgs_cuda_raster *r) { return r
 extern "C" const float *tgs_cuda_raster_depths(const tgs_cuda_raster *r) { return r->g.depth; }
 extern "C" size_t tgs_cuda_raster_pair_capacity(const tgs_cuda_raster *r) { return r->pair_capacity; }
 extern "C" size_t tgs_cuda_raster_pair_count(const tgs_cuda_raster *r) { return r->n_pairs; }
+extern "C" const void *tgs_cuda_raster_tile_ranges(const tgs_cuda_raster *r, size_t *n_tiles) {
+    *n_tiles = r->have_forward ? r->n_tiles : 0;
+    return r->ranges;
+}
 extern "C" size_t tgs_cuda_raster_bytes(const tgs_cuda_raster *r) { return r->bytes; }

@@ -1,6 +1,9 @@
 /* raster_cuda.h - the CUDA twin of the CPU rasteriser (src/raster/cpu): same
- * preprocessing, culling, tile binning (key tile << 32 | depth bits, stable
- * order), front-to-back blending, Taming score sums and exact backward.
+ * preprocessing, culling, per-tile depth order (Gaussians sorted by depth,
+ * then their pairs by tile, both stable: the CPU's (tile, depth) order, on
+ * 8x8 tiles inside the CPU's 16x16 rects), front-to-back blending (chunks of
+ * long lists in parallel; see raster_cuda_internal.h), Taming score sums and
+ * exact backward.
  *
  * C-callable. All pointers named d_* are device memory; everything runs on the
  * default stream. Scratch is allocated for the capacity and image size given at
@@ -60,6 +63,9 @@ const float *tgs_cuda_raster_depths(const tgs_cuda_raster *r);
  * and the pairs of the last forward. */
 size_t tgs_cuda_raster_pair_capacity(const tgs_cuda_raster *r);
 size_t tgs_cuda_raster_pair_count(const tgs_cuda_raster *r);
+/* From the last forward: the [begin, end) of each tile's pairs in the sorted
+ * list, a device array of tiles_x * tiles_y uint2 (their count in *n_tiles). */
+const void *tgs_cuda_raster_tile_ranges(const tgs_cuda_raster *r, size_t *n_tiles);
 /* Device bytes allocated by this rasteriser. */
 size_t tgs_cuda_raster_bytes(const tgs_cuda_raster *r);
 

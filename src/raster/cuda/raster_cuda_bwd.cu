@@ -1,7 +1,9 @@
 /* raster_cuda_bwd.cu - backward stages of the CUDA rasteriser.
  *
- * Tile kernel: one block per 16x2 strip of a tile (RC_SPLIT) walks the tile
- * list back to front from the largest n_contrib of its pixels; each pixel recovers T by division and
+ * Tile kernel: one block per 8x4 strip of a chunk of a tile's list (RC_CHUNK
+ * Gaussians; the chunks of a long list run in parallel) walks the chunk back
+ * to front from the largest n_contrib of its pixels, starting from the state
+ * the forward kept before the next chunk; each pixel recovers T by division and
  * computes its gradients w.r.t. the Gaussian's colour, screen mean, conic and
  * opacity exactly as the CPU does (at alpha clamped to 0.99: the gradient of
  * opacity * G, or none with tgs_view.alpha_clamp_exact). The 32 pixels of a
@@ -10,7 +12,8 @@
  * than per pixel, and none for a warp whose pixels all skip the Gaussian (the
  * 12-shuffle sum measured 6% faster than nine butterflies on fox, 3% on lego,
  * H100). Then one thread per Gaussian chains the accumulated screen-space
- * gradients to its raw parameters (the CPU's preprocess_backward). */
+ * gradients to its raw parameters (the CPU's preprocess_backward), and one
+ * thread per SH rest coefficient adds that coefficient's gradient. */
 #include "raster/cuda/raster_cuda_math.cuh"
 
 /* Sums the 9 gradient slots over the 32 lanes of a warp by halving: at each
@@ -54,28 +57,39 @@ static __device__ __forceinline__ int rc_sum9_slot(int lane) {
 }
 
 __global__ void __launch_bounds__(RC_BLOCK)
-    rc_render_backward_kernel(rc_view w, const uint2 *ranges, const uint32_t *vals, rc_gauss g,
-                              const float *final_T, const uint32_t *n_contrib, const float *v_img, float *acc) {
+    rc_render_backward_kernel(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, const uint32_t *vals,
+                              rc_gauss g, rc_state st, const float *v_img, float *acc) {
     __shared__ uint32_t s_id[RC_BLOCK];
     __shared__ float2 s_xy[RC_BLOCK];
     __shared__ float4 s_co[RC_BLOCK];
-    __shared__ float s_pmin[RC_BLOCK];
-    __shared__ float s_col[RC_BLOCK * 3];
+    __shared__ float4 s_cp[RC_BLOCK]; /* rgb, pmin */
     __shared__ uint32_t s_max_last;
-    const int tid = threadIdx.y * TGS_TILE + threadIdx.x, lane = tid & 31;
-    const int tile_y = blockIdx.y / RC_SPLIT; /* blockIdx.y: tile row and sub-block */
-    const int x = blockIdx.x * TGS_TILE + threadIdx.x,
-              y = tile_y * TGS_TILE + (blockIdx.y % RC_SPLIT) * (TGS_TILE / RC_SPLIT) + threadIdx.y;
-    const int inside = x < w.width && y < w.height;
-    const size_t pix = (size_t)y * (size_t)w.width + (size_t)x;
-    const uint2 range = ranges[tile_y * w.tiles_x + blockIdx.x];
+    int t, c;
+    if (!rc_item_of(chunk_end, w.tiles_x * w.tiles_y, blockIdx.x, &t, &c))
+        return;
+    const rc_pixel p = rc_pixel_of(w, t, blockIdx.y);
+    const int tid = threadIdx.y * RC_TILE + threadIdx.x, lane = tid & 31;
+    const int x = p.x, y = p.y, inside = p.inside;
+    const size_t pix = p.pix;
+    const uint2 range = ranges[t];
+    const int start = c * RC_CHUNK, stop = min(start + RC_CHUNK, (int)(range.y - range.x));
     const float fx = (float)x, fy = (float)y;
-    float T = inside ? final_T[pix] : 0.0f;
-    const uint32_t last = inside ? n_contrib[pix] : 0;
-    float S[3], dC[3]; /* colour behind (background included) and dL/dpixel */
+    const uint32_t last = inside ? st.n_contrib[pix] : 0;
+    const float4 fin = inside ? st.final[pix] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    /* T after the chunk and the colour behind it (background included): the
+     * pixel's final ones if it took nothing from later chunks, else the state
+     * before the next chunk (rc_state.ckpt) */
+    float T = fin.w, S[3], dC[3];
     for (int ch = 0; ch < 3; ch++) {
         S[ch] = T * w.bg[ch];
         dC[ch] = inside ? v_img[3 * pix + ch] : 0.0f;
+    }
+    if ((uint32_t)stop < last) {
+        const float4 ck = st.ckpt[(size_t)(blockIdx.x + 1) * (RC_TILE * RC_TILE) + p.lp]; /* before chunk c + 1 */
+        S[0] += fin.x - ck.x;
+        S[1] += fin.y - ck.y;
+        S[2] += fin.z - ck.z;
+        T = ck.w;
     }
     if (tid == 0)
         s_max_last = 0;
@@ -83,25 +97,33 @@ __global__ void __launch_bounds__(RC_BLOCK)
     if (last > 0)
         atomicMax(&s_max_last, last);
     __syncthreads();
-    const int max_last = (int)s_max_last;
+    const int end = min(stop, (int)s_max_last), m = end - start; /* this warp's Gaussians, back to front */
     const int slot = rc_sum9_slot(lane);
 
-    for (int end = max_last; end > 0; end -= RC_BLOCK) {
-        const int batch = min(RC_BLOCK, end);
+    /* the forward's software pipeline, back to front: item k is list position end - 1 - k */
+    uint32_t gi = tid < m ? vals[range.x + (uint32_t)(end - 1 - tid)] : 0u;
+    uint32_t gi_next = RC_BLOCK + tid < m ? vals[range.x + (uint32_t)(end - 1 - RC_BLOCK - tid)] : 0u;
+    float2 f_xy = make_float2(0.0f, 0.0f);
+    float4 f_co = make_float4(0.0f, 0.0f, 0.0f, 0.0f), f_cp = f_co;
+    if (tid < m)
+        rc_fetch_splat(g, gi, &f_xy, &f_co, &f_cp);
+    for (int off = 0; off < m; off += RC_BLOCK) {
+        const int batch = min(RC_BLOCK, m - off);
         __syncthreads(); /* the previous batch is no longer read */
         if (tid < batch) {
-            const uint32_t gi = vals[range.x + (uint32_t)(end - 1 - tid)];
             s_id[tid] = gi;
-            s_xy[tid] = g.mean2d[gi];
-            s_co[tid] = g.con_op[gi];
-            s_pmin[tid] = g.pmin[gi];
-            s_col[3 * tid] = g.rgb[3 * gi];
-            s_col[3 * tid + 1] = g.rgb[3 * gi + 1];
-            s_col[3 * tid + 2] = g.rgb[3 * gi + 2];
+            s_xy[tid] = f_xy;
+            s_co[tid] = f_co;
+            s_cp[tid] = f_cp;
         }
         __syncthreads();
+        const int nk = off + RC_BLOCK + tid; /* this thread's item of the next batch */
+        gi = gi_next;
+        if (nk < m)
+            rc_fetch_splat(g, gi, &f_xy, &f_co, &f_cp);
+        gi_next = nk + RC_BLOCK < m ? vals[range.x + (uint32_t)(end - 1 - nk - RC_BLOCK)] : 0u;
         for (int j = 0; j < batch; j++) {
-            const uint32_t jj = (uint32_t)(end - 1 - j);
+            const uint32_t jj = (uint32_t)(end - 1 - off - j);
             float gr[RC_ACC_N];
             for (int k = 0; k < RC_ACC_N; k++)
                 gr[k] = 0.0f;
@@ -110,14 +132,16 @@ __global__ void __launch_bounds__(RC_BLOCK)
                 const float4 co = s_co[j];
                 const float dx = RC_SUB(s_xy[j].x, fx), dy = RC_SUB(s_xy[j].y, fy);
                 float G, raw, alpha;
-                if (rc_alpha(co, s_pmin[j], dx, dy, w.exact, &G, &raw, &alpha)) {
+                const float4 cp = s_cp[j];
+                if (rc_alpha(co, cp.w, dx, dy, w.exact, &G, &raw, &alpha)) {
                     hit = 1;
                     const float inv = 1.0f / (1.0f - alpha);
                     T = T * inv;
                     const float wgt = alpha * T;
                     float dL_dalpha = 0.0f;
+                    const float colv[3] = {cp.x, cp.y, cp.z};
                     for (int ch = 0; ch < 3; ch++) {
-                        const float col = s_col[3 * j + ch];
+                        const float col = colv[ch];
                         gr[RC_ACC_RGB + ch] = wgt * dC[ch];
                         dL_dalpha += dC[ch] * (col * T - S[ch] * inv);
                         S[ch] += col * wgt;
@@ -142,10 +166,12 @@ __global__ void __launch_bounds__(RC_BLOCK)
     }
 }
 
-void rc_launch_render_backward(rc_view w, const uint2 *ranges, const uint32_t *vals, rc_gauss g,
-                               const float *final_T, const uint32_t *n_contrib, const float *v_img, float *acc) {
-    const dim3 grid((unsigned)w.tiles_x, (unsigned)w.tiles_y * RC_SPLIT), block(TGS_TILE, TGS_TILE / RC_SPLIT);
-    rc_render_backward_kernel<<<grid, block>>>(w, ranges, vals, g, final_T, n_contrib, v_img, acc);
+void rc_launch_render_backward(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, size_t max_chunks,
+                               const uint32_t *vals, rc_gauss g, rc_state st, const float *v_img, float *acc) {
+    if (max_chunks == 0)
+        return;
+    const dim3 grid((unsigned)max_chunks, RC_SPLIT), block(RC_TILE, RC_TILE / RC_SPLIT);
+    rc_render_backward_kernel<<<grid, block>>>(w, ranges, chunk_end, vals, g, st, v_img, acc);
 }
 
 /* One thread per Gaussian: screen-space gradients (acc) -> raw parameters,
@@ -193,8 +219,7 @@ __global__ void rc_preprocess_backward_kernel(size_t n, rc_params p, rc_view w, 
     for (int ch = 0; ch < 3; ch++)
         gr.dc[3 * i + ch] += basis[0] * v_res[ch];
     float v_dir[3] = {0.0f, 0.0f, 0.0f};
-    const float *rest = p.rest + (size_t)3 * k_rest * i;
-    float *vr = gr.rest + (size_t)3 * k_rest * i;
+    const float *rest = p.rest + (size_t)3 * k_rest * i; /* dL/drest: rc_sh_rest_backward_kernel */
     /* constant trip count (unrolled): basis and dbasis stay in registers */
 #pragma unroll
     for (int k = 1; k < 16; k++) {
@@ -202,7 +227,6 @@ __global__ void rc_preprocess_backward_kernel(size_t n, rc_params p, rc_view w, 
             break;
 #pragma unroll
         for (int ch = 0; ch < 3; ch++) {
-            vr[3 * (k - 1) + ch] += basis[k] * v_res[ch];
             const float coef = rest[3 * (k - 1) + ch] * v_res[ch];
             for (int d = 0; d < 3; d++)
                 v_dir[d] += coef * dbasis[k][d];
@@ -300,6 +324,29 @@ __global__ void rc_preprocess_backward_kernel(size_t n, rc_params p, rc_view w, 
         gr.rot[4 * i + k] += (vq[k] - g.qn[k] * qd) / g.qlen;
 }
 
+/* One thread per SH rest coefficient (Gaussian i, coefficient k, channel ch):
+ * dL/drest += basis_k(dir_i) * dL/dcolour_ch, as the CPU. Apart from the
+ * per-Gaussian kernel so that the gradient's read-modify-write is coalesced
+ * (a thread per Gaussian touched 45 floats 180 bytes from its neighbours'). */
+__global__ void rc_sh_rest_backward_kernel(size_t n, rc_params p, rc_view w, rc_gauss gs, const float *accs,
+                                           float *v_rest) {
+    const size_t width = (size_t)(3 * p.k_rest), e = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (e >= n * width)
+        return;
+    const size_t i = e / width;
+    const int r = (int)(e - i * width), k = r / 3 + 1, ch = r % 3, deg = w.sh_degree;
+    if (k >= (deg + 1) * (deg + 1) || gs.radius[i] == 0 || gs.clamped[3 * i + ch])
+        return;
+    float dir[3], len, basis[16];
+    rc_view_dir(p.means + 3 * i, &w, dir, &len);
+    rc_sh_basis(deg, dir[0], dir[1], dir[2], basis, NULL);
+    float bk = 0.0f;
+#pragma unroll
+    for (int q = 1; q < 16; q++) /* constant indices: basis stays in registers */
+        bk = q == k ? basis[q] : bk;
+    v_rest[e] += bk * accs[(size_t)RC_ACC_N * i + RC_ACC_RGB + ch];
+}
+
 void rc_launch_preprocess_backward(size_t n, rc_params p, rc_view w, rc_gauss g, const float *acc, rc_grads gr,
                                    float *v_mean2d) {
     if (n == 0)
@@ -307,4 +354,7 @@ void rc_launch_preprocess_backward(size_t n, rc_params p, rc_view w, rc_gauss g,
     const unsigned threads = 128;
     rc_preprocess_backward_kernel<<<(unsigned)((n + threads - 1) / threads), threads>>>(n, p, w, g, acc, gr,
                                                                                         v_mean2d);
+    const size_t rest = n * (size_t)(3 * p.k_rest);
+    if (rest > 0)
+        rc_sh_rest_backward_kernel<<<(unsigned)((rest + 255) / 256), 256>>>(n, p, w, g, acc, gr.rest);
 }

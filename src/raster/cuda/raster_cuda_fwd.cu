@@ -1,10 +1,22 @@
 /* raster_cuda_fwd.cu - forward stages of the CUDA rasteriser: per-Gaussian
  * preprocess (the CPU's preprocess: culling, EWA, radius, tight tile rect,
- * SH colour), emission of (tile, Gaussian) pairs with their sort keys, tile
- * ranges of the sorted pairs, and the tile blending kernel (one 16x16 block per
- * tile, Gaussians staged in shared memory 256 at a time) with the Taming
- * score sums reduced per warp before the atomics. */
+ * SH colour, depth sort keys), emission of (tile, Gaussian) pairs in depth
+ * order, tile ranges of the sorted pairs, and the tile blending kernel (one
+ * warp per 8x4 strip of an 8x8 tile, Gaussians staged in shared memory 32 at a
+ * time) with the Taming score sums reduced per warp before the atomics. */
 #include "raster/cuda/raster_cuda_math.cuh"
+
+/* Tiles [x, z) x [y, w) of a grid of `tile`-pixel tiles (tx x ty) that the
+ * square of half side rf around (px, py) touches (the CPU's rect). */
+static __device__ __forceinline__ int4 rc_tile_rect(float px, float py, float rf, int tile, int tx, int ty) {
+    const float t = (float)tile, t1 = (float)(tile - 1);
+    int4 rc;
+    rc.x = min(tx, max(0, rc_f2i(RC_DIV(RC_SUB(px, rf), t))));
+    rc.y = min(ty, max(0, rc_f2i(RC_DIV(RC_SUB(py, rf), t))));
+    rc.z = min(tx, max(0, rc_f2i(RC_DIV(RC_ADD(RC_ADD(px, rf), t1), t))));
+    rc.w = min(ty, max(0, rc_f2i(RC_DIV(RC_ADD(RC_ADD(py, rf), t1), t))));
+    return rc;
+}
 
 /* One thread per Gaussian. Writes radius 0 and no pairs for a culled one. */
 __global__ void rc_preprocess_kernel(size_t n, rc_params p, rc_view w, rc_gauss out) {
@@ -14,6 +26,8 @@ __global__ void rc_preprocess_kernel(size_t n, rc_params p, rc_view w, rc_gauss 
     out.radius[i] = 0;
     out.depth[i] = 0.0f;
     out.tiles[i] = 0;
+    out.depth_key[i] = 0u;
+    out.order[i] = (uint32_t)i;
     rc_geom g;
     if (!rc_geometry(&p, &w, i, &g))
         return;
@@ -27,14 +41,20 @@ __global__ void rc_preprocess_kernel(size_t n, rc_params p, rc_view w, rc_gauss 
     const int radius = rc_f2i(ceilf(RC_MUL(3.0f, __fsqrt_rn(lam))));
     const float px = RC_ADD(RC_DIV(RC_MUL(w.fx, g.pv[0]), g.pv[2]), w.cx);
     const float py = RC_ADD(RC_DIV(RC_MUL(w.fy, g.pv[1]), g.pv[2]), w.cy);
-    const float rf = (float)radius, tile = (float)TGS_TILE, tile1 = (float)(TGS_TILE - 1);
-    int4 rc;
-    rc.x = min(w.tiles_x, max(0, rc_f2i(RC_DIV(RC_SUB(px, rf), tile))));
-    rc.y = min(w.tiles_y, max(0, rc_f2i(RC_DIV(RC_SUB(py, rf), tile))));
-    rc.z = min(w.tiles_x, max(0, rc_f2i(RC_DIV(RC_ADD(RC_ADD(px, rf), tile1), tile))));
-    rc.w = min(w.tiles_y, max(0, rc_f2i(RC_DIV(RC_ADD(RC_ADD(py, rf), tile1), tile))));
-    if ((rc.z - rc.x) * (rc.w - rc.y) == 0)
+    /* The radius rect on the CPU's (and the published rasteriser's) 16-pixel
+     * tile grid decides visibility, and which pixels may see the Gaussian: it
+     * cuts the alpha >= 1/255 footprint of an opaque one (3 sigma < 3.33
+     * sigma) at 16-pixel tile edges. The pairs come from that rect in RC_TILE
+     * tiles (empty for a visible Gaussian in the padding beyond the last pixel
+     * row or column), narrowed by the ellipse below: every pixel sees the
+     * Gaussians it sees on the CPU. */
+    const int4 vis = rc_tile_rect(px, py, (float)radius, TGS_TILE, (w.width + TGS_TILE - 1) / TGS_TILE,
+                                  (w.height + TGS_TILE - 1) / TGS_TILE);
+    if ((vis.z - vis.x) * (vis.w - vis.y) == 0)
         return;
+    const int f = TGS_TILE / RC_TILE;
+    int4 rc = make_int4(f * vis.x, f * vis.y, min(w.tiles_x, f * vis.z), min(w.tiles_y, f * vis.w));
+    const float tile = (float)RC_TILE;
     const float c0 = RC_DIV(cc, det), c1 = RC_DIV(-b, det), c2 = RC_DIV(a, det);
     const float o = p.opacity[i];
     const float op = w.opacity_abs ? fabsf(o) : RC_DIV(1.0f, RC_ADD(1.0f, rc_exp(-o)));
@@ -64,6 +84,7 @@ __global__ void rc_preprocess_kernel(size_t n, rc_params p, rc_view w, rc_gauss 
     out.pmin[i] = pmin;
     out.rect[i] = rc;
     out.tiles[i] = (unsigned long long)(rc.z - rc.x) * (unsigned long long)(rc.w - rc.y);
+    out.depth_key[i] = __float_as_uint(g.pv[2]); /* > 0.2: the bits order like the values */
 
     /* colour from SH in the viewing direction */
     const int deg = w.sh_degree, nb = (deg + 1) * (deg + 1);
@@ -92,93 +113,133 @@ void rc_launch_preprocess(size_t n, rc_params p, rc_view w, rc_gauss g) {
     rc_preprocess_kernel<<<(unsigned)((n + threads - 1) / threads), threads>>>(n, p, w, g);
 }
 
-/* One thread per Gaussian: its pairs, row by row of its tile rect, at its
- * offset of the inclusive sum (Gaussian index order, like the CPU). Key bits
- * 63..32 tile id, 31..0 the float bits of the depth (> 0.2: they order like
- * the values). */
-__global__ void rc_duplicate_kernel(size_t n, rc_gauss g, int tiles_x, const unsigned long long *offsets,
-                                    uint64_t *keys, uint32_t *vals) {
-    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= n || g.radius[i] <= 0)
-        return;
-    const int4 rc = g.rect[i];
-    const uint64_t dbits = (uint64_t)__float_as_uint(g.depth[i]);
-    size_t o = i > 0 ? (size_t)offsets[i - 1] : 0;
-    for (int ty = rc.y; ty < rc.w; ty++)
-        for (int tx = rc.x; tx < rc.z; tx++) {
-            const uint64_t tile = (uint64_t)ty * (uint64_t)tiles_x + (uint64_t)tx;
-            keys[o] = (tile << 32) | dbits;
-            vals[o] = (uint32_t)i;
-            o++;
-        }
+/* One thread per Gaussian in depth order (order: stable sort of the depth
+ * keys, ties by index): the Gaussian's pair count. */
+__global__ void rc_gather_counts_kernel(size_t n, const uint32_t *order, const unsigned long long *tiles,
+                                        unsigned long long *counts) {
+    const size_t k = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (k < n)
+        counts[k] = tiles[order[k]];
 }
 
-void rc_launch_duplicate(size_t n, rc_gauss g, int tiles_x, const unsigned long long *offsets, uint64_t *keys,
-                         uint32_t *vals) {
+void rc_launch_gather_counts(size_t n, const uint32_t *order, const unsigned long long *tiles,
+                             unsigned long long *counts) {
     if (n == 0)
         return;
     const unsigned threads = 256;
-    rc_duplicate_kernel<<<(unsigned)((n + threads - 1) / threads), threads>>>(n, g, tiles_x, offsets, keys, vals);
+    rc_gather_counts_kernel<<<(unsigned)((n + threads - 1) / threads), threads>>>(n, order, tiles, counts);
+}
+
+/* One thread per pair: the Gaussian k (in depth order) whose range of the
+ * inclusive sum holds the pair (binary search), then its tile, row by row of
+ * the Gaussian's tile rect; the key is the tile id. A stable sort by tile then
+ * leaves each tile's Gaussians by depth, ties by index: the CPU's (tile,
+ * depth) order, with a radix sort of the tile bits only. One thread per pair
+ * rather than per Gaussian: in depth order the large near Gaussians, with
+ * hundreds of tiles each, sit together in a few warps (fox: 4x slower). */
+__global__ void rc_duplicate_kernel(size_t n, size_t n_pairs, rc_gauss g, int tiles_x, const uint32_t *order,
+                                    const unsigned long long *offsets, uint32_t *keys, uint32_t *vals) {
+    const size_t p = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (p >= n_pairs)
+        return;
+    size_t lo = 0, hi = n - 1; /* first k with offsets[k] > p */
+    while (lo < hi) {
+        const size_t mid = (lo + hi) >> 1;
+        if (offsets[mid] > p)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    const uint32_t i = order[lo];
+    const int4 rc = g.rect[i];
+    const unsigned long long local = p - (lo > 0 ? offsets[lo - 1] : 0ull);
+    const unsigned wdt = (unsigned)(rc.z - rc.x);
+    const uint32_t tx = (uint32_t)rc.x + (uint32_t)(local % wdt), ty = (uint32_t)rc.y + (uint32_t)(local / wdt);
+    keys[p] = ty * (uint32_t)tiles_x + tx;
+    vals[p] = i;
+}
+
+void rc_launch_duplicate(size_t n, size_t n_pairs, rc_gauss g, int tiles_x, const uint32_t *order,
+                         const unsigned long long *offsets, uint32_t *keys, uint32_t *vals) {
+    if (n == 0 || n_pairs == 0)
+        return;
+    const unsigned threads = 256;
+    rc_duplicate_kernel<<<(unsigned)((n_pairs + threads - 1) / threads), threads>>>(n, n_pairs, g, tiles_x, order,
+                                                                                    offsets, keys, vals);
 }
 
 /* One thread per sorted pair: the first and last pair of each tile mark its
  * [begin, end) (ranges are zeroed beforehand: empty tiles stay [0, 0)). */
-__global__ void rc_ranges_kernel(size_t n_pairs, const uint64_t *keys, uint2 *ranges) {
+__global__ void rc_ranges_kernel(size_t n_pairs, const uint32_t *keys, uint2 *ranges) {
     const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= n_pairs)
         return;
-    const uint32_t tile = (uint32_t)(keys[i] >> 32);
-    if (i == 0 || (uint32_t)(keys[i - 1] >> 32) != tile)
+    const uint32_t tile = keys[i];
+    if (i == 0 || keys[i - 1] != tile)
         ranges[tile].x = (uint32_t)i;
-    if (i == n_pairs - 1 || (uint32_t)(keys[i + 1] >> 32) != tile)
+    if (i == n_pairs - 1 || keys[i + 1] != tile)
         ranges[tile].y = (uint32_t)(i + 1);
 }
 
-void rc_launch_ranges(size_t n_pairs, const uint64_t *keys, uint2 *ranges) {
+void rc_launch_ranges(size_t n_pairs, const uint32_t *keys, uint2 *ranges) {
     if (n_pairs == 0)
         return;
     const unsigned threads = 256;
     rc_ranges_kernel<<<(unsigned)((n_pairs + threads - 1) / threads), threads>>>(n_pairs, keys, ranges);
 }
 
-/* One block per 16x2 strip of a tile (RC_SPLIT), one thread per pixel. The
- * block walks its tile's depth-sorted list in batches of RC_BLOCK Gaussians
- * staged in shared memory; each pixel blends front to back as the CPU does and
- * stops before T would fall below 1e-4. n_contrib is the pixel's position in
- * the tile list after its last contribution (the backward starts there). All
- * threads, done or outside the image, run every batch so that the warp
- * reductions of the score sums see full warps. */
-__global__ void __launch_bounds__(RC_BLOCK)
-    rc_render_kernel(rc_view w, const uint2 *ranges, const uint32_t *vals, rc_gauss g, float *img, float *final_T,
-                     uint32_t *n_contrib, const float *pixel_weight, float *score) {
+/* A pixel's blending state. */
+typedef struct {
+    float T, C0, C1, C2;
+    uint32_t last; /* list position after the last contribution */
+    int done;      /* stopped (or not walking) */
+} rc_px;
+
+/* The warp walks positions [start, stop) of its tile's depth-sorted list in
+ * batches of RC_BLOCK Gaussians staged in shared memory; each pixel not done
+ * blends front to back as the CPU does and stops before T would fall below
+ * 1e-4. With score, the Taming sums of the Gaussians it takes (warp sums, then
+ * one atomic per sum); with ckpt (the pixel's slot in the tile's first chunk),
+ * the state at each chunk boundary, where that chunk's backward starts. Every
+ * thread runs every batch (warp reductions see full warps). */
+static __device__ __forceinline__ void rc_walk(const rc_view &w, uint2 range, int start, int stop,
+                                               const uint32_t *vals, const rc_gauss &g, float fx, float fy,
+                                               float pw, float *score, float4 *ckpt, rc_px *px) {
     __shared__ uint32_t s_id[RC_BLOCK];
     __shared__ float2 s_xy[RC_BLOCK];
     __shared__ float4 s_co[RC_BLOCK];
     __shared__ float4 s_cp[RC_BLOCK]; /* rgb, pmin */
-    const int tid = threadIdx.y * TGS_TILE + threadIdx.x, lane = tid & 31;
-    const int tile_y = blockIdx.y / RC_SPLIT; /* blockIdx.y: tile row and sub-block */
-    const int x = blockIdx.x * TGS_TILE + threadIdx.x,
-              y = tile_y * TGS_TILE + (blockIdx.y % RC_SPLIT) * (TGS_TILE / RC_SPLIT) + threadIdx.y;
-    const int inside = x < w.width && y < w.height;
-    const size_t pix = (size_t)y * (size_t)w.width + (size_t)x;
-    const uint2 range = ranges[tile_y * w.tiles_x + blockIdx.x];
-    const int count = (int)(range.y - range.x);
-    const float fx = (float)x, fy = (float)y;
-    const float pw = (score && inside) ? pixel_weight[pix] : 0.0f;
-    float T = 1.0f, C0 = 0.0f, C1 = 0.0f, C2 = 0.0f;
-    uint32_t last = 0;
-    int done = !inside;
+    const int tid = threadIdx.y * RC_TILE + threadIdx.x, lane = tid & 31;
+    const int count = stop - start;
+    float T = px->T, C0 = px->C0, C1 = px->C1, C2 = px->C2;
+    uint32_t last = px->last;
+    int done = px->done;
+    /* software pipeline: while a batch is blended, the registers fetch the
+     * next batch's Gaussians and the ids of the one after (the id -> data
+     * loads depend on each other; fetched one batch apart, neither waits) */
+    uint32_t gi = tid < count ? vals[range.x + start + tid] : 0u;
+    uint32_t gi_next = RC_BLOCK + tid < count ? vals[range.x + start + RC_BLOCK + tid] : 0u;
+    float2 f_xy = make_float2(0.0f, 0.0f);
+    float4 f_co = make_float4(0.0f, 0.0f, 0.0f, 0.0f), f_cp = f_co;
+    if (tid < count)
+        rc_fetch_splat(g, gi, &f_xy, &f_co, &f_cp);
     for (int base = 0; base < count; base += RC_BLOCK) {
         if (__syncthreads_count(done) == RC_BLOCK)
             break;
+        if (ckpt && base > 0 && base % RC_CHUNK == 0 && !done)
+            ckpt[(size_t)(base / RC_CHUNK) * (RC_TILE * RC_TILE)] = make_float4(C0, C1, C2, T);
         if (base + tid < count) {
-            const uint32_t gi = vals[range.x + base + tid];
             s_id[tid] = gi;
-            s_xy[tid] = g.mean2d[gi];
-            s_co[tid] = g.con_op[gi];
-            s_cp[tid] = make_float4(g.rgb[3 * gi], g.rgb[3 * gi + 1], g.rgb[3 * gi + 2], g.pmin[gi]);
+            s_xy[tid] = f_xy;
+            s_co[tid] = f_co;
+            s_cp[tid] = f_cp;
         }
         __syncthreads();
+        const int nb = base + RC_BLOCK + tid;
+        gi = gi_next;
+        if (nb < count)
+            rc_fetch_splat(g, gi, &f_xy, &f_co, &f_cp);
+        gi_next = nb + RC_BLOCK < count ? vals[range.x + start + nb + RC_BLOCK] : 0u;
         const int batch = min(RC_BLOCK, count - base);
         for (int j = 0; j < batch; j++) {
             int hit = 0;
@@ -206,7 +267,7 @@ __global__ void __launch_bounds__(RC_BLOCK)
                             dist = sqrtf(dx * dx + dy * dy);
                         }
                         T = test_T;
-                        last = (uint32_t)(base + j + 1);
+                        last = (uint32_t)(start + base + j + 1);
                     }
                 }
             }
@@ -222,17 +283,182 @@ __global__ void __launch_bounds__(RC_BLOCK)
             }
         }
     }
-    if (inside) {
-        final_T[pix] = T;
-        n_contrib[pix] = last;
-        img[3 * pix] = RC_ADD(C0, RC_MUL(T, w.bg[0]));
-        img[3 * pix + 1] = RC_ADD(C1, RC_MUL(T, w.bg[1]));
-        img[3 * pix + 2] = RC_ADD(C2, RC_MUL(T, w.bg[2]));
+    px->T = T, px->C0 = C0, px->C1 = C1, px->C2 = C2, px->last = last, px->done = done;
+}
+
+static __device__ __forceinline__ void rc_write_pixel(const rc_view &w, rc_state st, float *img, size_t pix,
+                                                      const rc_px &px) {
+    st.final[pix] = make_float4(px.C0, px.C1, px.C2, px.T);
+    st.n_contrib[pix] = px.last;
+    img[3 * pix] = RC_ADD(px.C0, RC_MUL(px.T, w.bg[0]));
+    img[3 * pix + 1] = RC_ADD(px.C1, RC_MUL(px.T, w.bg[1]));
+    img[3 * pix + 2] = RC_ADD(px.C2, RC_MUL(px.T, w.bg[2]));
+}
+
+/* Sequential blending: one block per 8x4 strip of a tile walks its whole list
+ * (with the Taming score sums; the backward's checkpoints at chunk starts). */
+__global__ void __launch_bounds__(RC_BLOCK)
+    rc_render_kernel(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, const uint32_t *vals, rc_gauss g,
+                     float *img, rc_state st, const float *pixel_weight, float *score) {
+    const int t = (blockIdx.y / RC_SPLIT) * w.tiles_x + blockIdx.x;
+    const rc_pixel p = rc_pixel_of(w, t, blockIdx.y % RC_SPLIT);
+    const uint2 range = ranges[t];
+    const uint32_t q0 = t > 0 ? chunk_end[t - 1] : 0u;
+    rc_px px = {1.0f, 0.0f, 0.0f, 0.0f, 0u, !p.inside};
+    rc_walk(w, range, 0, (int)(range.y - range.x), vals, g, (float)p.x, (float)p.y,
+            (score && p.inside) ? pixel_weight[p.pix] : 0.0f, score,
+            st.ckpt + (size_t)q0 * (RC_TILE * RC_TILE) + p.lp, &px);
+    if (p.inside)
+        rc_write_pixel(w, st, img, p.pix, px);
+}
+
+/* Chunked blending, for lists too long for one warp's walk (the kernel time
+ * follows the longest list). (1) Each chunk alone: a block per chunk blends
+ * its Gaussians from T = 1 and keeps the colour sum, the product of (1 -
+ * alpha) and its last contribution; a pixel whose own T falls below 1e-4
+ * would stop in this chunk or earlier, so it stops. (2) Per pixel, the chunks
+ * in order: the state before each (the backward's checkpoints), until T times
+ * a chunk's product would fall below 1e-4: that chunk holds the stop. (3) A
+ * block per chunk walks it again, sequentially from the state before it, for
+ * the pixels that stop in it. Images agree with the sequential walk to float
+ * rounding (T is a product of chunk products); the stop rule is the same. */
+__global__ void __launch_bounds__(RC_BLOCK)
+    rc_render_chunks_kernel(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, const uint32_t *vals,
+                            rc_gauss g, rc_state st) {
+    __shared__ float2 s_xy[RC_BLOCK];
+    __shared__ float4 s_co[RC_BLOCK];
+    __shared__ float4 s_cp[RC_BLOCK];
+    int t, c;
+    if (!rc_item_of(chunk_end, w.tiles_x * w.tiles_y, blockIdx.x, &t, &c))
+        return;
+    const rc_pixel p = rc_pixel_of(w, t, blockIdx.y);
+    const int tid = threadIdx.y * RC_TILE + threadIdx.x;
+    const uint2 range = ranges[t];
+    const int start = c * RC_CHUNK, count = min(RC_CHUNK, (int)(range.y - range.x) - start);
+    const float fx = (float)p.x, fy = (float)p.y;
+    float T = 1.0f, C0 = 0.0f, C1 = 0.0f, C2 = 0.0f;
+    uint32_t last = 0;
+    int done = !p.inside;
+    for (int base = 0; base < count; base += RC_BLOCK) {
+        if (__syncthreads_count(done) == RC_BLOCK)
+            break;
+        if (base + tid < count) {
+            float2 xy;
+            float4 co, cp;
+            rc_fetch_splat(g, vals[range.x + start + base + tid], &xy, &co, &cp);
+            s_xy[tid] = xy, s_co[tid] = co, s_cp[tid] = cp;
+        }
+        __syncthreads();
+        const int batch = min(RC_BLOCK, count - base);
+        for (int j = 0; j < batch && !done; j++) {
+            const float2 xy = s_xy[j];
+            const float4 co = s_co[j], cp = s_cp[j];
+            const float dx = RC_SUB(xy.x, fx), dy = RC_SUB(xy.y, fy);
+            float G, raw, alpha;
+            if (rc_alpha(co, cp.w, dx, dy, w.exact, &G, &raw, &alpha)) {
+                const float aT = alpha * T;
+                C0 = fmaf(cp.x, aT, C0);
+                C1 = fmaf(cp.y, aT, C1);
+                C2 = fmaf(cp.z, aT, C2);
+                T = RC_MUL(T, RC_SUB(1.0f, alpha));
+                last = (uint32_t)(start + base + j + 1);
+                done = T < RC_T_MIN;
+            }
+        }
+    }
+    if (p.inside) {
+        const size_t k = (size_t)blockIdx.x * (RC_TILE * RC_TILE) + p.lp;
+        st.ckpt[k] = make_float4(C0, C1, C2, T);
+        st.part_last[k] = last;
     }
 }
 
-void rc_launch_render(rc_view w, const uint2 *ranges, const uint32_t *vals, rc_gauss g, float *img, float *final_T,
-                      uint32_t *n_contrib, const float *pixel_weight, float *score) {
-    const dim3 grid((unsigned)w.tiles_x, (unsigned)w.tiles_y * RC_SPLIT), block(TGS_TILE, TGS_TILE / RC_SPLIT);
-    rc_render_kernel<<<grid, block>>>(w, ranges, vals, g, img, final_T, n_contrib, pixel_weight, score);
+/* (2): one thread per pixel; the tile's chunks are items chunk_end[t-1] ..
+ * chunk_end[t] - 1. Replaces each chunk's result by the state before it. */
+__global__ void __launch_bounds__(RC_BLOCK)
+    rc_render_resolve_kernel(rc_view w, const uint32_t *chunk_end, rc_state st, float *img) {
+    const int t = (blockIdx.y / RC_SPLIT) * w.tiles_x + blockIdx.x;
+    const rc_pixel p = rc_pixel_of(w, t, blockIdx.y % RC_SPLIT);
+    if (!p.inside)
+        return;
+    const uint32_t q0 = t > 0 ? chunk_end[t - 1] : 0u, q1 = chunk_end[t];
+    rc_px px = {1.0f, 0.0f, 0.0f, 0.0f, 0u, 0};
+    uint32_t stop_item = UINT32_MAX;
+    const size_t slot = RC_TILE * RC_TILE;
+    float4 r_next = q0 < q1 ? st.ckpt[(size_t)q0 * slot + p.lp] : make_float4(0.0f, 0.0f, 0.0f, 1.0f);
+    uint32_t l_next = q0 < q1 ? st.part_last[(size_t)q0 * slot + p.lp] : 0u;
+    for (uint32_t q = q0; q < q1; q++) {
+        const size_t k = (size_t)q * slot + p.lp;
+        const float4 r = r_next; /* loads one chunk ahead: the loop waits on memory otherwise */
+        const uint32_t l = l_next;
+        if (q + 1 < q1) {
+            r_next = st.ckpt[k + slot];
+            l_next = st.part_last[k + slot];
+        }
+        st.ckpt[k] = make_float4(px.C0, px.C1, px.C2, px.T);
+        if (RC_MUL(px.T, r.w) < RC_T_MIN) {
+            stop_item = q;
+            break;
+        }
+        px.C0 = fmaf(px.T, r.x, px.C0);
+        px.C1 = fmaf(px.T, r.y, px.C1);
+        px.C2 = fmaf(px.T, r.z, px.C2);
+        px.T = RC_MUL(px.T, r.w);
+        if (l)
+            px.last = l;
+    }
+    st.stop_item[p.pix] = stop_item;
+    if (stop_item == UINT32_MAX)
+        rc_write_pixel(w, st, img, p.pix, px);
+    else
+        st.n_contrib[p.pix] = px.last; /* the contributions before the chunk, for (3) */
+}
+
+/* (3): the chunk's sequential walk for the pixels that stop in it. */
+__global__ void __launch_bounds__(RC_BLOCK)
+    rc_render_rewalk_kernel(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, const uint32_t *vals,
+                            rc_gauss g, rc_state st, float *img) {
+    int t, c;
+    if (!rc_item_of(chunk_end, w.tiles_x * w.tiles_y, blockIdx.x, &t, &c))
+        return;
+    const rc_pixel p = rc_pixel_of(w, t, blockIdx.y);
+    const int mine = p.inside && st.stop_item[p.pix] == blockIdx.x;
+    if (!__syncthreads_or(mine))
+        return;
+    const uint2 range = ranges[t];
+    const int start = c * RC_CHUNK, stop = min(start + RC_CHUNK, (int)(range.y - range.x));
+    rc_px px = {1.0f, 0.0f, 0.0f, 0.0f, 0u, !mine};
+    if (mine) {
+        const float4 s = st.ckpt[(size_t)blockIdx.x * (RC_TILE * RC_TILE) + p.lp];
+        px.C0 = s.x, px.C1 = s.y, px.C2 = s.z, px.T = s.w;
+        px.last = st.n_contrib[p.pix];
+    }
+    rc_walk(w, range, start, stop, vals, g, (float)p.x, (float)p.y, 0.0f, NULL, NULL, &px);
+    if (mine)
+        rc_write_pixel(w, st, img, p.pix, px);
+}
+
+void rc_launch_render(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, size_t max_items,
+                      const uint32_t *vals, rc_gauss g, float *img, rc_state st, const float *pixel_weight,
+                      float *score) {
+    const dim3 grid((unsigned)w.tiles_x, (unsigned)w.tiles_y * RC_SPLIT), block(RC_TILE, RC_TILE / RC_SPLIT);
+    if (score || max_items == 0) {
+        rc_render_kernel<<<grid, block>>>(w, ranges, chunk_end, vals, g, img, st, pixel_weight, score);
+        return;
+    }
+    const dim3 items((unsigned)max_items, RC_SPLIT);
+    rc_render_chunks_kernel<<<items, block>>>(w, ranges, chunk_end, vals, g, st);
+    rc_render_resolve_kernel<<<grid, block>>>(w, chunk_end, st, img);
+    rc_render_rewalk_kernel<<<items, block>>>(w, ranges, chunk_end, vals, g, st, img);
+}
+
+__global__ void rc_chunk_counts_kernel(size_t n_tiles, const uint2 *ranges, uint32_t *chunks) {
+    const size_t t = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (t < n_tiles)
+        chunks[t] = (ranges[t].y - ranges[t].x + RC_CHUNK - 1) / RC_CHUNK;
+}
+
+void rc_launch_chunk_counts(size_t n_tiles, const uint2 *ranges, uint32_t *chunks) {
+    const unsigned threads = 256;
+    rc_chunk_counts_kernel<<<(unsigned)((n_tiles + threads - 1) / threads), threads>>>(n_tiles, ranges, chunks);
 }

@@ -228,6 +228,54 @@ static __device__ __forceinline__ int rc_alpha(float4 co, float pmin, float dx, 
     return 1;
 }
 
+/* The blending data of Gaussian gi: screen mean, conic and opacity, rgb and
+ * power threshold. */
+static __device__ __forceinline__ void rc_fetch_splat(const rc_gauss &g, uint32_t gi, float2 *xy, float4 *co,
+                                                      float4 *cp) {
+    *xy = g.mean2d[gi];
+    *co = g.con_op[gi];
+    *cp = make_float4(g.rgb[3 * gi], g.rgb[3 * gi + 1], g.rgb[3 * gi + 2], g.pmin[gi]);
+}
+
+/* Work item `item` of the chunked kernels: chunk *c of tile *t, where
+ * chunk_end (the inclusive sum of the tiles' chunk counts) has chunk_end[t-1]
+ * <= item < chunk_end[t]. 0 for the items past the last (the grids are sized
+ * by a bound). */
+static __device__ __forceinline__ int rc_item_of(const uint32_t *chunk_end, int n_tiles, uint32_t item, int *t,
+                                                 int *c) {
+    if (item >= chunk_end[n_tiles - 1])
+        return 0;
+    int lo = 0, hi = n_tiles - 1;
+    while (lo < hi) {
+        const int mid = (lo + hi) >> 1;
+        if (chunk_end[mid] > item)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    *t = lo;
+    *c = (int)(item - (lo > 0 ? chunk_end[lo - 1] : 0u));
+    return 1;
+}
+
+/* The pixel of this thread in tile t: block row `sub` of the tile's RC_SPLIT,
+ * lp its index in the tile's RC_TILE x RC_TILE pixels. */
+typedef struct {
+    int x, y, lp, inside;
+    size_t pix;
+} rc_pixel;
+
+static __device__ __forceinline__ rc_pixel rc_pixel_of(const rc_view &w, int t, int sub) {
+    rc_pixel p;
+    const int ly = sub * (RC_TILE / RC_SPLIT) + (int)threadIdx.y;
+    p.x = (t % w.tiles_x) * RC_TILE + (int)threadIdx.x;
+    p.y = (t / w.tiles_x) * RC_TILE + ly;
+    p.lp = ly * RC_TILE + (int)threadIdx.x;
+    p.inside = p.x < w.width && p.y < w.height;
+    p.pix = (size_t)p.y * (size_t)w.width + (size_t)p.x;
+    return p;
+}
+
 /* Sum over the 32 lanes of a warp, in every lane (butterfly; all lanes must call). */
 static __device__ __forceinline__ float rc_warp_sum(float v) {
     for (int off = 16; off > 0; off >>= 1)

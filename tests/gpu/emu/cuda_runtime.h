@@ -66,6 +66,7 @@ struct dim3 {
 };
 static inline float2 make_float2(float a, float b) { return float2{a, b}; }
 static inline float4 make_float4(float a, float b, float c, float d) { return float4{a, b, c, d}; }
+static inline int4 make_int4(int a, int b, int c, int d) { return int4{a, b, c, d}; }
 static inline int min(int a, int b) { return a < b ? a : b; }
 static inline int max(int a, int b) { return a > b ? a : b; }
 static inline float __fmul_rn(float a, float b) { return a * b; }
@@ -112,6 +113,7 @@ static inline int __syncthreads_count(int p) {
     return (int)emu.blk_result; /* stable until the next barrier completes, which needs this thread */
 }
 static inline void __syncthreads() { (void)__syncthreads_count(0); }
+static inline int __syncthreads_or(int p) { return __syncthreads_count(p != 0) != 0; }
 
 static inline void emu_warp_barrier() {
     int w = emu_tid() / 32;
