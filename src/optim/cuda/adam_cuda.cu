@@ -22,27 +22,51 @@ struct adam_groups {
     float b1, b2, eps;
 };
 
+#define ADAM_UNROLL 4 /* elements a thread loads before it computes */
+
+/* Each thread loads ADAM_UNROLL elements (gradient, moments, parameter) of
+ * its grid stride before computing any: the loads overlap. Written as one
+ * element at a time, the compiler kept them in program order (the moments
+ * after the gradient's zeroing store, the parameter after the division): two
+ * memory round trips per element, 20-25% of the memory bandwidth (lego: ~150
+ * us a step on an H100). */
 __global__ void __launch_bounds__(ADAM_THREADS)
     adam_kernel(float *__restrict__ params, float *__restrict__ grads, float *__restrict__ m, float *__restrict__ v,
                 adam_groups G, const int *__restrict__ radii /*[N] or NULL*/) {
     const int k = blockIdx.y;
-    const size_t off = G.off[k], len = G.len[k];
+    const size_t off = G.off[k], len = G.len[k], stride = (size_t)gridDim.x * blockDim.x;
     const unsigned width = (unsigned)G.width[k];
     const float b1 = G.b1, b2 = G.b2, eps = G.eps, one_b1 = 1.0f - b1, one_b2 = 1.0f - b2;
     const float step_size = G.step_size[k], inv = G.inv_bc2_sqrt[k];
-    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < len; i += (size_t)gridDim.x * blockDim.x) {
-        const size_t e = off + i;
-        const float gi = grads[e];
-        grads[e] = 0.0f;
-        if (radii && radii[i / width] <= 0)
-            continue;
-        /* m = b1 m + (1-b1) g; v = b2 v + (1-b2) g g; p -= step m / (sqrt(v) inv + eps) */
-        const float mi = __fadd_rn(__fmul_rn(b1, m[e]), __fmul_rn(one_b1, gi));
-        const float vi = __fadd_rn(__fmul_rn(b2, v[e]), __fmul_rn(__fmul_rn(one_b2, gi), gi));
-        m[e] = mi;
-        v[e] = vi;
-        const float den = __fadd_rn(__fmul_rn(__fsqrt_rn(vi), inv), eps);
-        params[e] = __fsub_rn(params[e], __fdiv_rn(__fmul_rn(step_size, mi), den));
+    for (size_t i0 = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i0 < len; i0 += ADAM_UNROLL * stride) {
+        float gv[ADAM_UNROLL], mv[ADAM_UNROLL], vv[ADAM_UNROLL], pv[ADAM_UNROLL];
+        int live[ADAM_UNROLL];
+#pragma unroll
+        for (int u = 0; u < ADAM_UNROLL; u++) {
+            const size_t i = i0 + u * stride, e = off + i;
+            live[u] = i < len && !(radii && radii[i / width] <= 0);
+            gv[u] = i < len ? grads[e] : 0.0f;
+            mv[u] = live[u] ? m[e] : 0.0f;
+            vv[u] = live[u] ? v[e] : 0.0f;
+            pv[u] = live[u] ? params[e] : 0.0f;
+        }
+#pragma unroll
+        for (int u = 0; u < ADAM_UNROLL; u++) {
+            const size_t i = i0 + u * stride, e = off + i;
+            if (i >= len)
+                continue;
+            grads[e] = 0.0f;
+            if (!live[u]) /* sparse Adam: an invisible Gaussian keeps parameters and moments */
+                continue;
+            /* m = b1 m + (1-b1) g; v = b2 v + (1-b2) g g; p -= step m / (sqrt(v) inv + eps) */
+            const float gi = gv[u];
+            const float mi = __fadd_rn(__fmul_rn(b1, mv[u]), __fmul_rn(one_b1, gi));
+            const float vi = __fadd_rn(__fmul_rn(b2, vv[u]), __fmul_rn(__fmul_rn(one_b2, gi), gi));
+            m[e] = mi;
+            v[e] = vi;
+            const float den = __fadd_rn(__fmul_rn(__fsqrt_rn(vi), inv), eps);
+            params[e] = __fsub_rn(pv[u], __fdiv_rn(__fmul_rn(step_size, mi), den));
+        }
     }
 }
 
@@ -82,7 +106,7 @@ static tgs_status adam_launch(float *d_params, float *d_grads, float *d_m, float
     }
     if (count == 0 || max_len == 0)
         return TGS_OK;
-    size_t bx = (max_len + ADAM_THREADS - 1) / ADAM_THREADS;
+    const size_t per_block = (size_t)ADAM_THREADS * ADAM_UNROLL, bx = (max_len + per_block - 1) / per_block;
     const dim3 grid((unsigned)(bx < ADAM_MAX_BLOCKS ? bx : ADAM_MAX_BLOCKS), count);
     adam_kernel<<<grid, ADAM_THREADS, 0, stream>>>(d_params, d_grads, d_m, d_v, G, d_radii);
     TGS_CUDA_LAUNCHED("adam_kernel");
