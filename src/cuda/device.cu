@@ -32,6 +32,10 @@ extern "C" void tgs_device_query(tgs_device_info *info) {
     snprintf(info->name, sizeof info->name, "%s", p.name);
     info->major = p.major;
     info->minor = p.minor;
+    /* the context starts here: with the small stack from the first moment
+     * (set later, nvidia-smi caught the default's 520 MiB for a moment) */
+    cudaDeviceSetLimit(cudaLimitStackSize, TGS_CUDA_STACK_BYTES);
+    cudaGetLastError();
     cudaMemGetInfo(&info->free_bytes, &info->total_bytes);
     /* which code runs: exact SASS for this capability if built, else the PTX of the newest arch */
     char want[32];

@@ -24,7 +24,9 @@ typedef struct {
                          tgs_backend **out);
     void (*destroy)(tgs_backend *b);
     /* Renders camera ci, computes the loss against its image, adds the
-     * gradients; with stats, adds the view to the densification statistics. */
+     * gradients; with stats, adds the view to the densification statistics.
+     * *loss: this step's loss, or on the GPU the previous step's (the first
+     * step's own), so that the host never waits for the step to finish. */
     tgs_status (*step)(tgs_backend *b, int ci, const tgs_view *v, double lambda, int stats, double *loss);
     /* Adam over the groups in mask (their gradients are zeroed after). */
     tgs_status (*adam)(tgs_backend *b, tgs_adam *a, unsigned mask);

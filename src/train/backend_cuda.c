@@ -9,14 +9,13 @@
 #include "cuda/ops_cuda.h"
 #include "raster/cuda/raster_cuda.h"
 #include "train/score.h"
+#include "tgs/device.h"
 
 #include <cuda_runtime_api.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define TGS_CUDA_STACK_BYTES 256
 
 #define CU(call)                                                                                               \
     do {                                                                                                       \
@@ -47,6 +46,9 @@ struct tgs_backend {
     tgs_densify_stats host_stats;
     size_t free_at_start, min_free; /* device memory free before create, and its lowest since */
     cudaEvent_t ev[4];              /* --profile: forward | loss | backward of each step */
+    double *h_loss;                 /* [1] pinned: the last step's loss, copied without waiting */
+    cudaEvent_t loss_ev;            /* recorded after that copy */
+    int have_loss;                  /* a step has queued that copy */
     double prof_ms[3];
 };
 
@@ -67,6 +69,9 @@ static void cuda_destroy(tgs_backend *b) {
         for (int k = 0; k < 4; k++)
             cudaEventDestroy(b->ev[k]);
     }
+    if (b->loss_ev)
+        cudaEventDestroy(b->loss_ev);
+    cudaFreeHost(b->h_loss);
     cudaFree(b->d_images);
     cudaFree(b->d_gt_stage);
     cudaFree(b->d_edges);
@@ -132,6 +137,8 @@ static tgs_status create_inner(tgs_backend *b, size_t capacity) {
     CU(cudaMalloc((void **)&b->d_img, px * 3 * sizeof(float)));
     CU(cudaMalloc((void **)&b->d_v_img, px * 3 * sizeof(float)));
     CU(cudaMalloc((void **)&b->d_pixel_w, px * sizeof(float)));
+    CU(cudaMallocHost((void **)&b->h_loss, sizeof(double)));
+    CU(cudaEventCreateWithFlags(&b->loss_ev, cudaEventDisableTiming));
     /* training images: 8-bit on the device, or streamed from the host */
     b->images_on_device = strcmp(cfg->data_device, "cpu") != 0;
     if (b->images_on_device) {
@@ -163,11 +170,7 @@ static tgs_status cuda_create(const tgs_train_config *cfg, const tgs_scene *sc, 
     b->cfg = cfg;
     b->sc = sc;
     b->images = images;
-    /* The context reserves the per-thread stack for every thread the GPU can
-     * hold: 1 KiB by default. Our kernels need at most 256 bytes (ptxas -v),
-     * and the driver raises the limit itself for a kernel that needs more.
-     * Measured on an H100: the context takes 520 MiB by default, 322 with 256. */
-    cudaDeviceSetLimit(cudaLimitStackSize, TGS_CUDA_STACK_BYTES);
+    cudaDeviceSetLimit(cudaLimitStackSize, TGS_CUDA_STACK_BYTES); /* tgs/device.h (a no-op if set already) */
     cudaGetLastError();
     size_t total = 0;
     cudaMemGetInfo(&b->free_at_start, &total);
@@ -207,10 +210,21 @@ static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double la
     TGS_TRY(tgs_cuda_raster_forward(b->r, m->d_params, m->n, m->capacity, m->sh_degree, v, b->d_img, NULL, NULL));
     if (prof)
         CU(cudaEventRecord(b->ev[1], 0));
-    float l = 0;
+    /* the previous step's loss: its copy finished when the forward waited for its pair count */
+    const int first = !b->have_loss;
+    if (!first) {
+        CU(cudaEventSynchronize(b->loss_ev));
+        *loss = *b->h_loss;
+    }
+    b->have_loss = 1;
     TGS_TRY(tgs_cuda_loss_forward_backward(b->loss, b->d_img, d_gt, v->width, v->height, (float)lambda, b->d_v_img,
-                                           &l, 0));
-    *loss = l;
+                                           NULL, 0));
+    CU(cudaMemcpyAsync(b->h_loss, tgs_cuda_loss_values(b->loss), sizeof(double), cudaMemcpyDeviceToHost, 0));
+    CU(cudaEventRecord(b->loss_ev, 0));
+    if (first) {
+        CU(cudaEventSynchronize(b->loss_ev));
+        *loss = *b->h_loss;
+    }
     if (prof)
         CU(cudaEventRecord(b->ev[2], 0));
     TGS_TRY(tgs_cuda_raster_backward(b->r, m->d_params, m->n, m->capacity, m->sh_degree, v, b->d_v_img, m->d_grads,
