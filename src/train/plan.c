@@ -81,13 +81,16 @@ void tgs_train_plan_gpu(const tgs_train_config *cfg, const tgs_scene *sc, size_t
      * weights/keys/indices 6, one row of the widest group (W), statistics and terms 6, sort space ~4 */
     add(p, "statistics, scores, densification scratch", C * (4.0 * (3 + 7) + 4 + 4.0 * (6 + W + 6 + 4)));
     /* rasteriser per Gaussian: depth, radius, mean2d, conic+opacity, rgb, clamp, rect, tile count, pmin,
-     * backward accumulators (mean2d 2, conic 3, opacity 1, rgb 3) */
-    add(p, "rasteriser per-Gaussian buffers", C * (4 + 4 + 8 + 16 + 12 + 4 + 16 + 8 + 4 + 36));
-    /* keys and values twice (sort), with the sort's own space; pairs grow by 25% when exceeded */
-    add(p, "tile/Gaussian pairs (estimate)", C * TGS_PLAN_PAIRS_PER_GAUSSIAN * 1.25 * (2 * 8 + 2 * 4));
-    /* render, its gradient, pixel weights, final T and contributor count, loss maps and partial sums
-     * (measured: about 70 bytes a pixel) */
-    add(p, "per-pixel buffers", max_px * (12 + 12 + 4 + 8 + 70));
+     * depth sort keys and order (2 x 2), pair offsets, backward accumulators (mean2d 2, conic 3,
+     * opacity 1, rgb 3) */
+    add(p, "rasteriser per-Gaussian buffers", C * (4 + 4 + 8 + 16 + 12 + 4 + 16 + 8 + 4 + 16 + 8 + 36));
+    /* 4-byte keys and values twice (sort), and the blending chunks' slots (64 pixels x 20 bytes per
+     * 128 pairs, and per 8x8 tile); both grow by 25% when exceeded */
+    const double pairs = C * TGS_PLAN_PAIRS_PER_GAUSSIAN_GPU + max_px * TGS_PLAN_PAIRS_PER_PIXEL_GPU;
+    add(p, "tile/Gaussian pairs (estimate)", pairs * 1.25 * (2 * 4 + 2 * 4 + 10));
+    /* render, its gradient, pixel weights, final colour and T, contributor count, stop chunk, a tile's
+     * share of the chunk slots, loss maps and partial sums (measured: about 70 bytes a pixel) */
+    add(p, "per-pixel buffers", max_px * (12 + 12 + 4 + 16 + 4 + 4 + 25 + 70));
     /* allocation granularity, CUB work space, counters (measured on an H100: about 8 MiB) */
     add(p, "allocator rounding and work space", 8.0 * 1024 * 1024);
     add(p, images_on_gpu ? "training images (8-bit)" : "one staged image (--data_device cpu)",

@@ -21,6 +21,12 @@ typedef struct {
 /* Tile/Gaussian pairs the rasteriser keeps per Gaussian, on average at the peak
  * (measured on the shared scenes; the pair buffer grows past it if needed). */
 #define TGS_PLAN_PAIRS_PER_GAUSSIAN 10.0
+/* The CUDA rasteriser's 8x8 tiles: pairs at the peak ~ 12 per Gaussian + 3.4
+ * per pixel of the largest view (fitted to the peaks of the shared scenes on
+ * an H200: lego 2.94 M with 200 000 Gaussians at 400x400, fox 0.67-0.79 M
+ * with 30 166 at 266x474). */
+#define TGS_PLAN_PAIRS_PER_GAUSSIAN_GPU 12.0
+#define TGS_PLAN_PAIRS_PER_PIXEL_GPU 3.4
 
 void tgs_train_plan(const tgs_train_config *cfg, const tgs_scene *scene, size_t capacity, int threads,
                     tgs_memory_plan *out);
