@@ -6,7 +6,10 @@
 #   usage: tests/gpu/run.sh BUILD_DIR DATA_DIR OUT_DIR [ITERATIONS]
 # Environment: QUICK=1 shortens the agreement tests; BENCHES="fox4 lego ..."
 # picks the runs (fox4 lego lego_cap fox2 fox4_profile lego_profile
-# fox4_seeds agree; default all, about 8 minutes on an H100).
+# fox4_seeds agree; default all, about 5 minutes on an H100). The fox runs
+# also print tgs metrics of their test renders. For the blending kernels alone:
+# BUILD_DIR/bench_gpu_render SCENE IMAGES|- PLY [white] [reps] (under ncu for
+# the split by kernel).
 # BUILD_DIR holds tgs, test_gpu_raster and test_gpu_ops (a -DTGS_CUDA=ON build);
 # DATA_DIR holds fox/, lego/ and ref/ as ../shared/data does.
 set -u
@@ -52,11 +55,18 @@ bench() {
     printf "%-10s %s | peak GPU memory %s MiB | mean GPU utilisation %s%%\n" "$name" "${done_line#tgs: done }" "$peak" "$util"
     grep -E "profile|memory:" "$O/$name.log" | sed "s/^/    /"
 }
+# metrics NAME: render the test views and print tgs metrics' row (PSNR over all
+# channels of the 8-bit renders, as metrics.py; the mean of channel PSNRs, as
+# the published trainer's log)
+metrics() {
+    "$B/tgs" render -m "$O/$1" --skip_train >/dev/null 2>&1 &&
+        printf "%-10s metrics: %s\n" "$1" "$("$B/tgs" metrics -m "$O/$1" | sed -n 2p)"
+}
 flags=(--eval --budget 2 --mode multiplier --densification_interval 500 --sh_lower --quiet --seed 1)
 # BENCHES picks and orders the runs (default: all of them)
 for b in ${BENCHES:-fox4 lego lego_cap fox2 fox4_profile lego_profile fox4_seeds agree}; do
     case $b in
-    fox4) bench fox4 -s "$D/fox" -i images_4 "${flags[@]}" ;;
+    fox4) bench fox4 -s "$D/fox" -i images_4 "${flags[@]}" && metrics fox4 ;;
     lego) bench lego -s "$D/lego" --white_background "${flags[@]}" ;;
     # the published rule (the count stays near the reference's 108 162): same work as the reference
     lego_cap) bench lego_cap -s "$D/lego" --white_background "${flags[@]}" --cap_candidates ;;
@@ -64,7 +74,9 @@ for b in ${BENCHES:-fox4 lego lego_cap fox2 fox4_profile lego_profile fox4_seeds
     fox4_profile) bench fox4_profile -s "$D/fox" -i images_4 "${flags[@]}" --profile ;;
     lego_profile) bench lego_profile -s "$D/lego" --white_background "${flags[@]}" --profile ;;
     fox4_seeds) # the spread over seeds (atomics make even one seed vary a little)
-        for seed in 2 3; do bench fox4_seed$seed -s "$D/fox" -i images_4 "${flags[@]}" --seed $seed; done ;;
+        for seed in 2 3 4 5; do
+            bench fox4_seed$seed -s "$D/fox" -i images_4 "${flags[@]}" --seed $seed && metrics fox4_seed$seed
+        done ;;
     agree) # 1000 iterations on the GPU and on the CPU from the same seed
         for dev in cuda cpu; do
             "$B/tgs" train -s "$D/fox" -i images_4 "${flags[@]}" --device $dev -m "$O/agree_$dev" --iterations 1000 \
