@@ -142,14 +142,7 @@ __global__ void rc_duplicate_kernel(size_t n, size_t n_pairs, rc_gauss g, int ti
     const size_t p = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (p >= n_pairs)
         return;
-    size_t lo = 0, hi = n - 1; /* first k with offsets[k] > p */
-    while (lo < hi) {
-        const size_t mid = (lo + hi) >> 1;
-        if (offsets[mid] > p)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
+    const size_t lo = rc_first_above(offsets, n, (unsigned long long)p);
     const uint32_t i = order[lo];
     const int4 rc = g.rect[i];
     const unsigned long long local = p - (lo > 0 ? offsets[lo - 1] : 0ull);
@@ -442,7 +435,7 @@ void rc_launch_render(rc_view w, const uint2 *ranges, const uint32_t *chunk_end,
                       const uint32_t *vals, rc_gauss g, float *img, rc_state st, const float *pixel_weight,
                       float *score) {
     const dim3 grid((unsigned)w.tiles_x, (unsigned)w.tiles_y * RC_SPLIT), block(RC_TILE, RC_TILE / RC_SPLIT);
-    if (score || max_items == 0) {
+    if (score) {
         rc_render_kernel<<<grid, block>>>(w, ranges, chunk_end, vals, g, img, st, pixel_weight, score);
         return;
     }

@@ -237,6 +237,20 @@ static __device__ __forceinline__ void rc_fetch_splat(const rc_gauss &g, uint32_
     *cp = make_float4(g.rgb[3 * gi], g.rgb[3 * gi + 1], g.rgb[3 * gi + 2], g.pmin[gi]);
 }
 
+/* The first k in [0, n) with a[k] > v, for a non-decreasing a whose last
+ * element is > v (binary search). */
+template <typename T> static __device__ __forceinline__ size_t rc_first_above(const T *a, size_t n, T v) {
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        const size_t mid = (lo + hi) >> 1;
+        if (a[mid] > v)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
 /* Work item `item` of the chunked kernels: chunk *c of tile *t, where
  * chunk_end (the inclusive sum of the tiles' chunk counts) has chunk_end[t-1]
  * <= item < chunk_end[t]. 0 for the items past the last (the grids are sized
@@ -245,16 +259,8 @@ static __device__ __forceinline__ int rc_item_of(const uint32_t *chunk_end, int 
                                                  int *c) {
     if (item >= chunk_end[n_tiles - 1])
         return 0;
-    int lo = 0, hi = n_tiles - 1;
-    while (lo < hi) {
-        const int mid = (lo + hi) >> 1;
-        if (chunk_end[mid] > item)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    *t = lo;
-    *c = (int)(item - (lo > 0 ? chunk_end[lo - 1] : 0u));
+    *t = (int)rc_first_above(chunk_end, (size_t)n_tiles, item);
+    *c = (int)(item - (*t > 0 ? chunk_end[*t - 1] : 0u));
     return 1;
 }
 
