@@ -6,8 +6,10 @@
 
 #ifdef TGS_HAVE_CUDA
 
+#include "cuda/cuda_alloc.h"
 #include "cuda/ops_cuda.h"
 #include "raster/cuda/raster_cuda.h"
+#include "train/plan.h"
 #include "train/score.h"
 #include "tgs/device.h"
 
@@ -44,20 +46,13 @@ struct tgs_backend {
     tgs_gaussians *host;      /* the model on the host, for saving */
     tgs_gaussians *host_full; /* with gradients and moments, for checkpoints */
     tgs_densify_stats host_stats;
-    size_t free_at_start, min_free; /* device memory free before create, and its lowest since */
+    size_t bytes_at_start;          /* device bytes the process held before create (cuda_alloc.h) */
     cudaEvent_t ev[4];              /* --profile: forward | loss | backward of each step */
     double *h_loss;                 /* [1] pinned: the last step's loss, copied without waiting */
     cudaEvent_t loss_ev;            /* recorded after that copy */
     int have_loss;                  /* a step has queued that copy */
     double prof_ms[3];
 };
-
-/* Notes the device memory in use (called after the steps that allocate). */
-static void note_memory(tgs_backend *b) {
-    size_t f = 0, t = 0;
-    if (cudaMemGetInfo(&f, &t) == cudaSuccess && f < b->min_free)
-        b->min_free = f;
-}
 
 static void cuda_destroy(tgs_backend *b) {
     if (!b)
@@ -72,15 +67,15 @@ static void cuda_destroy(tgs_backend *b) {
     if (b->loss_ev)
         cudaEventDestroy(b->loss_ev);
     cudaFreeHost(b->h_loss);
-    cudaFree(b->d_images);
-    cudaFree(b->d_gt_stage);
-    cudaFree(b->d_edges);
-    cudaFree(b->d_img);
-    cudaFree(b->d_v_img);
-    cudaFree(b->d_pixel_w);
-    cudaFree(b->d_v_mean2d);
-    cudaFree(b->d_score_acc);
-    cudaFree(b->d_scores);
+    tgs_cuda_free(b->d_images);
+    tgs_cuda_free(b->d_gt_stage);
+    tgs_cuda_free(b->d_edges);
+    tgs_cuda_free(b->d_img);
+    tgs_cuda_free(b->d_v_img);
+    tgs_cuda_free(b->d_pixel_w);
+    tgs_cuda_free(b->d_v_mean2d);
+    tgs_cuda_free(b->d_score_acc);
+    tgs_cuda_free(b->d_scores);
     free(b->img_off);
     tgs_score_edge_maps_destroy(b->edges);
     tgs_cuda_model_destroy(b->m);
@@ -95,13 +90,13 @@ static void cuda_destroy(tgs_backend *b) {
 static tgs_status reserve_per_gaussian(tgs_backend *b, size_t capacity) {
     if (capacity <= b->per_gaussian_capacity)
         return TGS_OK;
-    cudaFree(b->d_v_mean2d);
-    cudaFree(b->d_score_acc);
-    cudaFree(b->d_scores);
+    tgs_cuda_free(b->d_v_mean2d);
+    tgs_cuda_free(b->d_score_acc);
+    tgs_cuda_free(b->d_scores);
     b->d_v_mean2d = b->d_score_acc = b->d_scores = NULL;
-    CU(cudaMalloc((void **)&b->d_v_mean2d, capacity * 2 * sizeof(float)));
-    CU(cudaMalloc((void **)&b->d_score_acc, capacity * 4 * sizeof(float)));
-    CU(cudaMalloc((void **)&b->d_scores, capacity * sizeof(float)));
+    CU(tgs_cuda_malloc((void **)&b->d_v_mean2d, capacity * 2 * sizeof(float)));
+    CU(tgs_cuda_malloc((void **)&b->d_score_acc, capacity * 4 * sizeof(float)));
+    CU(tgs_cuda_malloc((void **)&b->d_scores, capacity * sizeof(float)));
     b->per_gaussian_capacity = capacity;
     return TGS_OK;
 }
@@ -132,27 +127,28 @@ static tgs_status create_inner(tgs_backend *b, size_t capacity) {
     tgs_gaussians_destroy(g0);
     TGS_TRY(st);
     TGS_TRY(tgs_cuda_raster_create(capacity, max_w, max_h, &b->r));
+    TGS_TRY(tgs_cuda_raster_reserve_pairs(b->r, tgs_plan_pairs_gpu(capacity, (double)px))); /* as planned */
     TGS_TRY(tgs_cuda_loss_create(max_w, max_h, &b->loss));
     TGS_TRY(reserve_per_gaussian(b, capacity));
-    CU(cudaMalloc((void **)&b->d_img, px * 3 * sizeof(float)));
-    CU(cudaMalloc((void **)&b->d_v_img, px * 3 * sizeof(float)));
-    CU(cudaMalloc((void **)&b->d_pixel_w, px * sizeof(float)));
+    CU(tgs_cuda_malloc((void **)&b->d_img, px * 3 * sizeof(float)));
+    CU(tgs_cuda_malloc((void **)&b->d_v_img, px * 3 * sizeof(float)));
+    CU(tgs_cuda_malloc((void **)&b->d_pixel_w, px * sizeof(float)));
     CU(cudaMallocHost((void **)&b->h_loss, sizeof(double)));
     CU(cudaEventCreateWithFlags(&b->loss_ev, cudaEventDisableTiming));
     /* training images: 8-bit on the device, or streamed from the host */
     b->images_on_device = strcmp(cfg->data_device, "cpu") != 0;
     if (b->images_on_device) {
-        CU(cudaMalloc((void **)&b->d_images, total));
+        CU(tgs_cuda_malloc((void **)&b->d_images, total));
         for (int i = 0; i < sc->n_cameras; i++)
             CU(cudaMemcpy(b->d_images + b->img_off[i], b->images[i].data,
                           (size_t)b->images[i].width * b->images[i].height * 3, cudaMemcpyHostToDevice));
     } else {
-        CU(cudaMalloc((void **)&b->d_gt_stage, px * 3));
+        CU(tgs_cuda_malloc((void **)&b->d_gt_stage, px * 3));
     }
     if (cfg->densify_mode == TGS_DENSIFY_TAMING) {
         TGS_TRY(tgs_score_edge_maps_create(sc, b->images, &b->edges));
         const size_t bytes = b->edges->off[sc->n_train];
-        CU(cudaMalloc((void **)&b->d_edges, bytes));
+        CU(tgs_cuda_malloc((void **)&b->d_edges, bytes));
         CU(cudaMemcpy(b->d_edges, b->edges->v, bytes, cudaMemcpyHostToDevice));
         free(b->edges->v); /* the device holds the maps; offsets and ranges stay on the host */
         b->edges->v = NULL;
@@ -172,11 +168,9 @@ static tgs_status cuda_create(const tgs_train_config *cfg, const tgs_scene *sc, 
     b->images = images;
     cudaDeviceSetLimit(cudaLimitStackSize, TGS_CUDA_STACK_BYTES); /* tgs/device.h (a no-op if set already) */
     cudaGetLastError();
-    size_t total = 0;
-    cudaMemGetInfo(&b->free_at_start, &total);
-    b->min_free = b->free_at_start;
+    b->bytes_at_start = tgs_cuda_bytes_live();
+    tgs_cuda_peak_reset();
     tgs_status st = create_inner(b, capacity);
-    note_memory(b);
     if (st != TGS_OK) {
         cuda_destroy(b);
         return st;
@@ -293,14 +287,11 @@ static tgs_status cuda_densify(tgs_backend *b, const tgs_densify_params *p, size
                                const float bg[3], tgs_rng *rng, tgs_densify_report *rep) {
     if (b->cfg->densify_mode == TGS_DENSIFY_CLASSIC) {
         TGS_TRY(tgs_cuda_densify_classic(b->m, p, &b->rng, rep, 0));
-        note_memory(b);
         TGS_TRY(tgs_cuda_raster_reserve(b->r, b->m->capacity));
         return reserve_per_gaussian(b, b->m->capacity);
     }
     TGS_TRY(taming_scores(b, sh_active, bg, rng));
-    note_memory(b);
     TGS_TRY(tgs_cuda_densify_taming(b->m, p, b->d_scores, target, step_j, &b->rng, rep, 0));
-    note_memory(b);
     return TGS_OK;
 }
 
@@ -354,8 +345,7 @@ static tgs_status cuda_state_set(tgs_backend *b, const tgs_gaussians *g, const t
 static size_t cuda_count(const tgs_backend *b) { return b->m->n; }
 static size_t cuda_pairs(const tgs_backend *b) { return tgs_cuda_raster_pair_capacity(b->r); }
 static size_t cuda_device_bytes(const tgs_backend *b) {
-    note_memory((tgs_backend *)b);
-    return b->free_at_start - b->min_free;
+    return tgs_cuda_bytes_peak() - b->bytes_at_start;
 }
 static tgs_status cuda_sync(tgs_backend *b) {
     CU(cudaDeviceSynchronize());

@@ -52,6 +52,10 @@ void tgs_train_plan(const tgs_train_config *cfg, const tgs_scene *sc, size_t cap
     add(p, "program and libraries", 6.0 * 1024 * 1024);
 }
 
+size_t tgs_plan_pairs_gpu(size_t capacity, double max_pixels) {
+    return (size_t)((double)capacity * TGS_PLAN_PAIRS_PER_GAUSSIAN_GPU + max_pixels * TGS_PLAN_PAIRS_PER_PIXEL_GPU);
+}
+
 void tgs_memory_plan_print(const tgs_memory_plan *p, FILE *f) {
     fprintf(f, "memory plan for %zu Gaussians:\n", p->capacity);
     for (int i = 0; i < p->n; i++)
@@ -65,15 +69,17 @@ void tgs_train_plan_gpu(const tgs_train_config *cfg, const tgs_scene *sc, size_t
     const double C = (double)capacity;
     const int taming = cfg->densify_mode == TGS_DENSIFY_TAMING;
     const int images_on_gpu = strcmp(cfg->data_device, "cpu") != 0;
-    double img_bytes = 0, max_img = 0, train_px = 0, max_px = 0;
+    double img_bytes = 0, max_img = 0, train_px = 0, max_w = 0, max_h = 0;
     for (int i = 0; i < sc->n_cameras; i++) {
         double px = (double)sc->cameras[i].width * sc->cameras[i].height;
         img_bytes += 3 * px;
         max_img = 3 * px > max_img ? 3 * px : max_img;
         if (!sc->cameras[i].is_test)
             train_px += px;
-        max_px = px > max_px ? px : max_px;
+        max_w = sc->cameras[i].width > max_w ? sc->cameras[i].width : max_w;
+        max_h = sc->cameras[i].height > max_h ? sc->cameras[i].height : max_h;
     }
+    const double max_px = max_w * max_h; /* the per-pixel buffers hold the widest by the tallest view */
     const int rest = 3 * tgs_sh_rest_count(cfg->sh_degree);
     const double W = rest > 4 ? rest : 4; /* the widest group: SH rest, else rotation */
     add(p, "parameters, gradients, Adam moments", 4.0 * (double)tgs_gaussians_buffer_bytes(capacity, cfg->sh_degree));
@@ -84,15 +90,16 @@ void tgs_train_plan_gpu(const tgs_train_config *cfg, const tgs_scene *sc, size_t
      * depth sort keys and order (2 x 2), pair offsets, backward accumulators (mean2d 2, conic 3,
      * opacity 1, rgb 3) */
     add(p, "rasteriser per-Gaussian buffers", C * (4 + 4 + 8 + 16 + 12 + 4 + 16 + 8 + 4 + 16 + 8 + 36));
-    /* 4-byte keys and values twice (sort), and the blending chunks' slots (64 pixels x 20 bytes per
-     * 128 pairs, and per 8x8 tile); both grow by 25% when exceeded */
-    const double pairs = C * TGS_PLAN_PAIRS_PER_GAUSSIAN_GPU + max_px * TGS_PLAN_PAIRS_PER_PIXEL_GPU;
-    add(p, "tile/Gaussian pairs (estimate)", pairs * 1.25 * (2 * 4 + 2 * 4 + 10));
-    /* render, its gradient, pixel weights, final colour and T, contributor count, stop chunk, a tile's
-     * share of the chunk slots, loss maps and partial sums (measured: about 70 bytes a pixel) */
-    add(p, "per-pixel buffers", max_px * (12 + 12 + 4 + 16 + 4 + 4 + 25 + 70));
-    /* allocation granularity, CUB work space, counters (measured on an H100: about 8 MiB) */
-    add(p, "allocator rounding and work space", 8.0 * 1024 * 1024);
+    /* reserved before the first iteration: 4-byte keys and values twice (sort), and the blending
+     * chunks' slots (64 pixels x 20 bytes per 128 pairs, and per 8x8 tile); grown by 25% only when
+     * a view needs more */
+    add(p, "tile/Gaussian pairs (estimate)", (double)tgs_plan_pairs_gpu(capacity, max_px) * (2 * 4 + 2 * 4 + 10) +
+                                                 max_px * 20.0);
+    /* render, its gradient, pixel weights (28), final colour and T, contributor count, stop chunk
+     * (24), the SSIM coefficient maps (36), tile ranges and chunk counts (12 per 64 pixels) */
+    add(p, "per-pixel buffers", max_px * (28 + 24 + 36 + 12.0 / 64));
+    /* CUB sort/scan work space, counters, loss partial sums (measured on an H100: 0.3-2 MiB) */
+    add(p, "work space", 2.0 * 1024 * 1024);
     add(p, images_on_gpu ? "training images (8-bit)" : "one staged image (--data_device cpu)",
         images_on_gpu ? img_bytes : max_img);
     if (taming)

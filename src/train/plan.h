@@ -27,6 +27,8 @@ typedef struct {
  * with 30 166 at 266x474). */
 #define TGS_PLAN_PAIRS_PER_GAUSSIAN_GPU 12.0
 #define TGS_PLAN_PAIRS_PER_PIXEL_GPU 3.4
+/* The pairs the CUDA backend reserves before the first iteration. */
+size_t tgs_plan_pairs_gpu(size_t capacity, double max_pixels);
 
 void tgs_train_plan(const tgs_train_config *cfg, const tgs_scene *scene, size_t capacity, int threads,
                     tgs_memory_plan *out);

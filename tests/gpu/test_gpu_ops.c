@@ -4,9 +4,11 @@
  * opacity reset, clone/remove (exact), split children (structure and the
  * distribution of their means), prune candidates, classic densification,
  * weighted sampling (without replacement, proportional: chi-square), median
- * normalisation (bit-exact), the per-view Taming score and the Taming step.
+ * normalisation (bit-exact), the per-view Taming score and the Taming step;
+ * the device allocation ledger (sizes, peak, nothing held after the tests).
  * Prints one table; exit 0 when every row passes, 1 otherwise, 77 without a GPU. */
 #include "check.h"
+#include "cuda/cuda_alloc.h"
 #include "cuda/ops_cuda.h"
 #include "densify/densify_internal.h"
 #include "tgs/densify.h"
@@ -1200,6 +1202,23 @@ static void test_bench(tgs_rng *r) {
     tgs_densify_stats_free(&s);
 }
 
+/* The ledger of cuda_alloc.h: live and peak bytes follow tgs_cuda_malloc/free. */
+static void test_ledger(void) {
+    const size_t base = tgs_cuda_bytes_live();
+    tgs_cuda_peak_reset();
+    void *a = NULL, *b = NULL;
+    CU(tgs_cuda_malloc(&a, 1 << 20));
+    CU(tgs_cuda_malloc(&b, 3 << 20));
+    const size_t both = tgs_cuda_bytes_live() - base;
+    CU(tgs_cuda_free(a));
+    const size_t one = tgs_cuda_bytes_live() - base, peak = tgs_cuda_bytes_peak() - base;
+    CU(tgs_cuda_free(b));
+    CU(tgs_cuda_free(NULL));
+    report("allocation ledger: sizes", "|bytes - expected|",
+           fabs((double)both - (4 << 20)) + fabs((double)one - (3 << 20)) + fabs((double)peak - (4 << 20)), 0, -1);
+    report("allocation ledger: all freed", "bytes held", (double)(tgs_cuda_bytes_live() - base), 0, -1);
+}
+
 int main(void) {
     int ndev = 0;
     if (cudaGetDeviceCount(&ndev) != cudaSuccess || ndev == 0) {
@@ -1223,6 +1242,9 @@ int main(void) {
     test_taming(&r);
     test_classic(&r);
     test_bench(&r);
+    test_ledger();
+    /* every object above was destroyed: nothing may be left in the ledger */
+    report("allocation ledger: after all tests", "bytes held", (double)tgs_cuda_bytes_live(), 0, -1);
     int fails = print_table();
     return fails ? 1 : 0;
 }

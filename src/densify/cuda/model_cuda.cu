@@ -4,6 +4,7 @@
  * carved from one allocation); upload/download to a host model; the statistics
  * of SPEC 5 and the opacity reset. */
 #include "densify/cuda/densify_cuda.cuh"
+#include "cuda/cuda_alloc.h"
 
 #include <math.h>
 #include <string.h>
@@ -38,7 +39,7 @@ static size_t carve(size_t *at, size_t bytes) {
 static void scratch_free(tgs_cuda_scratch *s) {
     if (!s)
         return;
-    cudaFree(s->d_kind); /* the one allocation starts here */
+    tgs_cuda_free(s->d_kind); /* the one allocation starts here */
     cudaFreeHost(s->h_count);
     free(s);
 }
@@ -73,7 +74,7 @@ static tgs_status scratch_create(size_t capacity, int max_width, tgs_cuda_scratc
     o_med = carve(&at, 16 * sizeof(float));
     o_count = carve(&at, DC_COUNTERS * sizeof(unsigned long long));
     o_cub = carve(&at, s->cub_bytes);
-    if ((e = cudaMalloc((void **)&base, at)) != cudaSuccess) {
+    if ((e = tgs_cuda_malloc((void **)&base, at)) != cudaSuccess) {
         st =
             TGS_FAIL(TGS_ERR_DEVICE, "CUDA: allocating %zu bytes of densification scratch for %zu Gaussians failed: %s",
                      at, C, cudaGetErrorString(e));
@@ -121,17 +122,17 @@ static tgs_status model_alloc(size_t C, int fpg, float *bufs[4], float *stats[3]
         stats[b] = NULL;
     cudaError_t e = cudaSuccess;
     for (int b = 0; b < 4 && e == cudaSuccess; b++)
-        if ((e = cudaMalloc((void **)&bufs[b], C * (size_t)fpg * sizeof(float))) == cudaSuccess)
+        if ((e = tgs_cuda_malloc((void **)&bufs[b], C * (size_t)fpg * sizeof(float))) == cudaSuccess)
             e = cudaMemset(bufs[b], 0, C * (size_t)fpg * sizeof(float));
     for (int b = 0; b < 3 && e == cudaSuccess; b++)
-        if ((e = cudaMalloc((void **)&stats[b], C * sizeof(float))) == cudaSuccess)
+        if ((e = tgs_cuda_malloc((void **)&stats[b], C * sizeof(float))) == cudaSuccess)
             e = cudaMemset(stats[b], 0, C * sizeof(float));
     if (e == cudaSuccess)
         return TGS_OK;
     for (int b = 0; b < 4; b++)
-        cudaFree(bufs[b]);
+        tgs_cuda_free(bufs[b]);
     for (int b = 0; b < 3; b++)
-        cudaFree(stats[b]);
+        tgs_cuda_free(stats[b]);
     return TGS_FAIL(TGS_ERR_DEVICE, "CUDA: allocating the model for %zu Gaussians (%zu bytes per buffer) failed: %s", C,
                     C * (size_t)fpg * sizeof(float), cudaGetErrorString(e));
 }
@@ -176,13 +177,13 @@ cleanup:
 void tgs_cuda_model_destroy(tgs_cuda_model *m) {
     if (!m)
         return;
-    cudaFree(m->d_params);
-    cudaFree(m->d_grads);
-    cudaFree(m->d_m);
-    cudaFree(m->d_v);
-    cudaFree(m->d_grad_accum);
-    cudaFree(m->d_denom);
-    cudaFree(m->d_max_radii);
+    tgs_cuda_free(m->d_params);
+    tgs_cuda_free(m->d_grads);
+    tgs_cuda_free(m->d_m);
+    tgs_cuda_free(m->d_v);
+    tgs_cuda_free(m->d_grad_accum);
+    tgs_cuda_free(m->d_denom);
+    tgs_cuda_free(m->d_max_radii);
     scratch_free(m->scratch);
     free(m);
 }
@@ -212,9 +213,9 @@ tgs_status tgs_cuda_model_reserve(tgs_cuda_model *m, size_t capacity, cudaStream
                       cudaGetErrorString(e));
     float **drop = st == TGS_OK ? old : bufs, **drop_stats = st == TGS_OK ? old_stats : stats;
     for (int b = 0; b < 4; b++)
-        cudaFree(drop[b]);
+        tgs_cuda_free(drop[b]);
     for (int b = 0; b < 3; b++)
-        cudaFree(drop_stats[b]);
+        tgs_cuda_free(drop_stats[b]);
     if (st != TGS_OK) {
         scratch_free(s);
         return st;

@@ -15,6 +15,7 @@
  * per block; one block then sums the partials in block order: deterministic.
  */
 #include "cuda/cuda_check.h"
+#include "cuda/cuda_alloc.h"
 #include "cuda/ops_cuda.h"
 
 #include <cub/block/block_reduce.cuh>
@@ -276,13 +277,13 @@ tgs_status tgs_cuda_loss_create(int max_w, int max_h, tgs_cuda_loss **out) {
     l->max_w = max_w;
     l->max_h = max_h;
     l->max_blocks = ((max_w + LT_X - 1) / LT_X) * ((max_h + LT_Y - 1) / LT_Y);
-    cudaError_t e = cudaMalloc((void **)&l->d_coef, 9 * plane * sizeof(float));
+    cudaError_t e = tgs_cuda_malloc((void **)&l->d_coef, 9 * plane * sizeof(float));
     if (e == cudaSuccess)
-        e = cudaMalloc((void **)&l->d_part, 2 * (size_t)l->max_blocks * sizeof(double));
+        e = tgs_cuda_malloc((void **)&l->d_part, 2 * (size_t)l->max_blocks * sizeof(double));
     if (e == cudaSuccess)
-        e = cudaMalloc((void **)&l->d_values, 3 * sizeof(double));
+        e = tgs_cuda_malloc((void **)&l->d_values, 3 * sizeof(double));
     if (e == cudaSuccess)
-        e = cudaMalloc((void **)&l->d_mm, (2 * MM_BLOCKS + 2) * sizeof(float));
+        e = tgs_cuda_malloc((void **)&l->d_mm, (2 * MM_BLOCKS + 2) * sizeof(float));
     if (e == cudaSuccess)
         e = cudaMallocHost((void **)&l->h_values, 3 * sizeof(double));
     if (e != cudaSuccess) {
@@ -301,10 +302,10 @@ cleanup:
 void tgs_cuda_loss_destroy(tgs_cuda_loss *l) {
     if (!l)
         return;
-    cudaFree(l->d_coef);
-    cudaFree(l->d_part);
-    cudaFree(l->d_values);
-    cudaFree(l->d_mm);
+    tgs_cuda_free(l->d_coef);
+    tgs_cuda_free(l->d_part);
+    tgs_cuda_free(l->d_values);
+    tgs_cuda_free(l->d_mm);
     cudaFreeHost(l->h_values);
     free(l);
 }

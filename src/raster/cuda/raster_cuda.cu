@@ -16,6 +16,7 @@
 #include "raster/cuda/raster_cuda.h"
 #include "raster/cuda/raster_cuda_internal.h"
 
+#include "cuda/cuda_alloc.h"
 #include "cuda/cuda_check.h"
 
 #include <cub/device/device_radix_sort.cuh>
@@ -58,7 +59,7 @@ static tgs_status dev_alloc(tgs_cuda_raster *r, void **p, size_t count, size_t e
     size_t bytes = tgs_mul_size(count ? count : 1, elem, &ok);
     if (!ok)
         return TGS_FAIL(TGS_ERR_NOMEM, "CUDA rasteriser: %zu x %zu bytes for %s overflow", count, elem, what);
-    cudaError_t e = cudaMalloc(p, bytes);
+    cudaError_t e = tgs_cuda_malloc(p, bytes);
     if (e != cudaSuccess) {
         *p = NULL;
         (void)cudaGetLastError(); /* clear the sticky-free allocation error */
@@ -71,7 +72,7 @@ static tgs_status dev_alloc(tgs_cuda_raster *r, void **p, size_t count, size_t e
 
 static void dev_free(tgs_cuda_raster *r, void **p, size_t bytes) {
     if (*p) {
-        cudaFree(*p);
+        tgs_cuda_free(*p);
         r->bytes -= bytes;
     }
     *p = NULL;
@@ -168,12 +169,12 @@ static void free_items(tgs_cuda_raster *r) {
     r->item_capacity = 0;
 }
 
-/* Chunk slots (rc_state) for at least `items` work items (+25% when grown). */
-static tgs_status grow_items(tgs_cuda_raster *r, size_t items) {
+/* Chunk slots (rc_state) for at least `items` work items (+25% when `spare`). */
+static tgs_status grow_items(tgs_cuda_raster *r, size_t items, int spare) {
     if (items <= r->item_capacity)
         return TGS_OK;
     free_items(r);
-    const size_t cap = items + items / 4 + 16, slots = cap * (size_t)(RC_TILE * RC_TILE);
+    const size_t cap = spare ? items + items / 4 + 16 : items, slots = cap * (size_t)(RC_TILE * RC_TILE);
     tgs_status st = dev_alloc(r, (void **)&r->st.ckpt, slots, sizeof(float4), "chunk states");
     if (st == TGS_OK)
         st = dev_alloc(r, (void **)&r->st.part_last, slots, sizeof(uint32_t), "chunk contributions");
@@ -193,12 +194,12 @@ static void free_pairs(tgs_cuda_raster *r) {
     r->pair_capacity = 0;
 }
 
-/* Pair buffers for at least `pairs` (with room to spare: they grow to the peak). */
-static tgs_status grow_pairs(tgs_cuda_raster *r, size_t pairs) {
+/* Pair buffers for at least `pairs` (+25% when `spare`: grown past a reservation). */
+static tgs_status grow_pairs(tgs_cuda_raster *r, size_t pairs, int spare) {
     if (pairs <= r->pair_capacity)
         return TGS_OK;
     r->have_forward = 0;
-    size_t cap = pairs + pairs / 4 + 256;
+    size_t cap = spare ? pairs + pairs / 4 + 256 : pairs;
     free_pairs(r);
     tgs_status st = TGS_OK;
     for (int k = 0; k < 2 && st == TGS_OK; k++) {
@@ -260,7 +261,7 @@ extern "C" tgs_status tgs_cuda_raster_create(size_t capacity, int max_width, int
         st = alloc_pixels(r, pixels, tiles);
     /* a first guess of pairs: a few tiles per Gaussian */
     if (st == TGS_OK)
-        st = grow_pairs(r, TGS_MAX((size_t)1024, 4 * r->capacity));
+        st = grow_pairs(r, TGS_MAX((size_t)1024, 4 * r->capacity), 1);
     if (st == TGS_OK)
         st = reserve_temp(r, r->capacity, r->pair_capacity);
     if (st != TGS_OK) {
@@ -290,6 +291,12 @@ extern "C" tgs_status tgs_cuda_raster_reserve(tgs_cuda_raster *r, size_t capacit
     if (capacity <= r->capacity)
         return TGS_OK;
     TGS_TRY(alloc_gauss(r, capacity));
+    return reserve_temp(r, r->capacity, r->pair_capacity);
+}
+
+extern "C" tgs_status tgs_cuda_raster_reserve_pairs(tgs_cuda_raster *r, size_t pairs) {
+    TGS_TRY(grow_pairs(r, pairs, 0));
+    TGS_TRY(grow_items(r, pairs / RC_CHUNK + r->max_tiles, 0));
     return reserve_temp(r, r->capacity, r->pair_capacity);
 }
 
@@ -422,7 +429,7 @@ extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const float *d
     TGS_CUDA_TRY(cudaMemsetAsync(r->ranges, 0, n_tiles * sizeof(uint2), 0));
     const uint32_t *sorted_vals = r->vals[0];
     if (n_pairs > 0) {
-        TGS_TRY(grow_pairs(r, n_pairs));
+        TGS_TRY(grow_pairs(r, n_pairs, 1));
         rc_launch_duplicate(n, n_pairs, r->g, w.tiles_x, order, r->counts, r->keys[0], r->vals[0]);
         TGS_CUDA_LAUNCHED("duplicate");
         int tile_bits = 0;
@@ -438,7 +445,7 @@ extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const float *d
     }
     /* the chunked kernels' work list: chunks per tile and their inclusive sum */
     const size_t max_items = n_pairs / RC_CHUNK + n_tiles; /* sum of ceil(len / RC_CHUNK) <= this */
-    TGS_TRY(grow_items(r, max_items));
+    TGS_TRY(grow_items(r, max_items, 1));
     rc_launch_chunk_counts(n_tiles, r->ranges, r->chunks);
     TGS_CUDA_LAUNCHED("chunk counts");
     size_t tb = r->temp_bytes;

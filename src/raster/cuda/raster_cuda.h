@@ -28,6 +28,9 @@ tgs_status tgs_cuda_raster_create(size_t capacity, int max_width, int max_height
 void tgs_cuda_raster_destroy(tgs_cuda_raster *r); /* NULL-safe; synchronises the device */
 /* Grows the per-Gaussian scratch to `capacity` (the state of the last forward is lost). */
 tgs_status tgs_cuda_raster_reserve(tgs_cuda_raster *r, size_t capacity);
+/* Holds tile/Gaussian pair buffers (and the chunk slots) for `pairs` pairs on
+ * the largest image from now on (a frame that needs more grows them by 25%). */
+tgs_status tgs_cuda_raster_reserve_pairs(tgs_cuda_raster *r, size_t pairs);
 
 /* Renders the first n Gaussians of d_params (layout of tgs_gaussians with
  * capacity `capacity` and SH degree model_sh_degree) into d_img. With

@@ -1,6 +1,7 @@
 #!/bin/bash
 # run_emu.sh - runs tests/gpu/test_gpu_raster on the host emulator of the CUDA
-# execution model (tests/gpu/emu): the real kernel sources of src/raster/cuda,
+# execution model (tests/gpu/emu): the real kernel sources of src/raster/cuda
+# and the allocation ledger (src/cuda/alloc.cu),
 # with kernel launches rewritten to emu_launch, fibers for threads, host memory
 # for device memory and a host radix sort for CUB. For checking the kernels on a
 # machine without a GPU (slow: only the small cases). Usage, from the repository
@@ -14,7 +15,7 @@ cmake -S "$root" -B "$build" -DTGS_CUDA=OFF -DCMAKE_BUILD_TYPE=Release >/dev/nul
 cmake --build "$build" --target tgslib -j2 >/dev/null
 gen=$build/emu_src
 mkdir -p "$gen"
-for f in "$root"/src/raster/cuda/*.cu; do
+for f in "$root"/src/raster/cuda/*.cu "$root"/src/cuda/alloc.cu; do
     python3 - "$f" "$gen/$(basename "$f" .cu).cpp" <<'PY'
 import re, sys
 s = open(sys.argv[1]).read()
