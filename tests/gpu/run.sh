@@ -6,7 +6,8 @@
 #   usage: tests/gpu/run.sh BUILD_DIR DATA_DIR OUT_DIR [ITERATIONS]
 # Environment: QUICK=1 shortens the agreement tests; BENCHES="fox4 lego ..."
 # picks the runs (fox4 lego lego_cap fox2 fox4_profile lego_profile
-# fox4_seeds agree; default all, about 5 minutes on an H100). The fox runs
+# fox4_seeds shared agree; default all, about 5 minutes on an H100; SEEDS="2 3 4 5"
+# are fox4_seeds' seeds). The fox runs
 # also print tgs metrics of their test renders. For the blending kernels alone:
 # BUILD_DIR/bench_gpu_render SCENE IMAGES|- PLY [white] [reps] (under ncu for
 # the split by kernel).
@@ -64,7 +65,7 @@ metrics() {
 }
 flags=(--eval --budget 2 --mode multiplier --densification_interval 500 --sh_lower --quiet --seed 1)
 # BENCHES picks and orders the runs (default: all of them)
-for b in ${BENCHES:-fox4 lego lego_cap fox2 fox4_profile lego_profile fox4_seeds agree}; do
+for b in ${BENCHES:-fox4 lego lego_cap fox2 fox4_profile lego_profile fox4_seeds shared agree}; do
     case $b in
     fox4) bench fox4 -s "$D/fox" -i images_4 "${flags[@]}" && metrics fox4 ;;
     lego) bench lego -s "$D/lego" --white_background "${flags[@]}" ;;
@@ -74,9 +75,19 @@ for b in ${BENCHES:-fox4 lego lego_cap fox2 fox4_profile lego_profile fox4_seeds
     fox4_profile) bench fox4_profile -s "$D/fox" -i images_4 "${flags[@]}" --profile ;;
     lego_profile) bench lego_profile -s "$D/lego" --white_background "${flags[@]}" --profile ;;
     fox4_seeds) # the spread over seeds (atomics make even one seed vary a little)
-        for seed in 2 3 4 5; do
+        for seed in ${SEEDS:-2 3 4 5}; do
             bench fox4_seed$seed -s "$D/fox" -i images_4 "${flags[@]}" --seed $seed && metrics fox4_seed$seed
-        done ;;
+        done
+        cat "$O"/fox4_seed*.log | grep -o 'test PSNR [0-9.]*' | awk '{ s += $3; q += $3 * $3; n++ }
+            END { if (n > 1) printf "fox4_seeds test PSNR over %d seeds: mean %.3f, s.d. %.3f\n", n, s / n,
+                  sqrt((q - s * s / n) / (n - 1)) }' ;;
+    shared) # two runs on the GPU at once: each reports the memory it allocated itself, not the other's
+        for k in 1 2; do
+            "$B/tgs" train -s "$D/fox" -i images_4 "${flags[@]}" -m "$O/shared$k" --iterations 3000 \
+                --test_iterations 3000 --save_iterations 3000 >"$O/shared$k.log" 2>&1 &
+        done
+        wait
+        for k in 1 2; do echo "shared$k    $(grep -o 'planned.*at the peak' "$O/shared$k.log")"; done ;;
     agree) # 1000 iterations on the GPU and on the CPU from the same seed
         for dev in cuda cpu; do
             "$B/tgs" train -s "$D/fox" -i images_4 "${flags[@]}" --device $dev -m "$O/agree_$dev" --iterations 1000 \
