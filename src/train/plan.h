@@ -22,9 +22,10 @@ typedef struct {
  * (measured on the shared scenes; the pair buffer grows past it if needed). */
 #define TGS_PLAN_PAIRS_PER_GAUSSIAN 10.0
 /* The CUDA rasteriser's 8x8 tiles: pairs at the peak ~ 12 per Gaussian + 3.4
- * per pixel of the largest view (fitted to the peaks of the shared scenes on
- * an H200: lego 2.94 M with 200 000 Gaussians at 400x400, fox 0.67-0.79 M
- * with 30 166 at 266x474). */
+ * per pixel of the largest view, fitted to the shared scenes' peaks (lego
+ * 2.36 M with 200 000 Gaussians at 400x400, fox 0.50-0.63 M with 30 166 at
+ * 266x474 and 1.56-2.09 M at 531x947: the edge of the fit). The CUDA backend
+ * reserves that many before the first iteration. */
 #define TGS_PLAN_PAIRS_PER_GAUSSIAN_GPU 12.0
 #define TGS_PLAN_PAIRS_PER_PIXEL_GPU 3.4
 /* The pairs the CUDA backend reserves before the first iteration. */
