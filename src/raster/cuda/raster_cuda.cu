@@ -162,6 +162,11 @@ static tgs_status alloc_pixels(tgs_cuda_raster *r, size_t pixels, size_t tiles) 
     return TGS_OK;
 }
 
+/* Work items (chunks) of `pairs` pairs over `tiles` tiles, at most: the sum of
+ * ceil(len / RC_CHUNK) over the tiles' lists. Sizes the chunk slots and the
+ * chunked kernels' grids. */
+static size_t max_items(size_t pairs, size_t tiles) { return pairs / RC_CHUNK + tiles; }
+
 static void free_items(tgs_cuda_raster *r) {
     const size_t slots = r->item_capacity * (size_t)(RC_TILE * RC_TILE);
     dev_free(r, (void **)&r->st.ckpt, slots * sizeof(float4));
@@ -296,7 +301,7 @@ extern "C" tgs_status tgs_cuda_raster_reserve(tgs_cuda_raster *r, size_t capacit
 
 extern "C" tgs_status tgs_cuda_raster_reserve_pairs(tgs_cuda_raster *r, size_t pairs) {
     TGS_TRY(grow_pairs(r, pairs, 0));
-    TGS_TRY(grow_items(r, pairs / RC_CHUNK + r->max_tiles, 0));
+    TGS_TRY(grow_items(r, max_items(pairs, r->max_tiles), 0));
     return reserve_temp(r, r->capacity, r->pair_capacity);
 }
 
@@ -444,13 +449,13 @@ extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const float *d
         sorted_vals = vb.Current();
     }
     /* the chunked kernels' work list: chunks per tile and their inclusive sum */
-    const size_t max_items = n_pairs / RC_CHUNK + n_tiles; /* sum of ceil(len / RC_CHUNK) <= this */
-    TGS_TRY(grow_items(r, max_items, 1));
+    const size_t items = max_items(n_pairs, n_tiles);
+    TGS_TRY(grow_items(r, items, 1));
     rc_launch_chunk_counts(n_tiles, r->ranges, r->chunks);
     TGS_CUDA_LAUNCHED("chunk counts");
     size_t tb = r->temp_bytes;
     TGS_CUDA_TRY(cub::DeviceScan::InclusiveSum(r->temp, tb, r->chunks, r->chunks, (int)n_tiles));
-    rc_launch_render(w, r->ranges, r->chunks, max_items, sorted_vals, r->g, d_img, r->st,
+    rc_launch_render(w, r->ranges, r->chunks, items, sorted_vals, r->g, d_img, r->st,
                      d_score ? d_pixel_weight : NULL, d_score);
     TGS_CUDA_LAUNCHED("render");
     r->have_forward = 1;
@@ -478,7 +483,7 @@ extern "C" tgs_status tgs_cuda_raster_backward(tgs_cuda_raster *r, const float *
     if (n == 0)
         return TGS_OK;
     TGS_CUDA_TRY(cudaMemsetAsync(r->acc, 0, n * RC_ACC_N * sizeof(float), 0));
-    rc_launch_render_backward(w, r->ranges, r->chunks, r->n_pairs / RC_CHUNK + r->n_tiles, r->sorted_vals, r->g,
+    rc_launch_render_backward(w, r->ranges, r->chunks, max_items(r->n_pairs, r->n_tiles), r->sorted_vals, r->g,
                               r->st, d_v_img, r->acc);
     TGS_CUDA_LAUNCHED("render backward");
     rc_launch_preprocess_backward(n, params_of(d_params, capacity, model_sh_degree), w, r->g, r->acc,
