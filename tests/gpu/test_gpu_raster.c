@@ -16,7 +16,7 @@
  *     a zero quaternion, alphas clamped at 0.99 with either backward rule
  *     (tgs_view.alpha_clamp_exact)), one GPU rasteriser created
  *     small so its scratch grows; edge cases (no Gaussians, all culled, bad
- *     arguments).
+ *     arguments, views of 2^31 tiles or more refused before any allocation).
  * (b) With the shared data (argv DATA_DIR, else $TGS_DATA_DIR, else the build's
  *     TGS_DATA_DIR, else .data): the fox reference PLY (opacity linear) on the
  *     7 fox test cameras (images_4, --eval), same rules, with the 99.9th
@@ -457,7 +457,19 @@ static int run_random(void) {
         bad += st != TGS_ERR_ARG;
         st = tgs_cuda_raster_forward(gr, d_params, 9, 8, 0, &v, d_img, NULL, NULL);
         bad += st != TGS_ERR_ARG;
-        printf("%-34s %s\n", "edge cases (empty, all culled, args)", bad ? "FAIL" : "ok");
+        /* views too large for 32-bit tile keys are refused before anything is
+         * allocated: 2^19 x 2^18 pixels make exactly 2^31 8x8 tiles */
+        const size_t bytes_before = tgs_cuda_raster_bytes(gr);
+        const int sides[3][2] = {{1 << 19, 1 << 19}, {1 << 19, 1 << 18}, {(1 << 19) + 1, 16}};
+        for (int k = 0; k < 3; k++) {
+            tgs_view big = v;
+            big.width = sides[k][0];
+            big.height = sides[k][1];
+            st = tgs_cuda_raster_forward(gr, d_params, 8, 8, 0, &big, d_img, NULL, NULL);
+            bad += st != TGS_ERR_ARG || !strstr(tgs_error_message(), k < 2 ? "tiles" : "render size");
+        }
+        bad += tgs_cuda_raster_bytes(gr) != bytes_before;
+        printf("%-34s %s\n", "edge cases (empty, culled, args, size)", bad ? "FAIL" : "ok");
         failures += bad != 0;
         cudaFree(d_params), cudaFree(d_img), cudaFree(d_score);
         tgs_gaussians_destroy(g);
