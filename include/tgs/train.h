@@ -54,7 +54,8 @@ typedef struct {
     double test_psnr, test_ssim; /* at the end, NAN without test views */
     int iterations;
     double planned_bytes;    /* the memory plan's total */
-    size_t pair_capacity;    /* peak tile/Gaussian pairs of the rasteriser */
+    size_t pair_peak;        /* the most tile/Gaussian pairs one view needed */
+    size_t pair_capacity;    /* what the rasteriser's pair buffers hold at the end */
     const char *backend;     /* "cpu" or "cuda" */
     size_t device_bytes;     /* GPU memory tgs allocated at the peak (CUDA backend) */
 } tgs_train_result;

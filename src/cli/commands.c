@@ -227,9 +227,9 @@ int tgs_cmd_train(int argc, char **argv) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     if (res.device_bytes)
-        printf("tgs: memory: planned %.1f MiB of GPU memory, allocated %.1f MiB (%zu tile/Gaussian pairs at the "
-               "peak); host peak RSS %.1f MiB\n", res.planned_bytes / 1048576.0, res.device_bytes / 1048576.0,
-               res.pair_capacity, ru.ru_maxrss / 1024.0);
+        printf("tgs: memory: planned %.1f MiB of GPU memory, allocated %.1f MiB (tile/Gaussian pairs: %zu at the "
+               "peak, buffers for %zu); host peak RSS %.1f MiB\n", res.planned_bytes / 1048576.0,
+               res.device_bytes / 1048576.0, res.pair_peak, res.pair_capacity, ru.ru_maxrss / 1024.0);
     else
         printf("tgs: memory: planned %.1f MiB, peak RSS %.1f MiB (%zu tile/Gaussian pairs at the peak)\n",
                res.planned_bytes / 1048576.0, ru.ru_maxrss / 1024.0, res.pair_capacity);

@@ -46,7 +46,8 @@ typedef struct {
     tgs_status (*state_get)(tgs_backend *b, const tgs_gaussians **g, const tgs_densify_stats **s);
     tgs_status (*state_set)(tgs_backend *b, const tgs_gaussians *g, const tgs_densify_stats *s);
     size_t (*count)(const tgs_backend *b);
-    size_t (*pair_capacity)(const tgs_backend *b);
+    /* Tile/Gaussian pairs: the most one view needed, and what the buffers hold. */
+    void (*pairs)(const tgs_backend *b, size_t *peak, size_t *capacity);
     /* Device memory allocated by this backend at its peak (0 on the CPU). */
     size_t (*device_bytes)(const tgs_backend *b);
     /* Waits for queued work (for --profile timings; a no-op on the CPU). */

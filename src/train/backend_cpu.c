@@ -247,7 +247,9 @@ static tgs_status cpu_state_set(tgs_backend *b, const tgs_gaussians *g, const tg
 }
 
 static size_t cpu_count(const tgs_backend *b) { return b->g->n; }
-static size_t cpu_pairs(const tgs_backend *b) { return tgs_raster_pair_capacity(b->raster); }
+static void cpu_pairs(const tgs_backend *b, size_t *peak, size_t *capacity) {
+    *peak = *capacity = tgs_raster_pair_capacity(b->raster); /* the CPU's bins grow to the peak */
+}
 static size_t cpu_device_bytes(const tgs_backend *b) { return 0; }
 static tgs_status cpu_sync(tgs_backend *b) { return TGS_OK; }
 

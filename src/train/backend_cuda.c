@@ -343,7 +343,10 @@ static tgs_status cuda_state_set(tgs_backend *b, const tgs_gaussians *g, const t
 }
 
 static size_t cuda_count(const tgs_backend *b) { return b->m->n; }
-static size_t cuda_pairs(const tgs_backend *b) { return tgs_cuda_raster_pair_capacity(b->r); }
+static void cuda_pairs(const tgs_backend *b, size_t *peak, size_t *capacity) {
+    *peak = tgs_cuda_raster_pair_peak(b->r);
+    *capacity = tgs_cuda_raster_pair_capacity(b->r);
+}
 static size_t cuda_device_bytes(const tgs_backend *b) {
     return tgs_cuda_bytes_peak() - b->bytes_at_start;
 }

@@ -528,7 +528,9 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
     res->final_count = s.b ? s.ops->count(s.b) : 0;
     res->iterations = cfg->iterations;
     res->planned_bytes = s.planned_bytes;
-    res->pair_capacity = s.b ? s.ops->pair_capacity(s.b) : 0;
+    res->pair_peak = res->pair_capacity = 0;
+    if (s.b)
+        s.ops->pairs(s.b, &res->pair_peak, &res->pair_capacity);
     res->backend = s.ops ? s.ops->name : "none";
     res->device_bytes = s.b ? s.ops->device_bytes(s.b) : 0;
     tgs_progress_finish(&prog);

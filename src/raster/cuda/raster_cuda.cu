@@ -29,6 +29,7 @@ struct tgs_cuda_raster {
     size_t max_pixels;    /* of final and n_contrib */
     size_t max_tiles;     /* of ranges and chunks */
     size_t pair_capacity; /* of keys/vals */
+    size_t pair_peak;     /* the most pairs one forward needed */
     size_t temp_bytes;    /* CUB temporary storage */
     size_t bytes;         /* device bytes allocated */
     int exact;            /* tgs_cuda_raster_set_exact */
@@ -464,6 +465,7 @@ extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const float *d
     r->height = v->height;
     r->n = n;
     r->n_pairs = n_pairs;
+    r->pair_peak = n_pairs > r->pair_peak ? n_pairs : r->pair_peak;
     r->n_tiles = n_tiles;
     r->sorted_vals = sorted_vals;
     return TGS_OK;
@@ -497,6 +499,7 @@ extern "C" const int *tgs_cuda_raster_radii(const tgs_cuda_raster *r) { return r
 extern "C" const float *tgs_cuda_raster_depths(const tgs_cuda_raster *r) { return r->g.depth; }
 extern "C" size_t tgs_cuda_raster_pair_capacity(const tgs_cuda_raster *r) { return r->pair_capacity; }
 extern "C" size_t tgs_cuda_raster_pair_count(const tgs_cuda_raster *r) { return r->n_pairs; }
+extern "C" size_t tgs_cuda_raster_pair_peak(const tgs_cuda_raster *r) { return r->pair_peak; }
 extern "C" const void *tgs_cuda_raster_tile_ranges(const tgs_cuda_raster *r, size_t *n_tiles) {
     *n_tiles = r->have_forward ? r->n_tiles : 0;
     return r->ranges;

@@ -62,10 +62,11 @@ void tgs_cuda_raster_set_exact(tgs_cuda_raster *r, int exact);
 const int *tgs_cuda_raster_radii(const tgs_cuda_raster *r);
 const float *tgs_cuda_raster_depths(const tgs_cuda_raster *r);
 
-/* Tile/Gaussian pairs the pair buffers hold (grows to the peak, never shrinks)
- * and the pairs of the last forward. */
+/* Tile/Gaussian pairs the pair buffers hold (grows to the peak, never shrinks),
+ * the pairs of the last forward, and the most pairs of any forward. */
 size_t tgs_cuda_raster_pair_capacity(const tgs_cuda_raster *r);
 size_t tgs_cuda_raster_pair_count(const tgs_cuda_raster *r);
+size_t tgs_cuda_raster_pair_peak(const tgs_cuda_raster *r);
 /* From the last forward: the [begin, end) of each tile's pairs in the sorted
  * list, a device array of tiles_x * tiles_y uint2 (their count in *n_tiles). */
 const void *tgs_cuda_raster_tile_ranges(const tgs_cuda_raster *r, size_t *n_tiles);
