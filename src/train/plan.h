@@ -21,13 +21,15 @@ typedef struct {
 /* Tile/Gaussian pairs the rasteriser keeps per Gaussian, on average at the peak
  * (measured on the shared scenes; the pair buffer grows past it if needed). */
 #define TGS_PLAN_PAIRS_PER_GAUSSIAN 10.0
-/* The CUDA rasteriser's 8x8 tiles: pairs at the peak ~ 12 per Gaussian + 3.4
- * per pixel of the largest view, fitted to the shared scenes' peaks (lego
- * 2.36 M with 200 000 Gaussians at 400x400, fox 0.50-0.63 M with 30 166 at
- * 266x474 and 1.56-2.09 M at 531x947: the edge of the fit). The CUDA backend
- * reserves that many before the first iteration. */
+/* The CUDA rasteriser's 8x8 tiles: pairs at the peak <= 12 per Gaussian + 8
+ * per pixel of the largest view. The shared scenes' peaks (H100): lego 2.47 M
+ * with 200 000 Gaussians at 400x400, fox 0.58-0.65 M with 30 166 at 266x474
+ * and 2.04-2.09 M at 531x947, beer 1.47-1.58 M with 8 828 at 360x643 (large
+ * flat Gaussians on its floor: 6.4 a pixel, the most). The CUDA backend
+ * reserves that many before the first iteration, so that no view makes them
+ * grow (beer keeps a quarter in hand). */
 #define TGS_PLAN_PAIRS_PER_GAUSSIAN_GPU 12.0
-#define TGS_PLAN_PAIRS_PER_PIXEL_GPU 3.4
+#define TGS_PLAN_PAIRS_PER_PIXEL_GPU 8.0
 /* The pairs the CUDA backend reserves before the first iteration. */
 size_t tgs_plan_pairs_gpu(size_t capacity, double max_pixels);
 

@@ -5,14 +5,14 @@
 # process as nvidia-smi reports it).
 #   usage: tests/gpu/run.sh BUILD_DIR DATA_DIR OUT_DIR [ITERATIONS]
 # Environment: QUICK=1 shortens the agreement tests; BENCHES="fox4 lego ..."
-# picks the runs (fox4 lego lego_cap fox2 fox4_profile lego_profile
+# picks the runs (fox4 lego lego_cap fox2 beer fox4_profile lego_profile
 # fox4_seeds shared agree; default all, about 5 minutes on an H100; SEEDS="2 3 4 5"
 # are fox4_seeds' seeds). The fox runs
 # also print tgs metrics of their test renders. For the blending kernels alone:
 # BUILD_DIR/bench_gpu_render SCENE IMAGES|- PLY [white] [reps] (under ncu for
 # the split by kernel).
 # BUILD_DIR holds tgs, test_gpu_raster and test_gpu_ops (a -DTGS_CUDA=ON build);
-# DATA_DIR holds fox/, lego/ and ref/ as ../shared/data does.
+# DATA_DIR holds fox/, lego/, beer/ and ref/ as ../shared/data does.
 set -u
 B=$1 D=$2 O=$3 IT=${4:-30000}
 mkdir -p "$O"
@@ -36,7 +36,7 @@ bench() {
     local name=$1
     shift
     rm -rf "$O/$name"
-    nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader,nounits -lms 50 >"$O/$name.mem" 2>/dev/null &
+    nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader,nounits -lms 20 >"$O/$name.mem" 2>/dev/null &
     local mon=$!
     nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits -lms 100 >"$O/$name.util" 2>/dev/null &
     local mon2=$!
@@ -65,13 +65,14 @@ metrics() {
 }
 flags=(--eval --budget 2 --mode multiplier --densification_interval 500 --sh_lower --quiet --seed 1)
 # BENCHES picks and orders the runs (default: all of them)
-for b in ${BENCHES:-fox4 lego lego_cap fox2 fox4_profile lego_profile fox4_seeds shared agree}; do
+for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile fox4_seeds shared agree}; do
     case $b in
     fox4) bench fox4 -s "$D/fox" -i images_4 "${flags[@]}" && metrics fox4 ;;
     lego) bench lego -s "$D/lego" --white_background "${flags[@]}" ;;
     # the published rule (the count stays near the reference's 108 162): same work as the reference
     lego_cap) bench lego_cap -s "$D/lego" --white_background "${flags[@]}" --cap_candidates ;;
     fox2) bench fox2 -s "$D/fox" -i images_2 "${flags[@]}" ;;
+    beer) bench beer -s "$D/beer" -i images_2 "${flags[@]}" ;;
     fox4_profile) bench fox4_profile -s "$D/fox" -i images_4 "${flags[@]}" --profile ;;
     lego_profile) bench lego_profile -s "$D/lego" --white_background "${flags[@]}" --profile ;;
     fox4_seeds) # the spread over seeds (atomics make even one seed vary a little)
