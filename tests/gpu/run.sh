@@ -6,7 +6,7 @@
 #   usage: tests/gpu/run.sh BUILD_DIR DATA_DIR OUT_DIR [ITERATIONS]
 # Environment: QUICK=1 shortens the agreement tests; BENCHES="fox4 lego ..."
 # picks the runs (fox4 lego lego_cap fox2 beer fox4_profile lego_profile
-# fox4_seeds shared agree; default all, about 5 minutes on an H100; SEEDS="2 3 4 5"
+# fox4_seeds shared agree context; default all, about 5 minutes on an H100; SEEDS="2 3 4 5"
 # are fox4_seeds' seeds). The fox runs
 # also print tgs metrics of their test renders. For the blending kernels alone:
 # BUILD_DIR/bench_gpu_render SCENE IMAGES|- PLY [white] [reps] (under ncu for
@@ -65,7 +65,7 @@ metrics() {
 }
 flags=(--eval --budget 2 --mode multiplier --densification_interval 500 --sh_lower --quiet --seed 1)
 # BENCHES picks and orders the runs (default: all of them)
-for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile fox4_seeds shared agree}; do
+for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile fox4_seeds shared agree context}; do
     case $b in
     fox4) bench fox4 -s "$D/fox" -i images_4 "${flags[@]}" && metrics fox4 ;;
     lego) bench lego -s "$D/lego" --white_background "${flags[@]}" ;;
@@ -89,6 +89,18 @@ for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile fox4_
         done
         wait
         for k in 1 2; do echo "shared$k    $(grep -o 'planned.*at the peak' "$O/shared$k.log")"; done ;;
+    context) # the CUDA context's own memory step by step, as nvidia-smi sees it every 20 ms
+        for mode in defaults tgs; do
+            nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader,nounits -lms 20 \
+                >"$O/context_$mode.mem" 2>/dev/null &
+            mon=$!
+            sleep 0.3
+            "$B/ctx_mem" $([ $mode = tgs ] && echo tgs) | sed 's/^/    /' || fails=$((fails + 1))
+            sleep 0.3
+            kill $mon 2>/dev/null
+            wait $mon 2>/dev/null
+            echo "context    ($mode) nvidia-smi MiB in order: $(awk -F', *' '{ print $2 }' "$O/context_$mode.mem" | uniq | tr '\n' ' ')"
+        done ;;
     agree) # 1000 iterations on the GPU and on the CPU from the same seed
         for dev in cuda cpu; do
             "$B/tgs" train -s "$D/fox" -i images_4 "${flags[@]}" --device $dev -m "$O/agree_$dev" --iterations 1000 \
