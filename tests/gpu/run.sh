@@ -11,7 +11,7 @@
 # also print tgs metrics of their test renders. For the blending kernels alone:
 # BUILD_DIR/bench_gpu_render SCENE IMAGES|- PLY [white] [reps] (under ncu for
 # the split by kernel).
-# BUILD_DIR holds tgs, test_gpu_raster and test_gpu_ops (a -DTGS_CUDA=ON build);
+# BUILD_DIR holds tgs, test_gpu_raster, test_gpu_ops and ctx_mem (a -DTGS_CUDA=ON build);
 # DATA_DIR holds fox/, lego/, beer/ and ref/ as ../shared/data does.
 set -u
 B=$1 D=$2 O=$3 IT=${4:-30000}
@@ -95,7 +95,8 @@ for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile fox4_
                 >"$O/context_$mode.mem" 2>/dev/null &
             mon=$!
             sleep 0.3
-            "$B/ctx_mem" $([ $mode = tgs ] && echo tgs) | sed 's/^/    /' || fails=$((fails + 1))
+            out=$("$B/ctx_mem" $([ $mode = tgs ] && echo tgs)) || { echo "FAIL context ($mode)"; fails=$((fails + 1)); }
+            echo "$out" | sed 's/^/    /'
             sleep 0.3
             kill $mon 2>/dev/null
             wait $mon 2>/dev/null
