@@ -32,8 +32,9 @@ extern "C" void tgs_device_query(tgs_device_info *info) {
     snprintf(info->name, sizeof info->name, "%s", p.name);
     info->major = p.major;
     info->minor = p.minor;
-    /* the context starts here: with the small stack from the first moment
-     * (set later, nvidia-smi caught the default's 520 MiB for a moment) */
+    /* the context starts here, and the stack limit is its first setting: the
+     * driver still makes it with the default stack (518 MiB on an H100 for a
+     * few ms, tests/gpu/ctx_mem), but for no longer than it must */
     cudaDeviceSetLimit(cudaLimitStackSize, TGS_CUDA_STACK_BYTES);
     cudaGetLastError();
     cudaMemGetInfo(&info->free_bytes, &info->total_bytes);

@@ -31,12 +31,17 @@ for t in test_gpu_raster test_gpu_ops; do
     [ $rc -eq 0 ] || { echo "FAIL $t (exit $rc)"; fails=$((fails + 1)); }
 done
 
+# mem_sampler FILE: in the background (its pid in $!), the GPU memory of each
+# process as nvidia-smi reports it, every 20 ms, to FILE ("pid, MiB" lines)
+mem_sampler() {
+    nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader,nounits -lms 20 >"$1" 2>/dev/null &
+}
 # bench NAME ARGS...: one training run with a memory/utilisation monitor
 bench() {
     local name=$1
     shift
     rm -rf "$O/$name"
-    nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader,nounits -lms 20 >"$O/$name.mem" 2>/dev/null &
+    mem_sampler "$O/$name.mem"
     local mon=$!
     nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits -lms 100 >"$O/$name.util" 2>/dev/null &
     local mon2=$!
@@ -91,8 +96,7 @@ for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile fox4_
         for k in 1 2; do echo "shared$k    $(grep -o 'planned.*at the peak' "$O/shared$k.log")"; done ;;
     context) # the CUDA context's own memory step by step, as nvidia-smi sees it every 20 ms
         for mode in defaults tgs; do
-            nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader,nounits -lms 20 \
-                >"$O/context_$mode.mem" 2>/dev/null &
+            mem_sampler "$O/context_$mode.mem"
             mon=$!
             sleep 0.3
             out=$("$B/ctx_mem" $([ $mode = tgs ] && echo tgs)) || { echo "FAIL context ($mode)"; fails=$((fails + 1)); }
