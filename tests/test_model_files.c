@@ -359,7 +359,7 @@ static void test_metrics(void) {
     save_png(model, "test/ours_30000/gt/00001.png", W, H, 3, flat_gt);
 
     tgs_metrics_table t = {0};
-    CHECK_OK(tgs_metrics_compute(model, NULL, &t));
+    CHECK_OK(tgs_metrics_compute(model, NULL, NULL, &t));
     const double psnr1 = 20.0 * log10(255.0 / 10.0); /* MSE = (10/255)^2 */
     const double psnr0 = 100.0;                      /* identical: capped at MSE 1e-10 */
     CHECK(t.n_rows == 1, "rows %d", t.n_rows);
@@ -393,7 +393,7 @@ static void test_metrics(void) {
     mkdirs(model, "test/ours_7000/gt");
     save_png(model, "test/ours_7000/renders/00000.png", W, H, 3, flat_gt);
     save_png(model, "test/ours_7000/gt/00000.png", W, H, 3, flat_gt);
-    CHECK_OK(tgs_metrics_compute(model, "ours_7000", &t));
+    CHECK_OK(tgs_metrics_compute(model, NULL, "ours_7000", &t));
     CHECK(t.n_rows == 1 && strcmp(t.rows[0].method, "ours_7000") == 0 && t.rows[0].n_views == 1, "one method");
     tgs_metrics_table_free(&t);
     res = load_json(model, "results.json");
@@ -401,42 +401,74 @@ static void test_metrics(void) {
           "merged results.json");
     json_decref(res);
     /* all methods: rows in name order */
-    CHECK_OK(tgs_metrics_compute(model, NULL, &t));
+    CHECK_OK(tgs_metrics_compute(model, NULL, NULL, &t));
     CHECK(t.n_rows == 2 && strcmp(t.rows[0].method, "ours_30000") == 0 && strcmp(t.rows[1].method, "ours_7000") == 0,
           "two rows");
     tgs_metrics_table_free(&t);
 
     /* errors */
     char p[512];
-    tgs_status st = tgs_metrics_compute(model, "ours_1", &t);
+    tgs_status st = tgs_metrics_compute(model, NULL, "ours_1", &t);
     CHECK(st == TGS_ERR_IO && strstr(tgs_error_message(), "ours_1"), "unknown method: %s", tgs_error_message());
     CHECK(t.rows == NULL && t.n_rows == 0, "table empty after failure");
     snprintf(p, sizeof p, "%s/test/ours_7000/gt/00000.png", model);
     remove(p);
-    st = tgs_metrics_compute(model, NULL, &t);
+    st = tgs_metrics_compute(model, NULL, NULL, &t);
     CHECK(st == TGS_ERR_FORMAT && strstr(tgs_error_message(), "gt/00000.png") &&
           strstr(tgs_error_message(), "missing"), "missing gt: %s", tgs_error_message());
     save_png(model, "test/ours_7000/gt/00000.png", W, H, 3, flat_gt);
     save_png(model, "test/ours_7000/gt/00009.png", W, H, 3, flat_gt);
-    st = tgs_metrics_compute(model, "ours_7000", &t);
+    st = tgs_metrics_compute(model, NULL, "ours_7000", &t);
     CHECK(st == TGS_ERR_FORMAT && strstr(tgs_error_message(), "renders/00009.png"), "extra gt: %s",
           tgs_error_message());
     snprintf(p, sizeof p, "%s/test/ours_7000/gt/00009.png", model);
     remove(p);
     save_png(model, "test/ours_7000/gt/00000.png", W - 1, H, 3, flat_gt);
-    st = tgs_metrics_compute(model, "ours_7000", &t);
+    st = tgs_metrics_compute(model, NULL, "ours_7000", &t);
     CHECK(st == TGS_ERR_FORMAT && strstr(tgs_error_message(), "renders/00000.png: 37x29") &&
           strstr(tgs_error_message(), "36x29"), "size mismatch: %s", tgs_error_message());
     snprintf(p, sizeof p, "%s/test/ours_7000/renders", model);
     snprintf(p + 256, 256, "%s/test/ours_7000/renders_x", model);
     rename(p, p + 256);
-    st = tgs_metrics_compute(model, "ours_7000", &t);
+    st = tgs_metrics_compute(model, NULL, "ours_7000", &t);
     CHECK(st == TGS_ERR_IO && strstr(tgs_error_message(), "no renders/"), "no renders: %s", tgs_error_message());
-    st = tgs_metrics_compute(tmpdir, NULL, &t);
+    st = tgs_metrics_compute(tmpdir, NULL, NULL, &t);
     CHECK(st == TGS_ERR_IO && strstr(tgs_error_message(), "/test: not found"), "no test folder: %s",
           tgs_error_message());
     snprintf(p, sizeof p, "%s/results.json.tmp", model);
     CHECK(!file_exists(p), "results.json.tmp left behind");
+
+    /* the training views: MODEL/train/, results_train.json, test files untouched */
+    mkdirs(model, "train");
+    mkdirs(model, "train/ours_30000");
+    mkdirs(model, "train/ours_30000/renders");
+    mkdirs(model, "train/ours_30000/gt");
+    save_png(model, "train/ours_30000/renders/00000.png", W, H, 4, flat_r);
+    save_png(model, "train/ours_30000/gt/00000.png", W, H, 3, flat_gt);
+    res = load_json(model, "results.json");
+    char *before = json_dumps(res, JSON_SORT_KEYS);
+    json_decref(res);
+    CHECK_OK(tgs_metrics_compute(model, "train", NULL, &t));
+    CHECK(t.n_rows == 1 && t.rows[0].n_views == 1 && fabs(t.rows[0].psnr - psnr1) < 1e-4, "train split: PSNR %.6f",
+          t.n_rows == 1 ? t.rows[0].psnr : 0.0);
+    tgs_metrics_table_free(&t);
+    res = load_json(model, "results_train.json");
+    CHECK(json_object_size(res) == 1 && fabs(jnum(json_object_get(res, "ours_30000"), "PSNR") - psnr1) < 1e-4,
+          "results_train.json");
+    json_decref(res);
+    CHECK(json_object_size(pv = load_json(model, "per_view_train.json")) == 1, "per_view_train.json");
+    json_decref(pv);
+    res = load_json(model, "results.json");
+    char *after = json_dumps(res, JSON_SORT_KEYS);
+    json_decref(res);
+    CHECK(before && after && strcmp(before, after) == 0, "results.json changed by the train split");
+    free(before);
+    free(after);
+    st = tgs_metrics_compute(model, "val", NULL, &t);
+    CHECK(st == TGS_ERR_ARG && strstr(tgs_error_message(), "val"), "unknown split: %s", tgs_error_message());
+    st = tgs_metrics_compute(tmpdir, "train", NULL, &t);
+    CHECK(st == TGS_ERR_IO && strstr(tgs_error_message(), "/train: not found"), "no train folder: %s",
+          tgs_error_message());
 }
 
 /* The reference's test renders of fox (images_4) against the photos: close to
@@ -472,7 +504,7 @@ static void test_metrics_reference(void) {
     }
     tgs_metrics_table t = {0};
     double t0 = tgs_now();
-    CHECK_OK(tgs_metrics_compute(model, NULL, &t));
+    CHECK_OK(tgs_metrics_compute(model, NULL, NULL, &t));
     double dt = tgs_now() - t0;
     if (t.n_rows == 1) {
         printf("fox4 reference renders: %d views, PSNR %.4f, SSIM %.4f (%.3f s)\n", t.rows[0].n_views, t.rows[0].psnr,

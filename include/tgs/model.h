@@ -60,7 +60,7 @@ tgs_status tgs_model_parse_cfg_args(const char *text, size_t len, const char *na
 /* ---- metrics ------------------------------------------------------------- */
 
 typedef struct {
-    char method[TGS_NAME_MAX]; /* folder name under <model>/test, e.g. "ours_30000" */
+    char method[TGS_NAME_MAX]; /* folder name under <model>/<split>, e.g. "ours_30000" */
     int n_views;
     double psnr, ssim;         /* means over the views */
     double psnr_channel_mean;  /* mean over the views of tgs_psnr_channel_mean */
@@ -71,15 +71,17 @@ typedef struct {
     tgs_metrics_row *rows;     /* [n_rows], methods in name order */
 } tgs_metrics_table;
 
-/* `tgs metrics -m MODEL`: for each MODEL/test/<method>/ (only `method` when it
- * is not NULL) compares renders/X.png with gt/X.png for every PNG name X (the
- * two folders must hold the same names and each pair the same size), and
- * writes MODEL/results.json = {method: {"SSIM": mean, "PSNR": mean}} and
- * MODEL/per_view.json = {method: {"SSIM": {X: v...}, "PSNR": {X: v...}}}.
+/* `tgs metrics -m MODEL`: for each MODEL/<split>/<method>/ (split "test", the
+ * default when NULL, or "train"; only `method` when it is not NULL) compares
+ * renders/X.png with gt/X.png for every PNG name X (the two folders must hold
+ * the same names and each pair the same size), and writes
+ * MODEL/results.json = {method: {"SSIM": mean, "PSNR": mean}} and
+ * MODEL/per_view.json = {method: {"SSIM": {X: v...}, "PSNR": {X: v...}}}
+ * (results_train.json and per_view_train.json for the training views).
  * Alpha is dropped and grey expanded to RGB, as the reference reads them.
  * With all methods the two files are replaced; with one method its entry is
  * replaced in the existing files (others kept). LPIPS is not computed. */
-tgs_status tgs_metrics_compute(const char *model_dir, const char *method, tgs_metrics_table *out);
+tgs_status tgs_metrics_compute(const char *model_dir, const char *split, const char *method, tgs_metrics_table *out);
 void tgs_metrics_table_free(tgs_metrics_table *t); /* NULL-safe */
 
 #ifdef __cplusplus

@@ -521,10 +521,13 @@ done:
 
 int tgs_cmd_metrics(int argc, char **argv) {
     const char *model = NULL, *method = NULL;
-    int threads = 0;
+    static const char *const splits[] = {"test", "train", NULL};
+    int threads = 0, split = 0;
     tgs_opt opts[] = {
         {"model_path", 'm', OPT_STRING, &model, 0, 0, 0, "model folder holding test/<method>/{renders,gt}"},
         {"method", 0, OPT_STRING, &method, 0, 0, 0, "only this method folder (e.g. ours_30000)"},
+        {"split", 0, OPT_CHOICE, &split, 0, splits, 0,
+         "views to score: test (results.json) or train (results_train.json, renders from tgs render)"},
         {"threads", 0, OPT_INT, &threads, 0, 0, 0, "CPU threads (0: all cores)"},
     };
     int r = parse_or_help("metrics", "-m MODEL [options]", opts, NOPTS(opts), argc, argv);
@@ -534,7 +537,7 @@ int tgs_cmd_metrics(int argc, char **argv) {
         return usage_error("metrics", "-m/--model_path is required");
     tgs_set_threads(threads);
     tgs_metrics_table t;
-    if (tgs_metrics_compute(model, method, &t) != TGS_OK)
+    if (tgs_metrics_compute(model, splits[split], method, &t) != TGS_OK)
         return tgs_cli_fail();
     printf("%-16s %6s %9s %8s %12s\n", "method", "views", "PSNR", "SSIM", "PSNR ch-mean");
     for (int i = 0; i < t.n_rows; i++)
@@ -542,7 +545,8 @@ int tgs_cmd_metrics(int argc, char **argv) {
                t.rows[i].psnr_channel_mean);
     printf("(PSNR over all channels, as the published metrics.py; ch-mean: the mean of the channel PSNRs, as its "
            "training log)\n");
-    printf("tgs: wrote %s/results.json and %s/per_view.json\n", model, model);
+    const char *sfx = split ? "_train" : "";
+    printf("tgs: wrote %s/results%s.json and %s/per_view%s.json\n", model, sfx, model, sfx);
     tgs_metrics_table_free(&t);
     return 0;
 }

@@ -289,42 +289,48 @@ static int add_method_json(json_t *results, json_t *per_view, const method_data 
 
 /* ---- entry point ----------------------------------------------------------- */
 
-tgs_status tgs_metrics_compute(const char *model_dir, const char *method, tgs_metrics_table *out) {
+tgs_status tgs_metrics_compute(const char *model_dir, const char *split, const char *method, tgs_metrics_table *out) {
     if (!model_dir || !out)
         return TGS_FAIL(TGS_ERR_ARG, "tgs_metrics_compute: missing model folder or output");
     memset(out, 0, sizeof *out);
+    if (!split)
+        split = "test";
+    const int train = strcmp(split, "train") == 0;
+    if (!train && strcmp(split, "test") != 0)
+        return TGS_FAIL(TGS_ERR_ARG, "split \"%s\" (expected test or train)", split);
     tgs_status st = TGS_OK;
     name_list methods = {0};
     method_data *md = NULL;
     tgs_loss *loss = NULL;
     float *render = NULL, *gt = NULL;
     json_t *results = NULL, *per_view = NULL;
-    char test_dir[TGS_PATH_MAX], results_path[TGS_PATH_MAX], per_view_path[TGS_PATH_MAX];
+    char split_dir[TGS_PATH_MAX], results_path[TGS_PATH_MAX], per_view_path[TGS_PATH_MAX];
 
     if (!is_dir(model_dir))
         return TGS_FAIL(TGS_ERR_IO, "%s: not a folder (expected a model folder)", model_dir);
-    TGS_TRY(join_path(test_dir, sizeof test_dir, model_dir, "test"));
-    TGS_TRY(join_path(results_path, sizeof results_path, model_dir, "results.json"));
-    TGS_TRY(join_path(per_view_path, sizeof per_view_path, model_dir, "per_view.json"));
-    if (!is_dir(test_dir))
-        return TGS_FAIL(TGS_ERR_IO, "%s: not found (expected test/<method>/{renders,gt}/ from `tgs render`)", test_dir);
+    TGS_TRY(join_path(split_dir, sizeof split_dir, model_dir, split));
+    TGS_TRY(join_path(results_path, sizeof results_path, model_dir, train ? "results_train.json" : "results.json"));
+    TGS_TRY(join_path(per_view_path, sizeof per_view_path, model_dir, train ? "per_view_train.json" : "per_view.json"));
+    if (!is_dir(split_dir))
+        return TGS_FAIL(TGS_ERR_IO, "%s: not found (expected %s/<method>/{renders,gt}/ from `tgs render`)", split_dir,
+                        split);
     if (method) {
         char dir[TGS_PATH_MAX];
         if (!method[0] || strchr(method, '/') || strcmp(method, ".") == 0 || strcmp(method, "..") == 0)
             return TGS_FAIL(TGS_ERR_ARG, "method name \"%s\" (expected a folder name under %s, e.g. ours_30000)",
-                            method, test_dir);
-        TGS_TRY(join_path(dir, sizeof dir, test_dir, method));
+                            method, split_dir);
+        TGS_TRY(join_path(dir, sizeof dir, split_dir, method));
         if (!is_dir(dir))
             return TGS_FAIL(TGS_ERR_IO, "%s: not found (expected the renders of method %s)", dir, method);
         TGS_TRY(name_list_add(&methods, method));
     } else {
-        TGS_TRY(list_dir(test_dir, 1, &methods));
+        TGS_TRY(list_dir(split_dir, 1, &methods));
         if (methods.n == 0)
             return TGS_FAIL(TGS_ERR_IO, "%s: no method folders (expected e.g. ours_30000/ from `tgs render`)",
-                            test_dir);
+                            split_dir);
     }
     if (methods.n > (size_t)INT32_MAX) {
-        st = TGS_FAIL(TGS_ERR_ARG, "%s: too many method folders", test_dir);
+        st = TGS_FAIL(TGS_ERR_ARG, "%s: too many method folders", split_dir);
         goto cleanup;
     }
 
@@ -335,7 +341,7 @@ tgs_status tgs_metrics_compute(const char *model_dir, const char *method, tgs_me
     }
     int max_w = 0, max_h = 0;
     for (size_t k = 0; k < methods.n; k++) {
-        st = method_scan(test_dir, methods.names[k], &md[k], &max_w, &max_h);
+        st = method_scan(split_dir, methods.names[k], &md[k], &max_w, &max_h);
         if (st != TGS_OK)
             goto cleanup;
     }

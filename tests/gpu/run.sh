@@ -5,10 +5,10 @@
 # process as nvidia-smi reports it).
 #   usage: tests/gpu/run.sh BUILD_DIR DATA_DIR OUT_DIR [ITERATIONS]
 # Environment: QUICK=1 shortens the agreement tests; BENCHES="fox4 lego ..."
-# picks the runs (fox4 lego lego_cap fox2 beer fox4_profile lego_profile
+# picks the runs (fox4 lego lego_cap fox2 beer fox4_profile lego_profile ref
 # fox4_seeds shared agree context; default all, about 5 minutes on an H100; SEEDS="2 3 4 5"
-# are fox4_seeds' seeds). The fox runs
-# also print tgs metrics of their test renders. For the blending kernels alone:
+# are fox4_seeds' seeds). The fox runs also print tgs metrics of their test
+# renders (fox4_seeds and ref: of the training views too). For the blending kernels alone:
 # BUILD_DIR/bench_gpu_render SCENE IMAGES|- PLY [white] [reps] (under ncu for
 # the split by kernel).
 # BUILD_DIR holds tgs, test_gpu_raster, test_gpu_ops and ctx_mem (a -DTGS_CUDA=ON build);
@@ -61,18 +61,29 @@ bench() {
     printf "%-10s %s | peak GPU memory %s MiB | mean GPU utilisation %s%%\n" "$name" "${done_line#tgs: done }" "$peak" "$util"
     grep -E "profile|memory:" "$O/$name.log" | sed "s/^/    /"
 }
-# metrics NAME: render the test views and print tgs metrics' row (PSNR over all
-# channels of the 8-bit renders, as metrics.py; the mean of channel PSNRs, as
-# the published trainer's log)
+# metrics NAME [render flags]: render the test and training views and print
+# tgs metrics' rows (PSNR over all channels of the 8-bit renders, as
+# metrics.py; the mean of channel PSNRs, as the published trainer's log). The
+# training views' PSNR varies far less from run to run than the 7 test views'
+# (s.d. ~0.04 vs ~0.2 dB on fox): it shows whether two trainers fit alike.
 metrics() {
-    "$B/tgs" render -m "$O/$1" --skip_train >/dev/null 2>&1 &&
-        printf "%-10s metrics: %s\n" "$1" "$("$B/tgs" metrics -m "$O/$1" | sed -n 2p)"
+    local name=$1
+    shift
+    "$B/tgs" render -m "$O/$name" "$@" >/dev/null 2>&1 || { echo "FAIL render $name"; fails=$((fails + 1)); return; }
+    printf "%-10s metrics: %s\n" "$name" "$("$B/tgs" metrics -m "$O/$name" | sed -n 2p)"
+    [ -d "$O/$name/train" ] &&
+        printf "%-10s train:   %s\n" "$name" "$("$B/tgs" metrics -m "$O/$name" --split train | sed -n 2p)"
+}
+# mean_sd LABEL: mean and s.d. of the numbers on stdin
+mean_sd() {
+    awk -v l="$1" '{ s += $1; q += $1 * $1; n++ }
+        END { if (n > 1) printf "%s over %d seeds: mean %.3f, s.d. %.3f\n", l, n, s / n, sqrt((q - s * s / n) / (n - 1)) }'
 }
 flags=(--eval --budget 2 --mode multiplier --densification_interval 500 --sh_lower --quiet --seed 1)
 # BENCHES picks and orders the runs (default: all of them)
-for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile fox4_seeds shared agree context}; do
+for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile ref fox4_seeds shared agree context}; do
     case $b in
-    fox4) bench fox4 -s "$D/fox" -i images_4 "${flags[@]}" && metrics fox4 ;;
+    fox4) bench fox4 -s "$D/fox" -i images_4 "${flags[@]}" && metrics fox4 --skip_train ;;
     lego) bench lego -s "$D/lego" --white_background "${flags[@]}" ;;
     # the published rule (the count stays near the reference's 108 162): same work as the reference
     lego_cap) bench lego_cap -s "$D/lego" --white_background "${flags[@]}" --cap_candidates ;;
@@ -84,9 +95,14 @@ for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile fox4_
         for seed in ${SEEDS:-2 3 4 5}; do
             bench fox4_seed$seed -s "$D/fox" -i images_4 "${flags[@]}" --seed $seed && metrics fox4_seed$seed
         done
-        cat "$O"/fox4_seed*.log | grep -o 'test PSNR [0-9.]*' | awk '{ s += $3; q += $3 * $3; n++ }
-            END { if (n > 1) printf "fox4_seeds test PSNR over %d seeds: mean %.3f, s.d. %.3f\n", n, s / n,
-                  sqrt((q - s * s / n) / (n - 1)) }' ;;
+        cat "$O"/fox4_seed*.log | grep -o 'test PSNR [0-9.]*' | awk '{ print $3 }' | mean_sd "fox4_seeds test PSNR"
+        for seed in ${SEEDS:-2 3 4 5}; do
+            "$B/tgs" metrics -m "$O/fox4_seed$seed" --split train | awk 'NR == 2 { print $3 }'
+        done | mean_sd "fox4_seeds train PSNR" ;;
+    ref) # the published trainer's fox model (ref/fox4) through the same renderer and metrics
+        rm -rf "$O/ref"
+        metrics ref -s "$D/fox" -i images_4 --eval --ply "$D/ref/fox4/point_cloud_30000.ply" --opacity linear \
+            --iteration 30000 ;;
     shared) # two runs on the GPU at once: each reports the memory it allocated itself, not the other's
         for k in 1 2; do
             "$B/tgs" train -s "$D/fox" -i images_4 "${flags[@]}" -m "$O/shared$k" --iterations 3000 \
