@@ -41,5 +41,10 @@ nply=$(grep -a -m1 '^element vertex' "$T/c/point_cloud/iteration_200/point_cloud
 "$TGS" metrics -m "$T/a" >"$T/m.log" 2>&1 || fail "metrics failed"
 cat "$T/m.log"
 grep -q ours_300 "$T/a/results.json" || fail "results.json lacks ours_300"
+# the training views: rendered on their own, scored into results_train.json
+"$TGS" render -m "$T/a" --skip_test -q || fail "render of the training views failed"
+"$TGS" metrics -m "$T/a" --split train >"$T/mt.log" 2>&1 || fail "metrics --split train failed"
+grep -q ours_300 "$T/a/results_train.json" && grep -q "ours_300 *43 " "$T/mt.log" ||
+    fail "results_train.json or the 43 training views missing: $(cat "$T/mt.log")"
 echo "$fails failure(s)"
 [ $fails -eq 0 ]
