@@ -524,7 +524,7 @@ int tgs_cmd_metrics(int argc, char **argv) {
     static const char *const splits[] = {"test", "train", NULL};
     int threads = 0, split = 0;
     tgs_opt opts[] = {
-        {"model_path", 'm', OPT_STRING, &model, 0, 0, 0, "model folder holding test/<method>/{renders,gt}"},
+        {"model_path", 'm', OPT_STRING, &model, 0, 0, 0, "model folder holding test/ (or train/) <method>/{renders,gt}"},
         {"method", 0, OPT_STRING, &method, 0, 0, 0, "only this method folder (e.g. ours_30000)"},
         {"split", 0, OPT_CHOICE, &split, 0, splits, 0,
          "views to score: test (results.json) or train (results_train.json, renders from tgs render)"},

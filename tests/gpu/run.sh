@@ -71,8 +71,9 @@ metrics() {
     shift
     "$B/tgs" render -m "$O/$name" "$@" >/dev/null 2>&1 || { echo "FAIL render $name"; fails=$((fails + 1)); return; }
     printf "%-10s metrics: %s\n" "$name" "$("$B/tgs" metrics -m "$O/$name" | sed -n 2p)"
-    [ -d "$O/$name/train" ] &&
+    if [ -d "$O/$name/train" ]; then
         printf "%-10s train:   %s\n" "$name" "$("$B/tgs" metrics -m "$O/$name" --split train | sed -n 2p)"
+    fi
 }
 # mean_sd LABEL: mean and s.d. of the numbers on stdin
 mean_sd() {
