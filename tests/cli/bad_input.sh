@@ -97,5 +97,9 @@ if [ -f "$PLY" ]; then
     expect_fail ply_truncated "trunc.ply" "$TGS" render -m "$T/m" --ply "$T/trunc.ply"
     expect_fail ply_missing "nope.ply" "$TGS" render -m "$T/m" --ply "$T/nope.ply"
 fi
+# metrics: an unknown split, and a split that was never rendered
+mkdir -p "$T/mm/test"
+expect_fail metrics_bad_split "split" "$TGS" metrics -m "$T/mm" --split val
+expect_fail metrics_no_train "train: not found" "$TGS" metrics -m "$T/mm" --split train
 echo "$fails failure(s)"
 [ $fails -eq 0 ]
