@@ -391,11 +391,6 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
         run_free(&s);
         return st;
     }
-    int n_densify = 0;
-    /* steps of the whole densification range: a run that stops before its end
-     * (fewer --iterations) stops part-way along the schedule, as the reference */
-    for (int it = cfg->densify_from_iter + 1; it < cfg->densify_until_iter; it++)
-        n_densify += it % cfg->densification_interval == 0;
     tgs_progress prog;
     tgs_progress_start(&prog, cfg->iterations, cfg->quiet);
     double prof[4] = {0, 0, 0, 0}; /* render+loss+backward, Adam, densification, evaluation and saving */
@@ -454,10 +449,7 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
                 dp.max_screen_size = cfg->prune_screen_size && dp.size_rule ? 20 : 0;
                 tgs_densify_report rep = {0};
                 int taming = cfg->densify_mode == TGS_DENSIFY_TAMING;
-                /* the last densification of a Taming run lands on the budget itself */
-                size_t target = !taming ? 0
-                              : L.densify_step == n_densify - 1 ? s.schedule.budget
-                                                                : tgs_taming_target(&s.schedule, L.densify_step);
+                size_t target = taming ? tgs_taming_target(&s.schedule, L.densify_step) : 0;
                 if ((st = s.ops->densify(s.b, &dp, target, L.densify_step, L.sh_active, s.bg, &s.rng, &rep)) !=
                     TGS_OK)
                     break;
