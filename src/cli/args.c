@@ -70,6 +70,35 @@ static const tgs_opt *lookup(const tgs_opt *opts, int n, const char *arg, size_t
     return NULL;
 }
 
+/* The values of list option o: the one after '=' (eq, or NULL) and the
+ * arguments that follow up to the next option; *i moves past them. Returns 0,
+ * or -1 with the message in err. */
+static int parse_list(const tgs_opt *o, void *base, const char *shown, const char *eq, int argc, char **argv, int *i,
+                      char *err, size_t es) {
+    int *list = TGS_OPT_FIELD(base, o, int), cnt = 0;
+    const char *vals[TGS_MAX_ITER_LIST + 1];
+    int nv = 0;
+    if (eq)
+        vals[nv++] = eq + 1;
+    while (*i + 1 < argc && argv[*i + 1][0] != '-' && nv <= TGS_MAX_ITER_LIST)
+        vals[nv++] = argv[++*i];
+    if (nv == 0) {
+        snprintf(err, es, "%s expects one or more integers", shown);
+        return -1;
+    }
+    if (nv > TGS_MAX_ITER_LIST) {
+        snprintf(err, es, "%s takes at most %d values", shown, TGS_MAX_ITER_LIST);
+        return -1;
+    }
+    for (int k = 0; k < nv; k++)
+        if (parse_int(vals[k], &list[cnt++]) != 0 || list[cnt - 1] < 0) {
+            snprintf(err, es, "%s: '%s' is not a non-negative integer", shown, vals[k]);
+            return -1;
+        }
+    *TGS_OPT_COUNT(base, o) = cnt;
+    return 0;
+}
+
 int tgs_args_parse(const tgs_opt *opts /*[n]*/, int n, void *base, int argc, char **argv, char *err, size_t es) {
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -102,27 +131,8 @@ int tgs_args_parse(const tgs_opt *opts /*[n]*/, int n, void *base, int argc, cha
             continue;
         }
         if (o->type == OPT_INT_LIST) {
-            int *list = TGS_OPT_FIELD(base, o, int), cnt = 0;
-            const char *vals[TGS_MAX_ITER_LIST + 1];
-            int nv = 0;
-            if (eq)
-                vals[nv++] = eq + 1;
-            while (i + 1 < argc && argv[i + 1][0] != '-' && nv <= TGS_MAX_ITER_LIST)
-                vals[nv++] = argv[++i];
-            if (nv == 0) {
-                snprintf(err, es, "%s expects one or more integers", shown);
+            if (parse_list(o, base, shown, eq, argc, argv, &i, err, es) != 0)
                 return -1;
-            }
-            if (nv > TGS_MAX_ITER_LIST) {
-                snprintf(err, es, "%s takes at most %d values", shown, TGS_MAX_ITER_LIST);
-                return -1;
-            }
-            for (int k = 0; k < nv; k++)
-                if (parse_int(vals[k], &list[cnt++]) != 0 || list[cnt - 1] < 0) {
-                    snprintf(err, es, "%s: '%s' is not a non-negative integer", shown, vals[k]);
-                    return -1;
-                }
-            *TGS_OPT_COUNT(base, o) = cnt;
             continue;
         }
         const char *val;

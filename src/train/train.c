@@ -268,7 +268,7 @@ static tgs_status evaluate_and_save(train_run *s, int it, tgs_train_result *res)
 static tgs_status densify(train_run *s, int it) {
     const tgs_train_config *cfg = s->cfg;
     tgs_run_state *L = &s->L;
-    /* SPEC 6's size rule after the first opacity reset: max scale over
+    /* the size rule (DESIGN §6) after the first opacity reset: max scale over
      * 0.1 * extent; the screen-size half never fires in the reference (it
      * resets the radii before it prunes): only with --prune_screen_size */
     s->dp.size_rule = tgs_schedule_size_rule(cfg, it);
