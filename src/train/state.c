@@ -153,15 +153,22 @@ tgs_status tgs_run_state_summary(const char *path, tgs_run_summary *out) {
     memset(out, 0, sizeof *out);
     tgs_ckpt_reader *r;
     TGS_TRY(tgs_ckpt_open(path, &r));
-    int32_t ints[N_LOOP];
+    const void *loop;
+    size_t loop_bytes;
     const char *settings;
     tgs_status e = tgs_ckpt_get_u64(r, "count", &out->count);
     if (e == TGS_OK)
-        e = tgs_ckpt_get_exact(r, "loop", ints, sizeof ints);
+        e = tgs_ckpt_get(r, "loop", &loop, &loop_bytes);
+    /* the iteration leads the loop chunk (earlier files held one more int after it) */
+    if (e == TGS_OK && loop_bytes < sizeof(int32_t))
+        e = TGS_FAIL(TGS_ERR_FORMAT, "%s: chunk 'loop' has %zu bytes (expected %zu)", path, loop_bytes,
+                     N_LOOP * sizeof(int32_t));
     if (e == TGS_OK)
         e = tgs_ckpt_get_str(r, "settings", &settings);
     if (e == TGS_OK) {
-        out->iteration = ints[0];
+        int32_t it;
+        memcpy(&it, loop, sizeof it);
+        out->iteration = it;
         out->chunks = tgs_ckpt_count(r);
         snprintf(out->settings, sizeof out->settings, "%s", settings);
     }
