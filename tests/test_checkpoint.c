@@ -2,9 +2,12 @@
  * and large ones, scalar helpers, identical bytes for identical puts), every
  * truncation, flipped bytes at every position, crafted structural damage with a
  * valid checksum, a future version, missing chunks and wrong sizes, writer
- * misuse, an unwritable folder and a simulated full disk. */
+ * misuse, an unwritable folder and a simulated full disk; and the run's
+ * chunks (train/state.h): state, model and statistics back as written, the
+ * settings check naming what differs, a camera stack that does not fit the scene. */
 #include "check.h"
 #include "tgs/checkpoint.h"
+#include "train/state.h"
 
 #include <math.h>
 #include <signal.h>
@@ -508,6 +511,68 @@ static void cleanup_dir(const char *dir) {
         fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* A run's checkpoint: what goes in comes back, under the same settings only. */
+static void test_run_state(const char *dir) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/run.tgs", dir);
+    const int n_train = 5, n_cameras = 7;
+    tgs_run_state s, back;
+    CHECK_OK(tgs_run_state_create(n_train, &s));
+    CHECK_OK(tgs_run_state_create(n_train, &back));
+    s.it = 400, s.sh_active = 2, s.densify_step = 6, s.stack_n = 3;
+    s.stack[0] = 6, s.stack[1] = 0, s.stack[2] = 3;
+    s.ema = 0.125, s.elapsed = 12.5, s.bg[0] = 1, s.bg[1] = 0.5f, s.bg[2] = 0;
+    s.rng.state = 0x1234567890abcdefull, s.rng.inc = 77;
+    for (int k = 0; k < TGS_G_COUNT; k++)
+        s.adam.step[k] = 100 + k;
+    tgs_gaussians *g = NULL, *g2 = NULL;
+    tgs_densify_stats st = {0}, st2;
+    CHECK_OK(tgs_gaussians_create(40, 1, 1, &g));
+    CHECK_OK(tgs_densify_stats_reserve(&st, 40));
+    if (!g || !st.grad_accum)
+        return;
+    g->n = 33;
+    size_t nf = g->capacity * (size_t)g->floats_per_gaussian;
+    for (size_t i = 0; i < nf; i++)
+        g->params[i] = (float)i, g->grads[i] = -(float)i, g->adam_m[i] = 0.5f * i, g->adam_v[i] = 2.0f * i;
+    for (size_t i = 0; i < g->n; i++)
+        st.grad_accum[i] = (float)i, st.denom[i] = 1.0f + i, st.max_radii[i] = 3.0f * i;
+    const char *settings = "backend=cpu threads=2 source_path=x seed=7";
+    CHECK_OK(tgs_run_state_save(path, settings, &s, n_train, g, &st));
+
+    CHECK_OK(tgs_run_state_load(path, settings, n_train, n_cameras, 1, &back, &g2, &st2));
+    CHECK(back.it == 400 && back.sh_active == 2 && back.densify_step == 6 && back.stack_n == 3 &&
+              back.stack[0] == 6 && back.stack[2] == 3 && back.ema == 0.125 && back.elapsed == 12.5 &&
+              back.bg[1] == 0.5f && back.rng.state == s.rng.state && back.rng.inc == 77 && back.adam.step[5] == 105,
+          "loop state");
+    CHECK(g2 && g2->n == 33 && g2->capacity == 40 && memcmp(g2->params, g->params, nf * sizeof(float)) == 0 &&
+              memcmp(g2->adam_v, g->adam_v, nf * sizeof(float)) == 0 &&
+              memcmp(st2.max_radii, st.max_radii, g->n * sizeof(float)) == 0,
+          "model and statistics");
+    tgs_gaussians_destroy(g2);
+    tgs_densify_stats_free(&st2);
+
+    tgs_run_summary sum;
+    CHECK_OK(tgs_run_state_summary(path, &sum));
+    CHECK(sum.iteration == 400 && sum.count == 33 && sum.chunks == 15 && strcmp(sum.settings, settings) == 0,
+          "summary: iteration %d, %llu Gaussians, %zu chunks", sum.iteration, (unsigned long long)sum.count,
+          sum.chunks);
+
+    back.it = -1;
+    CHECK(tgs_run_state_load(path, "backend=cpu threads=2 source_path=x seed=8", n_train, n_cameras, 1, &back, &g2,
+                             &st2) == TGS_ERR_ARG && strstr(tgs_error_message(), "'seed=7' there, 'seed=8' now") &&
+              g2 == NULL && back.it == -1,
+          "other settings: %s", tgs_error_message());
+    CHECK(tgs_run_state_load(path, settings, n_train, 6, 1, &back, &g2, &st2) == TGS_ERR_FORMAT &&
+              strstr(tgs_error_message(), "camera 6 of 6") && g2 == NULL,
+          "a stack for another scene: %s", tgs_error_message());
+    tgs_gaussians_destroy(g);
+    tgs_densify_stats_free(&st);
+    tgs_run_state_destroy(&s);
+    tgs_run_state_destroy(&back);
+    tgs_run_state_destroy(NULL);
+}
+
 int main(void) {
     char dir[256];
     check_tmpdir(dir, sizeof dir, "checkpoint");
@@ -519,6 +584,7 @@ int main(void) {
     test_writer_misuse(dir);
     test_unwritable(dir);
     test_disk_full(dir);
+    test_run_state(dir);
     int rc = check_report("test_checkpoint");
     if (rc == 0)
         cleanup_dir(dir);

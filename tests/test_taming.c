@@ -26,10 +26,15 @@ static void test_schedule(void) {
     const size_t n0 = 15083, B = 2 * 15083;
     const int intervals[] = {500, 100, 300, 700, 20000};
     const int steps[] = {29, 145, 48, 20, 0};
+    /* iterations 501 .. 14999 divisible by the interval: one fewer than the
+     * steps where 14500 is a multiple of it, one more for 700 */
+    const int densifications[] = {28, 144, 48, 21, 0};
     for (int t = 0; t < 5; t++) {
         tgs_taming_schedule s;
         CHECK_OK(tgs_taming_schedule_make(n0, B, 500, 15000, intervals[t], &s));
         CHECK(s.steps == steps[t], "interval %d: %d steps (expected %d)", intervals[t], s.steps, steps[t]);
+        CHECK(s.densifications == densifications[t], "interval %d: %d densifications (expected %d)", intervals[t],
+              s.densifications, densifications[t]);
         if (s.steps > 0)
             CHECK(s.targets[0] == n0, "interval %d: first target %zu (expected %zu)", intervals[t], s.targets[0], n0);
         for (int i = 0; i < s.steps; i++) {
@@ -38,9 +43,10 @@ static void test_schedule(void) {
             if (i > 0)
                 CHECK(s.targets[i] >= s.targets[i - 1] && s.targets[i] <= B, "not monotonic at %d", i);
         }
-        /* j-th densification aims at targets[j+1], then at the budget (no overrun) */
+        /* j-th densification aims at targets[j+1]; the last one of the range,
+         * and any past the schedule, at the budget (no overrun) */
         for (int j = 0; j < s.steps + 5; j++) {
-            size_t want = j + 1 < s.steps ? s.targets[j + 1] : B;
+            size_t want = j + 1 < s.steps && j + 1 < s.densifications ? s.targets[j + 1] : B;
             CHECK(tgs_taming_target(&s, j) == want, "interval %d: target of step %d", intervals[t], j);
         }
         tgs_taming_schedule_free(&s);
@@ -51,7 +57,10 @@ static void test_schedule(void) {
     CHECK_OK(tgs_taming_schedule_make(n0, B, 500, 15000, 500, &s));
     CHECK(s.targets[1] == 16105 && s.targets[2] == 17091 && s.targets[14] == 26130 && s.targets[28] == 30148,
           "interval 500 values %zu %zu %zu %zu", s.targets[1], s.targets[2], s.targets[14], s.targets[28]);
-    CHECK(tgs_taming_target(&s, 27) == 30148 && tgs_taming_target(&s, 28) == B, "last targets");
+    /* 28 densifications of 29 steps: the 28th (j = 27) lands on the budget, not on targets[28] */
+    CHECK(tgs_taming_target(&s, 26) == s.targets[27] && tgs_taming_target(&s, 27) == B &&
+              tgs_taming_target(&s, 28) == B,
+          "last targets");
     tgs_taming_schedule_free(&s);
     CHECK_OK(tgs_taming_schedule_make(n0, B, 500, 15000, 300, &s));
     CHECK(s.steps == 48 && tgs_taming_target(&s, 46) == 30159 && tgs_taming_target(&s, 47) == B &&
@@ -69,7 +78,7 @@ static void test_schedule(void) {
     CHECK(tgs_taming_schedule_make(n0, B, 500, 15000, 0, &s) == TGS_ERR_ARG, "interval 0 accepted");
     CHECK(tgs_taming_schedule_make(n0, B, 500, 15000, -100, &s) == TGS_ERR_ARG, "negative interval accepted");
     CHECK_OK(tgs_taming_schedule_make(n0, B, 15000, 500, 100, &s));
-    CHECK(s.steps == 0 && tgs_taming_target(&s, 0) == B, "empty range");
+    CHECK(s.steps == 0 && s.densifications == 0 && tgs_taming_target(&s, 0) == B, "empty range");
     tgs_taming_schedule_free(&s);
     tgs_taming_schedule_free(NULL);
 }

@@ -82,13 +82,15 @@ tgs_status tgs_densify_classic(tgs_gaussians *g, tgs_densify_stats *s, const tgs
 typedef struct {
     size_t n0, budget;
     int steps;
-    size_t *targets; /* [steps] */
+    int densifications; /* iterations from+1 .. until-1 divisible by the interval (S or S - 1) */
+    size_t *targets;    /* [steps] */
 } tgs_taming_schedule;
 
 tgs_status tgs_taming_schedule_make(size_t n0, size_t budget, int densify_from, int densify_until, int interval,
                                     tgs_taming_schedule *out);
 void tgs_taming_schedule_free(tgs_taming_schedule *s); /* NULL-safe */
-/* Target of densification step j (0-based): targets[j+1], or budget when j+1 >= steps. */
+/* Target of densification step j (0-based): targets[j+1], or the budget when j+1 >= steps
+ * or j is the last of the densifications (the count lands on the budget). */
 size_t tgs_taming_target(const tgs_taming_schedule *s, int j);
 
 /* M(c, x) of SPEC 6 over x[0..n): c * x / median(x over x > 0) where x > 0, else 0

@@ -14,6 +14,7 @@ extern "C" {
 typedef enum { TGS_DENSIFY_TAMING = 0, TGS_DENSIFY_CLASSIC = 1 } tgs_densify_mode;
 typedef enum { TGS_BUDGET_MULTIPLIER = 0, TGS_BUDGET_FINAL_COUNT = 1 } tgs_budget_mode;
 typedef enum { TGS_DEVICE_AUTO = 0, TGS_DEVICE_CPU = 1, TGS_DEVICE_CUDA = 2 } tgs_device_kind;
+typedef enum { TGS_OPTIMIZER_DEFAULT = 0 } tgs_optimizer_type;
 
 typedef struct {
     /* model / scene */
@@ -29,6 +30,7 @@ typedef struct {
     int densification_interval, opacity_reset_interval, densify_from_iter, densify_until_iter;
     double densify_grad_threshold;
     int random_background;
+    tgs_optimizer_type optimizer_type;
     /* Taming */
     tgs_densify_mode densify_mode;
     double budget;
@@ -60,7 +62,12 @@ typedef struct {
     size_t device_bytes;     /* GPU memory tgs allocated at the peak (CUDA backend) */
 } tgs_train_result;
 
+/* Every option's default (src/train/config.c holds them, with the command
+ * line's names); the pointers stay NULL. */
 void tgs_train_config_defaults(tgs_train_config *c);
+/* The options' rules (ranges, required); TGS_ERR_ARG naming the first option
+ * that breaks one, e.g. "--sh_degree must be 0..3". */
+tgs_status tgs_train_config_check(const tgs_train_config *c);
 tgs_status tgs_train_run(const tgs_train_config *c, tgs_train_result *res);
 
 #ifdef __cplusplus

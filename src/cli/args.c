@@ -70,7 +70,36 @@ static const tgs_opt *lookup(const tgs_opt *opts, int n, const char *arg, size_t
     return NULL;
 }
 
-int tgs_args_parse(const tgs_opt *opts, int n, int argc, char **argv, char *err, size_t es) {
+/* The values of list option o: the one after '=' (eq, or NULL) and the
+ * arguments that follow up to the next option; *i moves past them. Returns 0,
+ * or -1 with the message in err. */
+static int parse_list(const tgs_opt *o, void *base, const char *shown, const char *eq, int argc, char **argv, int *i,
+                      char *err, size_t es) {
+    int *list = TGS_OPT_FIELD(base, o, int), cnt = 0;
+    const char *vals[TGS_MAX_ITER_LIST + 1];
+    int nv = 0;
+    if (eq)
+        vals[nv++] = eq + 1;
+    while (*i + 1 < argc && argv[*i + 1][0] != '-' && nv <= TGS_MAX_ITER_LIST)
+        vals[nv++] = argv[++*i];
+    if (nv == 0) {
+        snprintf(err, es, "%s expects one or more integers", shown);
+        return -1;
+    }
+    if (nv > TGS_MAX_ITER_LIST) {
+        snprintf(err, es, "%s takes at most %d values", shown, TGS_MAX_ITER_LIST);
+        return -1;
+    }
+    for (int k = 0; k < nv; k++)
+        if (parse_int(vals[k], &list[cnt++]) != 0 || list[cnt - 1] < 0) {
+            snprintf(err, es, "%s: '%s' is not a non-negative integer", shown, vals[k]);
+            return -1;
+        }
+    *TGS_OPT_COUNT(base, o) = cnt;
+    return 0;
+}
+
+int tgs_args_parse(const tgs_opt *opts /*[n]*/, int n, void *base, int argc, char **argv, char *err, size_t es) {
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
@@ -98,31 +127,12 @@ int tgs_args_parse(const tgs_opt *opts, int n, int argc, char **argv, char *err,
                 return -1;
             }
             if (o->type == OPT_FLAG)
-                *(int *)o->target = 1;
+                *TGS_OPT_FIELD(base, o, int) = 1;
             continue;
         }
         if (o->type == OPT_INT_LIST) {
-            int *list = (int *)o->target, cnt = 0;
-            const char *vals[TGS_MAX_ITER_LIST + 1];
-            int nv = 0;
-            if (eq)
-                vals[nv++] = eq + 1;
-            while (i + 1 < argc && argv[i + 1][0] != '-' && nv <= TGS_MAX_ITER_LIST)
-                vals[nv++] = argv[++i];
-            if (nv == 0) {
-                snprintf(err, es, "%s expects one or more integers", shown);
+            if (parse_list(o, base, shown, eq, argc, argv, &i, err, es) != 0)
                 return -1;
-            }
-            if (nv > TGS_MAX_ITER_LIST) {
-                snprintf(err, es, "%s takes at most %d values", shown, TGS_MAX_ITER_LIST);
-                return -1;
-            }
-            for (int k = 0; k < nv; k++)
-                if (parse_int(vals[k], &list[cnt++]) != 0 || list[cnt - 1] < 0) {
-                    snprintf(err, es, "%s: '%s' is not a non-negative integer", shown, vals[k]);
-                    return -1;
-                }
-            *o->count = cnt;
             continue;
         }
         const char *val;
@@ -136,18 +146,18 @@ int tgs_args_parse(const tgs_opt *opts, int n, int argc, char **argv, char *err,
         }
         int bad = 0;
         switch (o->type) {
-        case OPT_INT: bad = parse_int(val, (int *)o->target); break;
-        case OPT_U64: bad = parse_u64(val, (uint64_t *)o->target); break;
-        case OPT_DOUBLE: bad = parse_double(val, (double *)o->target); break;
+        case OPT_INT: bad = parse_int(val, TGS_OPT_FIELD(base, o, int)); break;
+        case OPT_U64: bad = parse_u64(val, TGS_OPT_FIELD(base, o, uint64_t)); break;
+        case OPT_DOUBLE: bad = parse_double(val, TGS_OPT_FIELD(base, o, double)); break;
         case OPT_STRING:
             bad = val[0] == '\0';
-            *(const char **)o->target = val;
+            *TGS_OPT_FIELD(base, o, const char *) = val;
             break;
         case OPT_CHOICE: {
             bad = 1;
             for (int k = 0; o->choices[k]; k++)
                 if (strcmp(o->choices[k], val) == 0) {
-                    *(int *)o->target = k;
+                    *TGS_OPT_FIELD(base, o, int) = k;
                     bad = 0;
                 }
             if (bad) {
@@ -171,7 +181,7 @@ int tgs_args_parse(const tgs_opt *opts, int n, int argc, char **argv, char *err,
     return 0;
 }
 
-void tgs_args_help(const tgs_opt *opts, int n, FILE *f) {
+void tgs_args_help(const tgs_opt *opts /*[n]*/, int n, const void *base, FILE *f) {
     for (int i = 0; i < n; i++) {
         const tgs_opt *o = &opts[i];
         char left[80], def[128] = "";
@@ -183,25 +193,26 @@ void tgs_args_help(const tgs_opt *opts, int n, FILE *f) {
         else
             snprintf(left, sizeof left, "    --%s%s", o->name, meta);
         switch (o->type) {
-        case OPT_FLAG: snprintf(def, sizeof def, "%s", *(int *)o->target ? "on" : "off"); break;
-        case OPT_INT: snprintf(def, sizeof def, "%d", *(int *)o->target); break;
-        case OPT_U64: snprintf(def, sizeof def, "%" PRIu64, *(uint64_t *)o->target); break;
-        case OPT_DOUBLE: snprintf(def, sizeof def, "%g", *(double *)o->target); break;
+        case OPT_FLAG: snprintf(def, sizeof def, "%s", *TGS_OPT_FIELD(base, o, const int) ? "on" : "off"); break;
+        case OPT_INT: snprintf(def, sizeof def, "%d", *TGS_OPT_FIELD(base, o, const int)); break;
+        case OPT_U64: snprintf(def, sizeof def, "%" PRIu64, *TGS_OPT_FIELD(base, o, const uint64_t)); break;
+        case OPT_DOUBLE: snprintf(def, sizeof def, "%g", *TGS_OPT_FIELD(base, o, const double)); break;
         case OPT_STRING: {
-            const char *s = *(const char **)o->target;
+            const char *s = *TGS_OPT_FIELD(base, o, const char *const);
             snprintf(def, sizeof def, "%s", s ? s : "none");
             break;
         }
         case OPT_INT_LIST: {
-            int w = 0;
-            for (int k = 0; k < *o->count && w < (int)sizeof def - 12; k++)
-                w += snprintf(def + w, sizeof def - (size_t)w, "%s%d", k ? " " : "", ((int *)o->target)[k]);
-            if (*o->count == 0)
+            int w = 0, cnt = *TGS_OPT_COUNT(base, o);
+            const int *list = TGS_OPT_FIELD(base, o, const int);
+            for (int k = 0; k < cnt && w < (int)sizeof def - 12; k++)
+                w += snprintf(def + w, sizeof def - (size_t)w, "%s%d", k ? " " : "", list[k]);
+            if (cnt == 0)
                 snprintf(def, sizeof def, "none");
             break;
         }
         case OPT_CHOICE: {
-            int w = snprintf(def, sizeof def, "%s; one of", o->choices[*(int *)o->target]);
+            int w = snprintf(def, sizeof def, "%s; one of", o->choices[*TGS_OPT_FIELD(base, o, const int)]);
             for (int k = 0; o->choices[k] && w < (int)sizeof def - 20; k++)
                 w += snprintf(def + w, sizeof def - (size_t)w, " %s", o->choices[k]);
             break;

@@ -4,34 +4,17 @@
 #ifndef TGS_CLI_ARGS_H
 #define TGS_CLI_ARGS_H
 
+#include "train/options.h"
+
 #include <stdint.h>
 #include <stdio.h>
 
-typedef enum {
-    OPT_FLAG,    /* int* set to 1 */
-    OPT_INT,     /* int* */
-    OPT_U64,     /* uint64_t* */
-    OPT_DOUBLE,  /* double* */
-    OPT_STRING,  /* const char** */
-    OPT_INT_LIST,/* int* array of TGS_MAX_ITER_LIST, count in .count */
-    OPT_CHOICE,  /* int* index into .choices */
-    OPT_IGNORED, /* accepted for compatibility, value (if .takes_value) dropped */
-} tgs_opt_type;
-
-typedef struct {
-    const char *name;
-    char short_name;
-    tgs_opt_type type;
-    void *target;
-    int *count;                 /* OPT_INT_LIST */
-    const char *const *choices; /* OPT_CHOICE, NULL-terminated */
-    int takes_value;            /* OPT_IGNORED */
-    const char *help;
-} tgs_opt;
-
-/* Returns 0 on success, 1 when --help/-h was given, -1 on error (message in err). */
-int tgs_args_parse(const tgs_opt *opts, int n_opts, int argc, char **argv, char *err, size_t err_size);
-/* Prints every option with its current value (call before parsing: the defaults). */
-void tgs_args_help(const tgs_opt *opts, int n_opts, FILE *f);
+/* Parses argv into the settings struct at base, as the rows describe it
+ * (train/options.h). Returns 0 on success, 1 when --help/-h was given, -1 on
+ * error (message in err, naming the option). */
+int tgs_args_parse(const tgs_opt *opts /*[n_opts]*/, int n_opts, void *base, int argc, char **argv, char *err,
+                   size_t err_size);
+/* Prints every option with its value in base (call before parsing: the defaults). */
+void tgs_args_help(const tgs_opt *opts /*[n_opts]*/, int n_opts, const void *base, FILE *f);
 
 #endif

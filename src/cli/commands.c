@@ -2,7 +2,8 @@
 #include "cli/commands.h"
 
 #include "cli/args.h"
-#include "tgs/checkpoint.h"
+#include "train/config.h"
+#include "train/state.h"
 #include "tgs/device.h"
 #include "tgs/model.h"
 #include "tgs/ply.h"
@@ -31,18 +32,20 @@ int tgs_cli_fail(void) {
     return 1;
 }
 
-/* Parses argv with opts; prints help (0) or the error (2); -1 means go on. */
-static int parse_or_help(const char *cmd, const char *synopsis, const tgs_opt *opts, int n, int argc, char **argv) {
+/* Parses argv into base (which holds the defaults) with opts; prints help (0)
+ * or the error (2); -1 means go on. */
+static int parse_or_help(const char *cmd, const char *synopsis, const tgs_opt *opts /*[n]*/, int n, void *base,
+                         int argc, char **argv) {
     char err[512];
     FILE *f = stdout;
     /* help shows the defaults, so print it before parsing changes them */
     for (int i = 0; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fprintf(f, "usage: tgs %s %s\n\noptions [default]:\n", cmd, synopsis);
-            tgs_args_help(opts, n, f);
+            tgs_args_help(opts, n, base, f);
             return 0;
         }
-    int r = tgs_args_parse(opts, n, argc, argv, err, sizeof err);
+    int r = tgs_args_parse(opts, n, base, argc, argv, err, sizeof err);
     if (r < 0) {
         fprintf(stderr, "tgs %s: error: %s\n", cmd, err);
         return 2;
@@ -92,106 +95,47 @@ static int holds_run(const char *path) {
     return stat(p, &st) == 0;
 }
 
-static const char *const densify_modes[] = {"taming", "classic", NULL};
-static const char *const budget_modes[] = {"multiplier", "final_count", NULL};
-static const char *const devices[] = {"auto", "cpu", "cuda", NULL};
-static const char *const optimizer_types[] = {"default", NULL};
+/* Runs the training and prints its summary; returns the exit code. */
+static int run_training(tgs_train_config *c) {
+    tgs_train_result res;
+    install_stop_handlers();
+    c->stop = &stop_requested;
+    tgs_status st = tgs_train_run(c, &res);
+    if (st == TGS_ERR_INTERRUPTED) {
+        fprintf(stderr, "tgs: %s\n", tgs_error_message());
+        return 130;
+    }
+    if (st != TGS_OK)
+        return tgs_cli_fail();
+    if (c->dry_run)
+        return 0;
+    printf("tgs: done (%s): %d iterations in %.1f s (%.1f it/s), %zu Gaussians", res.backend, res.iterations,
+           res.seconds, res.iterations / (res.seconds > 0 ? res.seconds : 1e-9), res.final_count);
+    if (!isnan(res.test_psnr))
+        printf(", test PSNR %.2f SSIM %.4f", res.test_psnr, res.test_ssim);
+    printf("; model in %s\n", c->model_path);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    if (res.device_bytes)
+        printf("tgs: memory: planned %.1f MiB of GPU memory, allocated %.1f MiB (tile/Gaussian pairs: %zu at the "
+               "peak, buffers for %zu); host peak RSS %.1f MiB\n", res.planned_bytes / 1048576.0,
+               res.device_bytes / 1048576.0, res.pair_peak, res.pair_capacity, ru.ru_maxrss / 1024.0);
+    else
+        printf("tgs: memory: planned %.1f MiB, peak RSS %.1f MiB (%zu tile/Gaussian pairs at the peak)\n",
+               res.planned_bytes / 1048576.0, ru.ru_maxrss / 1024.0, res.pair_capacity);
+    return 0;
+}
 
 int tgs_cmd_train(int argc, char **argv) {
     tgs_train_config c;
     tgs_train_config_defaults(&c);
-    int dmode = c.densify_mode, bmode = c.mode, device = 0, optimizer = 0;
-    const char *ignored = NULL;
-    tgs_opt opts[] = {
-        {"source_path", 's', OPT_STRING, &c.source_path, 0, 0, 0, "scene folder (COLMAP sparse/0 or Blender transforms)"},
-        {"model_path", 'm', OPT_STRING, &c.model_path, 0, 0, 0, "output model folder (default output/<random>)"},
-        {"images", 'i', OPT_STRING, &c.images, 0, 0, 0, "image folder inside the scene (COLMAP)"},
-        {"resolution", 'r', OPT_INT, &c.resolution, 0, 0, 0, "-1 auto (max 1600 px wide), 1/2/4/8 divide, else width"},
-        {"white_background", 'w', OPT_FLAG, &c.white_background, 0, 0, 0, "white background (Blender scenes)"},
-        {"eval", 0, OPT_FLAG, &c.eval, 0, 0, 0, "hold out every 8th view for testing"},
-        {"sh_degree", 0, OPT_INT, &c.sh_degree, 0, 0, 0, "maximum spherical-harmonics degree (0..3)"},
-        {"data_device", 0, OPT_STRING, &c.data_device, 0, 0, 0, "where training images live (cuda|cpu)"},
-        {"device", 0, OPT_CHOICE, &device, 0, devices, 0, "compute backend (auto: cuda when a GPU is present)"},
-        {"iterations", 0, OPT_INT, &c.iterations, 0, 0, 0, "training iterations"},
-        {"position_lr_init", 0, OPT_DOUBLE, &c.position_lr_init, 0, 0, 0, "position learning rate at start (x extent)"},
-        {"position_lr_final", 0, OPT_DOUBLE, &c.position_lr_final, 0, 0, 0, "position learning rate at the end (x extent)"},
-        {"position_lr_delay_mult", 0, OPT_DOUBLE, &c.position_lr_delay_mult, 0, 0, 0, "position lr delay multiplier"},
-        {"position_lr_max_steps", 0, OPT_INT, &c.position_lr_max_steps, 0, 0, 0, "iterations of the position lr decay"},
-        {"feature_lr", 0, OPT_DOUBLE, &c.feature_lr, 0, 0, 0, "SH DC learning rate"},
-        {"shfeature_lr", 0, OPT_DOUBLE, &c.shfeature_lr, 0, 0, 0, "SH rest learning rate, divided by 20"},
-        {"opacity_lr", 0, OPT_DOUBLE, &c.opacity_lr, 0, 0, 0, "opacity learning rate"},
-        {"scaling_lr", 0, OPT_DOUBLE, &c.scaling_lr, 0, 0, 0, "scale learning rate"},
-        {"rotation_lr", 0, OPT_DOUBLE, &c.rotation_lr, 0, 0, 0, "rotation learning rate"},
-        {"percent_dense", 0, OPT_DOUBLE, &c.percent_dense, 0, 0, 0, "clone/split scale threshold (x extent)"},
-        {"lambda_dssim", 0, OPT_DOUBLE, &c.lambda_dssim, 0, 0, 0, "weight of 1-SSIM in the loss"},
-        {"densification_interval", 0, OPT_INT, &c.densification_interval, 0, 0, 0, "iterations between densifications"},
-        {"opacity_reset_interval", 0, OPT_INT, &c.opacity_reset_interval, 0, 0, 0, "iterations between opacity resets"},
-        {"densify_from_iter", 0, OPT_INT, &c.densify_from_iter, 0, 0, 0, "first densification after this iteration"},
-        {"densify_until_iter", 0, OPT_INT, &c.densify_until_iter, 0, 0, 0, "no densification from this iteration on"},
-        {"densify_grad_threshold", 0, OPT_DOUBLE, &c.densify_grad_threshold, 0, 0, 0, "screen-space gradient threshold"},
-        {"random_background", 0, OPT_FLAG, &c.random_background, 0, 0, 0, "random background colour"},
-        {"optimizer_type", 0, OPT_CHOICE, &optimizer, 0, optimizer_types, 0, "optimiser"},
-        {"densify_mode", 0, OPT_CHOICE, &dmode, 0, densify_modes, 0, "taming (budget) or classic 3DGS densification"},
-        {"budget", 0, OPT_DOUBLE, &c.budget, 0, 0, 0, "final Gaussian count (final_count) or multiple of the initial count"},
-        {"mode", 0, OPT_CHOICE, &bmode, 0, budget_modes, 0, "how --budget is read"},
-        {"cams", 0, OPT_INT, &c.cams, 0, 0, 0, "views scored per densification (-1: all)"},
-        {"ho_iteration", 0, OPT_INT, &c.ho_iteration, 0, 0, 0, "opacities freeze from this iteration"},
-        {"sh_lower", 0, OPT_FLAG, &c.sh_lower, 0, 0, 0, "step the SH rest coefficients every 16th iteration"},
-        {"cap_candidates", 0, OPT_FLAG, &c.cap_candidates, 0, 0, 0,
-         "Taming: add only Gaussians over the gradient threshold, as the published trainer (the count can "
-         "fall short of the budget)"},
-        {"prune_screen_size", 0, OPT_FLAG, &c.prune_screen_size, 0, 0, 0,
-         "also prune Gaussians over 20 px on screen after the first opacity reset (SPEC 6; never fires in "
-         "the reference)"},
-        {"test_iterations", 0, OPT_INT_LIST, c.test_iterations, &c.n_test_iterations, 0, 0, "evaluate test views at"},
-        {"save_iterations", 0, OPT_INT_LIST, c.save_iterations, &c.n_save_iterations, 0, 0, "save PLY at (and at the end)"},
-        {"checkpoint_iterations", 0, OPT_INT_LIST, c.checkpoint_iterations, &c.n_checkpoint_iterations, 0, 0,
-         "write MODEL/chkpnt<N>.tgs at"},
-        {"start_checkpoint", 0, OPT_STRING, &c.start_checkpoint, 0, 0, 0, "resume from this checkpoint"},
-        {"quiet", 'q', OPT_FLAG, &c.quiet, 0, 0, 0, "print only errors and the summary"},
-        {"seed", 0, OPT_U64, &c.seed, 0, 0, 0, "random seed (same seed and threads: identical result)"},
-        {"threads", 0, OPT_INT, &c.threads, 0, 0, 0, "CPU threads (0: all cores)"},
-        {"dry-run", 0, OPT_FLAG, &c.dry_run, 0, 0, 0, "print the memory plan and stop"},
-        {"densify_log", 0, OPT_FLAG, &c.densify_log, 0, 0, 0, "print the count after every densification"},
-        {"overwrite", 0, OPT_FLAG, &c.overwrite, 0, 0, 0, "replace the run already in -m"},
-        {"profile", 0, OPT_FLAG, &c.profile, 0, 0, 0, "time the phases of the loop (waits for the GPU after each)"},
-        {"ip", 0, OPT_IGNORED, &ignored, 0, 0, 1, "viewer address of the reference"},
-        {"port", 0, OPT_IGNORED, &ignored, 0, 0, 1, "viewer port of the reference"},
-        {"debug_from", 0, OPT_IGNORED, &ignored, 0, 0, 1, "reference debugging"},
-        {"detect_anomaly", 0, OPT_IGNORED, &ignored, 0, 0, 0, "reference debugging"},
-        {"disable_viewer", 0, OPT_IGNORED, &ignored, 0, 0, 0, "reference viewer"},
-        {"websockets", 0, OPT_IGNORED, &ignored, 0, 0, 0, "reference viewer"},
-        {"benchmark_dir", 0, OPT_IGNORED, &ignored, 0, 0, 1, "reference timing dumps"},
-        {"convert_SHs_python", 0, OPT_IGNORED, &ignored, 0, 0, 0, "reference pipeline switch"},
-        {"compute_cov3D_python", 0, OPT_IGNORED, &ignored, 0, 0, 0, "reference pipeline switch"},
-        {"debug", 0, OPT_IGNORED, &ignored, 0, 0, 0, "reference pipeline switch"},
-    };
-    int r = parse_or_help("train", "-s SCENE [-m MODEL] [options]", opts, NOPTS(opts), argc, argv);
+    int n;
+    const tgs_opt *opts = tgs_train_options(&n);
+    int r = parse_or_help("train", "-s SCENE [-m MODEL] [options]", opts, n, &c, argc, argv);
     if (r >= 0)
         return r;
-    c.densify_mode = (tgs_densify_mode)dmode;
-    c.device = (tgs_device_kind)device;
-    c.mode = (tgs_budget_mode)bmode;
-    if (!c.source_path)
-        return usage_error("train", "-s/--source_path is required");
-    if (c.iterations < 1)
-        return usage_error("train", "--iterations must be at least 1");
-    if (c.sh_degree < 0 || c.sh_degree > 3)
-        return usage_error("train", "--sh_degree must be 0..3");
-    if (c.densification_interval < 1 || c.opacity_reset_interval < 1)
-        return usage_error("train", "--densification_interval and --opacity_reset_interval must be at least 1");
-    if (!(c.budget > 0))
-        return usage_error("train", "--budget must be positive");
-    if (c.cams == 0 || c.cams < -1)
-        return usage_error("train", "--cams must be -1 (all) or at least 1");
-    if (c.lambda_dssim < 0 || c.lambda_dssim > 1)
-        return usage_error("train", "--lambda_dssim must be within 0..1");
-    if (c.threads < 0)
-        return usage_error("train", "--threads must be 0 (all cores) or more");
-    if (c.position_lr_max_steps < 1)
-        return usage_error("train", "--position_lr_max_steps must be at least 1");
-    if (strcmp(c.data_device, "cuda") != 0 && strcmp(c.data_device, "cpu") != 0)
-        return usage_error("train", "--data_device must be cuda or cpu");
+    if (tgs_train_config_check(&c) != TGS_OK)
+        return usage_error("train", tgs_error_message());
     tgs_set_threads(c.threads);
     char auto_path[64];
     if (!c.model_path) {
@@ -206,34 +150,7 @@ int tgs_cmd_train(int argc, char **argv) {
     }
     if (!c.quiet && !c.dry_run)
         printf("tgs: output folder %s\n", c.model_path);
-    tgs_train_result res;
-    install_stop_handlers();
-    c.stop = &stop_requested;
-    tgs_status st = tgs_train_run(&c, &res);
-    if (st == TGS_ERR_INTERRUPTED) {
-        fprintf(stderr, "tgs: %s\n", tgs_error_message());
-        return 130;
-    }
-    if (st != TGS_OK)
-        return tgs_cli_fail();
-    if (c.dry_run)
-        return 0;
-    printf("tgs: done (%s): %d iterations in %.1f s (%.1f it/s), %zu Gaussians", res.backend, res.iterations,
-           res.seconds,
-           res.iterations / (res.seconds > 0 ? res.seconds : 1e-9), res.final_count);
-    if (!isnan(res.test_psnr))
-        printf(", test PSNR %.2f SSIM %.4f", res.test_psnr, res.test_ssim);
-    printf("; model in %s\n", c.model_path);
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    if (res.device_bytes)
-        printf("tgs: memory: planned %.1f MiB of GPU memory, allocated %.1f MiB (tile/Gaussian pairs: %zu at the "
-               "peak, buffers for %zu); host peak RSS %.1f MiB\n", res.planned_bytes / 1048576.0,
-               res.device_bytes / 1048576.0, res.pair_peak, res.pair_capacity, ru.ru_maxrss / 1024.0);
-    else
-        printf("tgs: memory: planned %.1f MiB, peak RSS %.1f MiB (%zu tile/Gaussian pairs at the peak)\n",
-               res.planned_bytes / 1048576.0, ru.ru_maxrss / 1024.0, res.pair_capacity);
-    return 0;
+    return run_training(&c);
 }
 
 /* ------------------------------------------------------------------ info */
@@ -268,56 +185,53 @@ static int print_ply(const char *path, int linear) {
 }
 
 static int print_checkpoint(const char *path) {
-    tgs_ckpt_reader *r;
-    if (tgs_ckpt_open(path, &r) != TGS_OK)
+    tgs_run_summary sum;
+    if (tgs_run_state_summary(path, &sum) != TGS_OK)
         return tgs_cli_fail();
-    uint64_t count = 0;
-    int32_t loop[5] = {0};
-    const char *settings = "";
-    int ok = tgs_ckpt_get_u64(r, "count", &count) == TGS_OK &&
-             tgs_ckpt_get_exact(r, "loop", loop, sizeof loop) == TGS_OK &&
-             tgs_ckpt_get_str(r, "settings", &settings) == TGS_OK;
-    if (!ok) {
-        tgs_ckpt_close(r);
-        return tgs_cli_fail();
-    }
-    printf("checkpoint %s: iteration %d, %llu Gaussians, %zu chunks, checksum ok\n", path, loop[0],
-           (unsigned long long)count, tgs_ckpt_count(r));
-    printf("settings   %s\n", settings);
-    tgs_ckpt_close(r);
+    printf("checkpoint %s: iteration %d, %llu Gaussians, %zu chunks, checksum ok\n", path, sum.iteration,
+           (unsigned long long)sum.count, sum.chunks);
+    printf("settings   %s\n", sum.settings);
     return 0;
 }
 
+/* What `tgs info` is asked. */
+typedef struct {
+    tgs_scene_options so;
+    int gpu, linear;
+    const char *ply, *ckpt;
+} info_args;
+
+#define IA(field) offsetof(info_args, field)
+static const tgs_opt info_opts[] = {
+    {"source_path", 's', OPT_STRING, IA(so.source_path), .help = "scene folder"},
+    {"images", 'i', OPT_STRING, IA(so.images), .def_str = "images", .help = "image folder inside the scene (COLMAP)"},
+    {"resolution", 'r', OPT_INT, IA(so.resolution), .def = -1, .help = "resolution rule, as for train"},
+    {"eval", 0, OPT_FLAG, IA(so.eval), .help = "show the train/test split of --eval"},
+    {"white_background", 'w', OPT_FLAG, IA(so.white_background), .help = "white background"},
+    {"gpu", 0, OPT_FLAG, IA(gpu), .help = "describe the GPU and the code this binary runs on it"},
+    {"ply", 0, OPT_STRING, IA(ply), .help = "check and describe a 3DGS PLY file"},
+    {"opacity", 0, OPT_CHOICE, IA(linear), .choices = opacity_kinds, .help = "how that PLY stores opacity"},
+    {"checkpoint", 0, OPT_STRING, IA(ckpt), .help = "check and describe a checkpoint"},
+};
+
 int tgs_cmd_info(int argc, char **argv) {
-    tgs_scene_options so = {0};
-    int gpu = 0, linear = 0;
-    const char *ply = NULL, *ckpt = NULL;
-    so.images = "images";
-    so.resolution = -1;
-    so.quiet = 1;
-    tgs_opt opts[] = {
-        {"source_path", 's', OPT_STRING, &so.source_path, 0, 0, 0, "scene folder"},
-        {"images", 'i', OPT_STRING, &so.images, 0, 0, 0, "image folder inside the scene (COLMAP)"},
-        {"resolution", 'r', OPT_INT, &so.resolution, 0, 0, 0, "resolution rule, as for train"},
-        {"eval", 0, OPT_FLAG, &so.eval, 0, 0, 0, "show the train/test split of --eval"},
-        {"white_background", 'w', OPT_FLAG, &so.white_background, 0, 0, 0, "white background"},
-        {"gpu", 0, OPT_FLAG, &gpu, 0, 0, 0, "describe the GPU and the code this binary runs on it"},
-        {"ply", 0, OPT_STRING, &ply, 0, 0, 0, "check and describe a 3DGS PLY file"},
-        {"opacity", 0, OPT_CHOICE, &linear, 0, opacity_kinds, 0, "how that PLY stores opacity"},
-        {"checkpoint", 0, OPT_STRING, &ckpt, 0, 0, 0, "check and describe a checkpoint"},
-    };
-    int r = parse_or_help("info", "-s SCENE [options] | --gpu", opts, NOPTS(opts), argc, argv);
+    info_args a;
+    memset(&a, 0, sizeof a);
+    tgs_opts_defaults(info_opts, NOPTS(info_opts), &a);
+    a.so.quiet = 1;
+    int r = parse_or_help("info", "-s SCENE [options] | --gpu", info_opts, NOPTS(info_opts), &a, argc, argv);
     if (r >= 0)
         return r;
-    if (ply)
-        return print_ply(ply, linear);
-    if (ckpt)
-        return print_checkpoint(ckpt);
-    if (gpu && !so.source_path)
+    const tgs_scene_options so = a.so;
+    if (a.ply)
+        return print_ply(a.ply, a.linear);
+    if (a.ckpt)
+        return print_checkpoint(a.ckpt);
+    if (a.gpu && !so.source_path)
         return print_gpu();
     if (!so.source_path)
         return usage_error("info", "-s/--source_path is required (or --gpu)");
-    if (gpu)
+    if (a.gpu)
         print_gpu();
     tgs_scene sc;
     if (tgs_scene_load(&so, &sc) != TGS_OK)
@@ -427,61 +341,71 @@ static tgs_status render_set(const char *model, const char *set, int iteration, 
     return TGS_OK;
 }
 
+/* What `tgs render` is asked. */
+typedef struct {
+    const char *model, *source, *images, *ply;
+    int resolution, eval, white, iteration, skip_train, skip_test, quiet, threads, opacity;
+} render_args;
+
+#define RA(field) offsetof(render_args, field)
+static const tgs_opt render_opts[] = {
+    {"model_path", 'm', OPT_STRING, RA(model),
+     .help = "model folder (its cfg_args names the scene); outputs go here"},
+    {"source_path", 's', OPT_STRING, RA(source), .help = "scene folder (default: from the model's cfg_args)"},
+    {"images", 'i', OPT_STRING, RA(images), .help = "image folder (default: from cfg_args, else images)"},
+    {"resolution", 'r', OPT_INT, RA(resolution), .def = -2, .help = "resolution rule (-2: from cfg_args, else -1)"},
+    {"eval", 0, OPT_FLAG, RA(eval), .help = "use the --eval split (default: from cfg_args)"},
+    {"white_background", 'w', OPT_FLAG, RA(white), .help = "white background (default: from cfg_args)"},
+    {"iteration", 0, OPT_INT, RA(iteration), .def = -1, .help = "which saved iteration (-1: the latest)"},
+    {"ply", 0, OPT_STRING, RA(ply), .help = "render this 3DGS PLY instead of the model's"},
+    {"opacity", 0, OPT_CHOICE, RA(opacity), .choices = opacity_kinds, .help = "how the PLY's opacity field is stored"},
+    {"skip_train", 0, OPT_FLAG, RA(skip_train), .help = "do not render the training views"},
+    {"skip_test", 0, OPT_FLAG, RA(skip_test), .help = "do not render the test views"},
+    {"quiet", 'q', OPT_FLAG, RA(quiet), .help = "print only errors"},
+    {"threads", 0, OPT_INT, RA(threads), .help = "CPU threads (0: all cores)"},
+};
+
 int tgs_cmd_render(int argc, char **argv) {
-    const char *model = NULL, *source = NULL, *images = NULL, *ply = NULL;
-    int resolution = -2, eval = 0, white = 0, iteration = -1, skip_train = 0, skip_test = 0, quiet = 0, threads = 0;
-    int opacity = 0;
-    tgs_opt opts[] = {
-        {"model_path", 'm', OPT_STRING, &model, 0, 0, 0, "model folder (its cfg_args names the scene); outputs go here"},
-        {"source_path", 's', OPT_STRING, &source, 0, 0, 0, "scene folder (default: from the model's cfg_args)"},
-        {"images", 'i', OPT_STRING, &images, 0, 0, 0, "image folder (default: from cfg_args, else images)"},
-        {"resolution", 'r', OPT_INT, &resolution, 0, 0, 0, "resolution rule (-2: from cfg_args, else -1)"},
-        {"eval", 0, OPT_FLAG, &eval, 0, 0, 0, "use the --eval split (default: from cfg_args)"},
-        {"white_background", 'w', OPT_FLAG, &white, 0, 0, 0, "white background (default: from cfg_args)"},
-        {"iteration", 0, OPT_INT, &iteration, 0, 0, 0, "which saved iteration (-1: the latest)"},
-        {"ply", 0, OPT_STRING, &ply, 0, 0, 0, "render this 3DGS PLY instead of the model's"},
-        {"opacity", 0, OPT_CHOICE, &opacity, 0, opacity_kinds, 0, "how the PLY's opacity field is stored"},
-        {"skip_train", 0, OPT_FLAG, &skip_train, 0, 0, 0, "do not render the training views"},
-        {"skip_test", 0, OPT_FLAG, &skip_test, 0, 0, 0, "do not render the test views"},
-        {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, 0, "print only errors"},
-        {"threads", 0, OPT_INT, &threads, 0, 0, 0, "CPU threads (0: all cores)"},
-    };
-    int r = parse_or_help("render", "-m MODEL [--ply FILE] [options]", opts, NOPTS(opts), argc, argv);
+    render_args a;
+    memset(&a, 0, sizeof a);
+    tgs_opts_defaults(render_opts, NOPTS(render_opts), &a);
+    int r = parse_or_help("render", "-m MODEL [--ply FILE] [options]", render_opts, NOPTS(render_opts), &a, argc,
+                          argv);
     if (r >= 0)
         return r;
-    if (!model)
+    if (!a.model)
         return usage_error("render", "-m/--model_path is required (renders are written there)");
-    tgs_set_threads(threads);
+    tgs_set_threads(a.threads);
     tgs_cfg_args cfg;
     tgs_cfg_args_defaults(&cfg);
     char cfg_path[TGS_PATH_MAX + 16];
-    snprintf(cfg_path, sizeof cfg_path, "%s/cfg_args", model);
+    snprintf(cfg_path, sizeof cfg_path, "%s/cfg_args", a.model);
     int have_cfg = file_exists(cfg_path);
     if (have_cfg && tgs_model_read_cfg_args(cfg_path, &cfg) != TGS_OK)
         return tgs_cli_fail();
-    if (!source && !have_cfg)
+    if (!a.source && !have_cfg)
         return usage_error("render", "no scene: give -s, or a -m folder holding cfg_args");
     tgs_scene_options so = {0};
-    so.source_path = source ? source : cfg.source_path;
-    so.images = images ? images : (have_cfg ? cfg.images : "images");
-    so.resolution = resolution != -2 ? resolution : (have_cfg ? cfg.resolution : -1);
-    so.eval = eval || (have_cfg && cfg.eval);
-    so.white_background = white || (have_cfg && cfg.white_background);
-    so.quiet = quiet;
+    so.source_path = a.source ? a.source : cfg.source_path;
+    so.images = a.images ? a.images : (have_cfg ? cfg.images : "images");
+    so.resolution = a.resolution != -2 ? a.resolution : (have_cfg ? cfg.resolution : -1);
+    so.eval = a.eval || (have_cfg && cfg.eval);
+    so.white_background = a.white || (have_cfg && cfg.white_background);
+    so.quiet = a.quiet;
     char ply_path[TGS_PATH_MAX + 64];
-    if (ply) {
-        snprintf(ply_path, sizeof ply_path, "%s", ply);
-        if (iteration < 0)
-            iteration = 0;
+    if (a.ply) {
+        snprintf(ply_path, sizeof ply_path, "%s", a.ply);
+        if (a.iteration < 0)
+            a.iteration = 0;
     } else {
-        if (iteration < 0)
-            iteration = latest_iteration(model);
-        if (iteration < 0) {
+        if (a.iteration < 0)
+            a.iteration = latest_iteration(a.model);
+        if (a.iteration < 0) {
             fprintf(stderr, "tgs render: error: %s/point_cloud holds no iteration_N folder (train first, or --ply)\n",
-                    model);
+                    a.model);
             return 1;
         }
-        snprintf(ply_path, sizeof ply_path, "%s/point_cloud/iteration_%d/point_cloud.ply", model, iteration);
+        snprintf(ply_path, sizeof ply_path, "%s/point_cloud/iteration_%d/point_cloud.ply", a.model, a.iteration);
     }
     tgs_scene sc;
     if (tgs_scene_load(&so, &sc) != TGS_OK)
@@ -490,7 +414,7 @@ int tgs_cmd_render(int argc, char **argv) {
     tgs_raster *ras = NULL;
     float *img = NULL;
     int rc = 0;
-    if (tgs_ply_read(ply_path, opacity ? TGS_OPACITY_LINEAR : TGS_OPACITY_LOGIT, &g) != TGS_OK) {
+    if (tgs_ply_read(ply_path, a.opacity ? TGS_OPACITY_LINEAR : TGS_OPACITY_LOGIT, &g) != TGS_OK) {
         rc = tgs_cli_fail();
         goto done;
     }
@@ -502,12 +426,12 @@ int tgs_cmd_render(int argc, char **argv) {
         rc = tgs_cli_fail();
         goto done;
     }
-    if (!quiet)
+    if (!a.quiet)
         printf("tgs: %s: %zu Gaussians, SH degree %d\n", ply_path, g->n, g->sh_degree);
-    if ((!skip_test && sc.n_test > 0 &&
-         render_set(model, "test", iteration, &sc, sc.test_idx, sc.n_test, g, ras, img, quiet) != TGS_OK) ||
-        (!skip_train &&
-         render_set(model, "train", iteration, &sc, sc.train_idx, sc.n_train, g, ras, img, quiet) != TGS_OK))
+    if ((!a.skip_test && sc.n_test > 0 &&
+         render_set(a.model, "test", a.iteration, &sc, sc.test_idx, sc.n_test, g, ras, img, a.quiet) != TGS_OK) ||
+        (!a.skip_train &&
+         render_set(a.model, "train", a.iteration, &sc, sc.train_idx, sc.n_train, g, ras, img, a.quiet) != TGS_OK))
         rc = tgs_cli_fail();
 done:
     free(img);
@@ -519,25 +443,36 @@ done:
 
 /* ------------------------------------------------------------------ metrics */
 
+/* What `tgs metrics` is asked. */
+typedef struct {
+    const char *model, *method;
+    int split, threads;
+} metrics_args;
+
+static const char *const splits[] = {"test", "train", NULL};
+
+#define MA(field) offsetof(metrics_args, field)
+static const tgs_opt metrics_opts[] = {
+    {"model_path", 'm', OPT_STRING, MA(model),
+     .help = "model folder holding test/ (or train/) <method>/{renders,gt}"},
+    {"method", 0, OPT_STRING, MA(method), .help = "only this method folder (e.g. ours_30000)"},
+    {"split", 0, OPT_CHOICE, MA(split), .choices = splits,
+     .help = "views to score: test (results.json) or train (results_train.json, renders from tgs render)"},
+    {"threads", 0, OPT_INT, MA(threads), .help = "CPU threads (0: all cores)"},
+};
+
 int tgs_cmd_metrics(int argc, char **argv) {
-    const char *model = NULL, *method = NULL;
-    static const char *const splits[] = {"test", "train", NULL};
-    int threads = 0, split = 0;
-    tgs_opt opts[] = {
-        {"model_path", 'm', OPT_STRING, &model, 0, 0, 0, "model folder holding test/ (or train/) <method>/{renders,gt}"},
-        {"method", 0, OPT_STRING, &method, 0, 0, 0, "only this method folder (e.g. ours_30000)"},
-        {"split", 0, OPT_CHOICE, &split, 0, splits, 0,
-         "views to score: test (results.json) or train (results_train.json, renders from tgs render)"},
-        {"threads", 0, OPT_INT, &threads, 0, 0, 0, "CPU threads (0: all cores)"},
-    };
-    int r = parse_or_help("metrics", "-m MODEL [options]", opts, NOPTS(opts), argc, argv);
+    metrics_args a;
+    memset(&a, 0, sizeof a);
+    tgs_opts_defaults(metrics_opts, NOPTS(metrics_opts), &a);
+    int r = parse_or_help("metrics", "-m MODEL [options]", metrics_opts, NOPTS(metrics_opts), &a, argc, argv);
     if (r >= 0)
         return r;
-    if (!model)
+    if (!a.model)
         return usage_error("metrics", "-m/--model_path is required");
-    tgs_set_threads(threads);
+    tgs_set_threads(a.threads);
     tgs_metrics_table t;
-    if (tgs_metrics_compute(model, splits[split], method, &t) != TGS_OK)
+    if (tgs_metrics_compute(a.model, splits[a.split], a.method, &t) != TGS_OK)
         return tgs_cli_fail();
     printf("%-16s %6s %9s %8s %12s\n", "method", "views", "PSNR", "SSIM", "PSNR ch-mean");
     for (int i = 0; i < t.n_rows; i++)
@@ -545,8 +480,8 @@ int tgs_cmd_metrics(int argc, char **argv) {
                t.rows[i].psnr_channel_mean);
     printf("(PSNR over all channels, as the published metrics.py; ch-mean: the mean of the channel PSNRs, as its "
            "training log)\n");
-    const char *sfx = split ? "_train" : "";
-    printf("tgs: wrote %s/results%s.json and %s/per_view%s.json\n", model, sfx, model, sfx);
+    const char *sfx = a.split ? "_train" : "";
+    printf("tgs: wrote %s/results%s.json and %s/per_view%s.json\n", a.model, sfx, a.model, sfx);
     tgs_metrics_table_free(&t);
     return 0;
 }

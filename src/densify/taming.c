@@ -11,9 +11,14 @@ tgs_status tgs_taming_schedule_make(size_t n0, size_t budget, int densify_from, 
     out->n0 = n0;
     out->budget = budget;
     out->steps = 0;
+    out->densifications = 0;
     out->targets = NULL;
     if (interval <= 0)
         return TGS_FAIL(TGS_ERR_ARG, "densification interval %d (expected > 0)", interval);
+    /* the iterations that densify: from+1 .. until-1, multiples of the interval
+     * (one fewer than the steps when until - from is a multiple of it) */
+    for (int it = densify_from + 1; it < densify_until; it++)
+        out->densifications += it % interval == 0;
     int steps = densify_until > densify_from ? (densify_until - densify_from) / interval : 0;
     if (steps <= 0)
         return TGS_OK; /* no step reaches into the schedule: every target is the budget */
@@ -44,7 +49,8 @@ void tgs_taming_schedule_free(tgs_taming_schedule *s) {
 size_t tgs_taming_target(const tgs_taming_schedule *s, int j) {
     if (j < -1)
         return s->n0;
-    if (j + 1 >= s->steps || !s->targets)
+    /* the last densification of the range lands on the budget itself */
+    if (j + 1 >= s->steps || j + 1 >= s->densifications || !s->targets)
         return s->budget;
     return s->targets[j + 1];
 }
