@@ -51,14 +51,10 @@ typedef struct {
 
 /* Building blocks. Indices are into the current model [0, g->n).
  * clone: appends exact copies (moments and statistics of the new rows zero).
- * split: appends 2 children per index: means sampled from N(mu, R diag(s)^2 R^T),
- *   scale s/1.6 (log-space: scale_raw - log 1.6), the rest copied. Parents stay
- *   (remove them with tgs_densify_remove).
  * remove: compacts every buffer, dropping rows with remove[i] != 0.
+ * (The split is densify_internal.h's tgs_densify_split_inplace.)
  * Capacity grows when needed (classic mode); planned runs reserve up front. */
 tgs_status tgs_densify_clone(tgs_gaussians *g, tgs_densify_stats *s, const uint32_t *idx /*[count]*/, size_t count);
-tgs_status tgs_densify_split(tgs_gaussians *g, tgs_densify_stats *s, const uint32_t *idx /*[count]*/, size_t count,
-                             tgs_rng *rng);
 void tgs_densify_remove(tgs_gaussians *g, tgs_densify_stats *s, const unsigned char *remove /*[N]*/);
 /* Prune candidates (SPEC 6): opacity < min_opacity, and with size_rule max
  * scale > 0.1 * extent or (max_screen_size > 0) max_radii > max_screen_size.

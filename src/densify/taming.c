@@ -2,6 +2,7 @@
  * normalisation of the score terms, and one budgeted densification step. */
 #include "densify_internal.h"
 #include "select.h"
+#include "taming_terms.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -72,7 +73,7 @@ void tgs_taming_add_normalized(double c, const float *x /*[N]*/, size_t n, float
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++)
         if (x[i] > 0)
-            out[i] += cf * (x[i] / med);
+            out[i] = tgs_taming_add_term(out[i], cf, x[i], med);
 }
 
 size_t tgs_taming_fill_want(size_t n, size_t target) { return target > n ? TGS_MIN(target - n, n) : 0; }
