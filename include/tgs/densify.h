@@ -103,12 +103,10 @@ size_t tgs_taming_fill_want(size_t n, size_t target);
 float tgs_taming_fill_threshold(const float *accum /*[N]*/, const float *denom /*[N]*/, size_t n, float thr,
                                 size_t want, float *scratch /*[N]*/);
 
-/* Weighted sampling without replacement: k distinct indices from [0,n) with
- * probability proportional to weights (exponential keys: key = -log(u)/w, the k
- * smallest keys; zero weights are never drawn). k is clamped to the count of
- * positive weights. O(n log n), seeded by rng. Returns the number drawn, out
- * sorted ascending (0 when out of memory, with the message recorded). */
-size_t tgs_sample_weighted(const float *weights /*[N]*/, size_t n, size_t k, tgs_rng *rng, uint32_t *out /*[k]*/);
+/* The budgets of a Taming step from n towards target with nc clone and ns
+ * split candidates: delta = min(target, n + nc + ns) - n (0 when negative),
+ * the clone share floor(delta * nc / (nc + ns)), the split share the rest. */
+void tgs_taming_budgets(size_t n, size_t target, size_t nc, size_t ns, size_t *clone_budget, size_t *split_budget);
 
 /* One Taming densification step (SPEC 6) given the summed scores [N]:
  * clone/split budgets from `target`, weighted picks, and for step j < 27 the

@@ -72,8 +72,9 @@ tgs_status tgs_cuda_l1_map(const float *d_img /*[H,W,3]*/, const unsigned char *
                            float *d_out /*[H,W]*/, cudaStream_t stream);
 /* The L1 map of tgs_cuda_l1_map and its minimum and maximum, on the device at
  * tgs_cuda_loss_l1_range(l) (valid until the next call on l). */
-tgs_status tgs_cuda_l1_map_range(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/, const unsigned char *d_gt /*[H,W,3]*/,
-                                 int w, int h, float *d_out /*[H,W]*/, cudaStream_t stream);
+tgs_status tgs_cuda_l1_map_range(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/,
+                                 const unsigned char *d_gt /*[H,W,3]*/, int w, int h, float *d_out /*[H,W]*/,
+                                 cudaStream_t stream);
 const float *tgs_cuda_loss_l1_range(const tgs_cuda_loss *l); /* [2]: min, max */
 
 /* ------------------------------------------------------------------------ */

@@ -185,6 +185,43 @@ static void make_images(tgs_rng *r, int w, int h, unsigned char *gt, float *img,
             }
 }
 
+/* The L1 map and the Taming pixel weights of one image pair (the CPU oracle's
+ * edge map of the ground truth), bit for bit against the CPU. */
+static void test_pixel_weights(tgs_cuda_loss *L, const float *img, const float *gtf, const unsigned char *gt,
+                               const float *d_img, const unsigned char *d_gt, int w, int h) {
+    char name[48];
+    const size_t np = (size_t)w * h;
+    unsigned char *edges = xcalloc(np, 1), *grey = xcalloc(np, 1);
+    float *pw_c = xcalloc(np, sizeof(float)), *pw_g = xcalloc(np, sizeof(float));
+    float *l1c = xcalloc(np, sizeof(float));
+    float elo, erange; /* the ground truth's own 8-bit edge map and its range */
+    tgs_score_edges(gt, w, h, grey, edges, &elo, &erange);
+    tgs_score_pixel_weights(img, gtf, edges, elo, erange, w, h, pw_c);
+    tgs_loss_l1_map(img, gtf, w, h, l1c);
+    unsigned char *d_edges = dup_to_device(edges, np);
+    float *d_pw = dmalloc(np * sizeof(float));
+    OK(tgs_cuda_l1_map(d_img, d_gt, w, h, d_pw, 0));
+    to_host(pw_g, d_pw, np * sizeof(float));
+    snprintf(name, sizeof name, "L1 map %dx%d", w, h);
+    report(name, "floats differing", (double)count_diff(pw_g, l1c, np), 0, -1);
+    tic();
+    OK(tgs_cuda_pixel_weights(L, d_img, d_gt, d_edges, elo, erange, w, h, d_pw, 0));
+    const double pms = toc_ms();
+    to_host(pw_g, d_pw, np * sizeof(float));
+    snprintf(name, sizeof name, "pixel weights %dx%d", w, h);
+    report(name, "floats differing", (double)count_diff(pw_g, pw_c, np), 0, pms);
+    /* a flat edge map (range 0): the edge term is 0 */
+    tgs_score_pixel_weights(img, gtf, edges, elo, 0.0f, w, h, pw_c);
+    OK(tgs_cuda_pixel_weights(L, d_img, d_gt, d_edges, elo, 0.0f, w, h, d_pw, 0));
+    to_host(pw_g, d_pw, np * sizeof(float));
+    snprintf(name, sizeof name, "pixel weights %dx%d, flat edges", w, h);
+    report(name, "floats differing", (double)count_diff(pw_g, pw_c, np), 0, -1);
+
+    cudaFree(d_edges);
+    cudaFree(d_pw);
+    free(edges), free(grey), free(pw_c), free(pw_g), free(l1c);
+}
+
 static void test_loss(tgs_rng *r, tgs_cuda_loss *L) {
     static const int sizes[][2] = {{266, 474}, {400, 400}, {37, 29}, {7, 5}, {1600, 1067}};
     const float lambda = 0.2f;
@@ -255,37 +292,7 @@ static void test_loss(tgs_rng *r, tgs_cuda_loss *L) {
         report(name, "max rel err vs CPU", fmax(fabs(psnr_g - psnr_c) / psnr_c, fabs(ssim_g - ssim_c) / fabs(ssim_c)),
                1e-5, mms);
 
-        /* L1 map and pixel weights */
-        const size_t np = (size_t)w * h;
-        unsigned char *edges = xcalloc(np, 1), *grey = xcalloc(np, 1);
-        float *pw_c = xcalloc(np, sizeof(float)), *pw_g = xcalloc(np, sizeof(float));
-        float *l1c = xcalloc(np, sizeof(float));
-        float elo, erange; /* the ground truth's own 8-bit edge map and its range */
-        tgs_score_edges(gt, w, h, grey, edges, &elo, &erange);
-        tgs_score_pixel_weights(img, gtf, edges, elo, erange, w, h, pw_c);
-        tgs_loss_l1_map(img, gtf, w, h, l1c);
-        unsigned char *d_edges = dup_to_device(edges, np);
-        float *d_pw = dmalloc(np * sizeof(float));
-        OK(tgs_cuda_l1_map(d_img, d_gt, w, h, d_pw, 0));
-        to_host(pw_g, d_pw, np * sizeof(float));
-        snprintf(name, sizeof name, "L1 map %dx%d", w, h);
-        report(name, "floats differing", (double)count_diff(pw_g, l1c, np), 0, -1);
-        tic();
-        OK(tgs_cuda_pixel_weights(L, d_img, d_gt, d_edges, elo, erange, w, h, d_pw, 0));
-        const double pms = toc_ms();
-        to_host(pw_g, d_pw, np * sizeof(float));
-        snprintf(name, sizeof name, "pixel weights %dx%d", w, h);
-        report(name, "floats differing", (double)count_diff(pw_g, pw_c, np), 0, pms);
-        /* a flat edge map (range 0): the edge term is 0 */
-        tgs_score_pixel_weights(img, gtf, edges, elo, 0.0f, w, h, pw_c);
-        OK(tgs_cuda_pixel_weights(L, d_img, d_gt, d_edges, elo, 0.0f, w, h, d_pw, 0));
-        to_host(pw_g, d_pw, np * sizeof(float));
-        snprintf(name, sizeof name, "pixel weights %dx%d, flat edges", w, h);
-        report(name, "floats differing", (double)count_diff(pw_g, pw_c, np), 0, -1);
-
-        cudaFree(d_edges);
-        cudaFree(d_pw);
-        free(edges), free(grey), free(pw_c), free(pw_g), free(l1c);
+        test_pixel_weights(L, img, gtf, gt, d_img, d_gt, w, h);
         cudaFree(d_img);
         cudaFree(d_gt);
         cudaFree(d_v);
@@ -1015,16 +1022,9 @@ static void test_taming(tgs_rng *r) {
         float *d_scores = dup_to_device(scores, n * sizeof(float));
         unsigned char *kind = xcalloc(n, 1);
         size_t nc, ns;
-        tgs_densify_grad_candidates(g, &s, &p, kind, &nc, &ns);
-        const size_t want = tgs_taming_fill_want(n, target);
-        if (nc + ns < want) { /* the step lowers the threshold (taming.c): classify as it does */
-            tgs_densify_params relaxed = p;
-            float *tmp = xcalloc(n, sizeof(float));
-            relaxed.grad_threshold = tgs_taming_fill_threshold(s.grad_accum, s.denom, n, (float)p.grad_threshold,
-                                                               want, tmp);
-            free(tmp);
-            tgs_densify_grad_candidates(g, &s, &relaxed, kind, &nc, &ns);
-        }
+        float *tmp = xcalloc(n, sizeof(float));
+        tgs_taming_candidates(g, &s, &p, target, kind, &nc, &ns, tmp); /* the step's candidates */
+        free(tmp);
         tgs_gaussians *orig = copy_model(g);
         unsigned char *mask0 = xcalloc(n, 1); /* prune candidates before the step */
         tgs_densify_prune_candidates(g, &s, &p, mask0);

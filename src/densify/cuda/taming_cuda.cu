@@ -232,13 +232,8 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
     if (!p->cap_candidates && nc + ns < want)
         TGS_TRY(relax_candidates(m, p, want, stream, &nc, &ns));
 
-    /* budget of this step, shared in proportion to the candidate counts:
-     * the clone share floored, the split share the remainder (as taming.c) */
-    const size_t goal = TGS_MIN(target, n + nc + ns);
-    const size_t delta = goal > n ? goal - n : 0;
-    const size_t denom = TGS_MAX(nc + ns, (size_t)1);
-    const size_t clone_budget = (size_t)(((unsigned long long)delta * nc) / denom);
-    const size_t split_budget = delta - clone_budget;
+    size_t clone_budget, split_budget;
+    tgs_taming_budgets(n, target, nc, ns, &clone_budget, &split_budget);
     if (n + clone_budget + split_budget > m->capacity)
         return TGS_FAIL(TGS_ERR_NOMEM,
                         "CUDA Taming densification: %zu + %zu Gaussians exceed the capacity (expected at most %zu; "

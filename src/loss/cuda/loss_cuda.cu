@@ -447,8 +447,9 @@ tgs_status tgs_cuda_l1_map(const float *d_img /*[H,W,3]*/, const unsigned char *
     return TGS_OK;
 }
 
-tgs_status tgs_cuda_l1_map_range(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/, const unsigned char *d_gt /*[H,W,3]*/,
-                                 int w, int h, float *d_out /*[H,W]*/, cudaStream_t stream) {
+tgs_status tgs_cuda_l1_map_range(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/,
+                                 const unsigned char *d_gt /*[H,W,3]*/, int w, int h, float *d_out /*[H,W]*/,
+                                 cudaStream_t stream) {
     TGS_TRY(loss_check(l, d_img, d_gt, w, h, "tgs_cuda_l1_map_range"));
     if (!d_out)
         return TGS_FAIL(TGS_ERR_ARG, "tgs_cuda_l1_map_range: missing output (expected a device array)");
