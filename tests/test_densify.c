@@ -83,35 +83,11 @@ static void test_building_blocks(void) {
     for (size_t k = 0; k < 4; k++)
         CHECK(row_is_new_from(g, &s, 20 + k, cl[k], 0), "clone row %zu is not a fresh copy of %u", 20 + k, cl[k]);
 
-    /* split (public form): 2 children appended per index, parents stay */
-    tgs_rng rng;
-    tgs_rng_seed(&rng, 5, 1);
-    uint32_t sp[2] = {5, 0};
-    const int skip = (1 << TGS_G_MEANS) | (1 << TGS_G_SCALE);
-    CHECK_OK(tgs_densify_split(g, &s, sp, 2, &rng));
-    CHECK(g->n == 28, "after split n %zu (expected 28)", g->n);
-    for (size_t i = 0; i < 20; i++)
-        CHECK(row_is(g, &s, i, i), "split moved original row %zu", i);
-    for (size_t k = 0; k < 4; k++) {
-        size_t row = 24 + k, par = sp[k / 2];
-        CHECK(row_is_new_from(g, &s, row, par, skip), "split child row %zu of %zu", row, par);
-        for (int c = 0; c < 3; c++) {
-            float want = (float)log(exp((double)tagval(par, TGS_G_SCALE, c, 0)) / 1.6);
-            CHECK(*elem(g, 0, row, TGS_G_SCALE, c) == want, "child scale %g (expected %g)",
-                  *elem(g, 0, row, TGS_G_SCALE, c), want);
-        }
-    }
-    /* invalid index refused, nothing changed */
-    uint32_t bad = 28;
-    CHECK(tgs_densify_clone(g, &s, &bad, 1) == TGS_ERR_ARG && g->n == 28, "out-of-range clone index accepted");
-
     /* remove: stable compaction of everything */
-    unsigned char rm[28] = {0};
-    rm[0] = rm[5] = rm[10] = rm[19] = rm[21] = rm[27] = 1;
-    float keep_child[3];
-    memcpy(keep_child, elem(g, 0, 26, TGS_G_MEANS, 0), sizeof keep_child);
+    unsigned char rm[24] = {0};
+    rm[0] = rm[5] = rm[10] = rm[19] = rm[21] = 1;
     tgs_densify_remove(g, &s, rm);
-    CHECK(g->n == 22, "after remove n %zu (expected 22)", g->n);
+    CHECK(g->n == 19, "after remove n %zu (expected 19)", g->n);
     size_t row = 0;
     for (size_t i = 0; i < 20; i++) {
         if (rm[i])
@@ -119,15 +95,18 @@ static void test_building_blocks(void) {
         CHECK(row_is(g, &s, row, i), "row %zu should hold Gaussian %zu", row, i);
         row++;
     }
-    /* then clones 20, 22, 23 (of 3, 3, 19) and children 24, 25, 26 */
+    /* then clones 20, 22, 23 (of 3, 3, 19) */
     CHECK(row_is_new_from(g, &s, 16, 3, 0) && row_is_new_from(g, &s, 17, 3, 0) && row_is_new_from(g, &s, 18, 19, 0),
           "clones after remove");
-    CHECK(row_is_new_from(g, &s, 19, 5, skip) && row_is_new_from(g, &s, 20, 5, skip) &&
-              row_is_new_from(g, &s, 21, 0, skip),
-          "children after remove");
-    CHECK(memcmp(keep_child, elem(g, 0, 21, TGS_G_MEANS, 0), sizeof keep_child) == 0, "child mean moved");
+    /* invalid index refused, nothing changed */
+    uint32_t bad = 19;
+    CHECK(tgs_densify_clone(g, &s, &bad, 1) == TGS_ERR_ARG && g->n == 19, "out-of-range clone index accepted");
 
-    /* in-place split: child 0 replaces the parent, child 1 appended */
+    /* in-place split: child 0 replaces the parent, child 1 appended; children
+     * scales log(exp(s) / 1.6) */
+    tgs_rng rng;
+    tgs_rng_seed(&rng, 5, 1);
+    const int skip = (1 << TGS_G_MEANS) | (1 << TGS_G_SCALE);
     fill_tagged(g, &s, 10);
     uint32_t ip[2] = {2, 6};
     CHECK_OK(tgs_densify_split_inplace(g, &s, ip, 2, &rng));
@@ -137,6 +116,11 @@ static void test_building_blocks(void) {
             CHECK(row_is(g, &s, i, i), "in-place split moved row %zu", i);
     CHECK(row_is_new_from(g, &s, 2, 2, skip) && row_is_new_from(g, &s, 10, 2, skip), "in-place children of 2");
     CHECK(row_is_new_from(g, &s, 6, 6, skip) && row_is_new_from(g, &s, 11, 6, skip), "in-place children of 6");
+    for (int c = 0; c < 3; c++) {
+        float want = (float)log(exp((double)tagval(6, TGS_G_SCALE, c, 0)) / 1.6);
+        CHECK(*elem(g, 0, 6, TGS_G_SCALE, c) == want && *elem(g, 0, 11, TGS_G_SCALE, c) == want,
+              "child scale %g (expected %g)", *elem(g, 0, 11, TGS_G_SCALE, c), want);
+    }
 
     /* a model without optimiser state works too */
     tgs_gaussians *h = NULL;
@@ -145,10 +129,10 @@ static void test_building_blocks(void) {
         h->n = 2;
         uint32_t one = 1;
         CHECK_OK(tgs_densify_clone(h, NULL, &one, 1));
-        CHECK_OK(tgs_densify_split(h, NULL, &one, 1, &rng));
-        unsigned char r2[5] = {1, 0, 1, 0, 0};
+        CHECK_OK(tgs_densify_split_inplace(h, NULL, &one, 1, &rng));
+        unsigned char r2[4] = {1, 0, 1, 0};
         tgs_densify_remove(h, NULL, r2);
-        CHECK(h->n == 3, "no-optimiser model n %zu (expected 3)", h->n);
+        CHECK(h->n == 2, "no-optimiser model n %zu (expected 2)", h->n);
     }
     tgs_gaussians_destroy(h);
     tgs_densify_stats_free(&s);
@@ -157,29 +141,33 @@ static void test_building_blocks(void) {
     tgs_gaussians_destroy(g);
 }
 
-/* Children of one anisotropic rotated parent: mean mu, covariance R diag(s^2) R^T. */
+/* Children of M copies of one anisotropic rotated parent, split in place:
+ * mean mu, covariance R diag(s^2) R^T. */
 static void test_split_distribution(void) {
-    const size_t M = 20000; /* parents' worth of splits: 2M children */
+    const size_t M = 20000; /* parents: 2M children */
     tgs_gaussians *g = NULL;
-    CHECK_OK(tgs_gaussians_create(1, 0, 1, &g));
+    CHECK_OK(tgs_gaussians_create(M, 0, 1, &g));
     if (!g)
         return;
     tgs_param_view v = tgs_gaussians_view(g, g->params);
-    g->n = 1;
+    g->n = M;
     const double mu[3] = {1.5, -2.0, 0.25}, sc[3] = {0.5, 0.1, 0.02};
     const double q[4] = {2.0, 0.6, -0.8, 0.4}; /* not normalised on purpose */
-    for (int c = 0; c < 3; c++) {
-        v.means[c] = (float)mu[c];
-        v.scale_raw[c] = (float)log(sc[c]);
-    }
-    for (int c = 0; c < 4; c++)
-        v.rot_raw[c] = (float)q[c];
     uint32_t *idx = calloc(M, sizeof *idx);
+    for (size_t i = 0; i < M; i++) {
+        for (int c = 0; c < 3; c++) {
+            v.means[3 * i + c] = (float)mu[c];
+            v.scale_raw[3 * i + c] = (float)log(sc[c]);
+        }
+        for (int c = 0; c < 4; c++)
+            v.rot_raw[4 * i + c] = (float)q[c];
+        idx[i] = (uint32_t)i;
+    }
     tgs_rng rng;
     tgs_rng_seed(&rng, 1234, 3);
-    CHECK_OK(tgs_densify_split(g, NULL, idx, M, &rng));
+    CHECK_OK(tgs_densify_split_inplace(g, NULL, idx, M, &rng));
     free(idx);
-    CHECK(g->n == 1 + 2 * M, "n %zu", g->n);
+    CHECK(g->n == 2 * M, "n %zu", g->n);
     v = tgs_gaussians_view(g, g->params);
 
     double qn = sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
@@ -196,12 +184,12 @@ static void test_split_distribution(void) {
         }
     size_t N = 2 * M;
     double mean[3] = {0, 0, 0}, C[3][3] = {{0}};
-    for (size_t i = 1; i <= N; i++)
+    for (size_t i = 0; i < N; i++)
         for (int c = 0; c < 3; c++)
             mean[c] += v.means[3 * i + c];
     for (int c = 0; c < 3; c++)
         mean[c] /= (double)N;
-    for (size_t i = 1; i <= N; i++)
+    for (size_t i = 0; i < N; i++)
         for (int a = 0; a < 3; a++)
             for (int b = 0; b < 3; b++)
                 C[a][b] += (v.means[3 * i + a] - mean[a]) * (v.means[3 * i + b] - mean[b]);
@@ -215,7 +203,7 @@ static void test_split_distribution(void) {
                   S[a][b], tol);
         }
     }
-    for (size_t i = 1; i <= N; i += 997)
+    for (size_t i = 0; i < N; i += 997)
         for (int c = 0; c < 3; c++) {
             double got = exp((double)v.scale_raw[3 * i + c]);
             CHECK(fabs(got - sc[c] / 1.6) < 1e-6 * sc[c], "child scale %g (expected %g)", got, sc[c] / 1.6);

@@ -6,7 +6,7 @@
 #include "densify/densify_internal.h"
 #include "tgs/densify.h"
 #include "tgs/loss.h"
-#include "train/score.h"
+#include "densify/score.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -475,7 +475,7 @@ static void test_edges(void) {
             tgs_score_edges(rgb, w, h, grey, v, &lo, &range);
             ref_edges(rgb, w, h, ref);
             for (size_t i = 0; i < npix; i++)
-                got[i] = tgs_score_edge_value(v[i], lo, range);
+                got[i] = tgs_taming_edge_value(v[i], lo, range);
             CHECK(bits_differ(got, ref, npix) == 0, "%dx%d kind %d: %zu edge values differ from the float reference",
                   w, h, kind, bits_differ(got, ref, npix));
             if (kind == 1) /* flat: the border keeps the grey value, the inside is 0 */

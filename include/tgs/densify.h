@@ -51,14 +51,10 @@ typedef struct {
 
 /* Building blocks. Indices are into the current model [0, g->n).
  * clone: appends exact copies (moments and statistics of the new rows zero).
- * split: appends 2 children per index: means sampled from N(mu, R diag(s)^2 R^T),
- *   scale s/1.6 (log-space: scale_raw - log 1.6), the rest copied. Parents stay
- *   (remove them with tgs_densify_remove).
  * remove: compacts every buffer, dropping rows with remove[i] != 0.
+ * (The split is densify_internal.h's tgs_densify_split_inplace.)
  * Capacity grows when needed (classic mode); planned runs reserve up front. */
 tgs_status tgs_densify_clone(tgs_gaussians *g, tgs_densify_stats *s, const uint32_t *idx /*[count]*/, size_t count);
-tgs_status tgs_densify_split(tgs_gaussians *g, tgs_densify_stats *s, const uint32_t *idx /*[count]*/, size_t count,
-                             tgs_rng *rng);
 void tgs_densify_remove(tgs_gaussians *g, tgs_densify_stats *s, const unsigned char *remove /*[N]*/);
 /* Prune candidates (SPEC 6): opacity < min_opacity, and with size_rule max
  * scale > 0.1 * extent or (max_screen_size > 0) max_radii > max_screen_size.
@@ -109,12 +105,10 @@ size_t tgs_taming_fill_want(size_t n, size_t target);
 float tgs_taming_fill_threshold(const float *accum /*[N]*/, const float *denom /*[N]*/, size_t n, float thr,
                                 size_t want, float *scratch /*[N]*/);
 
-/* Weighted sampling without replacement: k distinct indices from [0,n) with
- * probability proportional to weights (exponential keys: key = -log(u)/w, the k
- * smallest keys; zero weights are never drawn). k is clamped to the count of
- * positive weights. O(n log n), seeded by rng. Returns the number drawn, out
- * sorted ascending (0 when out of memory, with the message recorded). */
-size_t tgs_sample_weighted(const float *weights /*[N]*/, size_t n, size_t k, tgs_rng *rng, uint32_t *out /*[k]*/);
+/* The budgets of a Taming step from n towards target with nc clone and ns
+ * split candidates: delta = min(target, n + nc + ns) - n (0 when negative),
+ * the clone share floor(delta * nc / (nc + ns)), the split share the rest. */
+void tgs_taming_budgets(size_t n, size_t target, size_t nc, size_t ns, size_t *clone_budget, size_t *split_budget);
 
 /* One Taming densification step (SPEC 6) given the summed scores [N]:
  * clone/split budgets from `target`, weighted picks, and for step j < 27 the

@@ -1,8 +1,8 @@
 /* ops_cuda.h - CUDA twins of the training operations around the rasteriser:
- * the SPEC 4 loss and the evaluation metrics, the Taming pixel weights, Adam,
- * the densification statistics, clone/split/remove, classic densification and
- * the Taming step (SPEC 5, 6). Internal, C-callable; implementations in
- * src/loss/cuda, src/optim/cuda and src/densify/cuda.
+ * the SPEC 4 loss and the evaluation metrics, the model on the device and Adam
+ * (SPEC 5); the densification's are in src/densify/cuda/densify_cuda.h.
+ * Internal, C-callable; implementations in src/loss/cuda, src/optim/cuda and
+ * src/densify/cuda.
  *
  * Conventions:
  * - Pointers named d_* are device memory; h_* host memory. Images are [H,W,3]
@@ -70,14 +70,12 @@ tgs_status tgs_cuda_psnr_ssim(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/, 
 /* Per-pixel mean absolute error over the channels (tgs_loss_l1_map). */
 tgs_status tgs_cuda_l1_map(const float *d_img /*[H,W,3]*/, const unsigned char *d_gt /*[H,W,3]*/, int w, int h,
                            float *d_out /*[H,W]*/, cudaStream_t stream);
-/* Taming pixel weights: 50 * norm(L1 map) + 50 * e, norm(x) = (x-min)/(max-min)
- * (0 when max == min), e the normalised edge value of the 8-bit response d_edges
- * with the view's edge_lo, edge_range (a view of tgs_edge_maps, tgs_score_edge_value);
- * bitwise as tgs_score_pixel_weights. */
-tgs_status tgs_cuda_pixel_weights(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/,
-                                  const unsigned char *d_gt /*[H,W,3]*/, const unsigned char *d_edges /*[H,W]*/,
-                                  float edge_lo, float edge_range, int w, int h, float *d_out /*[H,W]*/,
-                                  cudaStream_t stream);
+/* The L1 map of tgs_cuda_l1_map and its minimum and maximum, on the device at
+ * tgs_cuda_loss_l1_range(l) (valid until the next call on l). */
+tgs_status tgs_cuda_l1_map_range(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/,
+                                 const unsigned char *d_gt /*[H,W,3]*/, int w, int h, float *d_out /*[H,W]*/,
+                                 cudaStream_t stream);
+const float *tgs_cuda_loss_l1_range(const tgs_cuda_loss *l); /* [2]: min, max */
 
 /* ------------------------------------------------------------------------ */
 /* The model on the device (src/densify/cuda/model_cuda.cu)                 */
@@ -141,79 +139,6 @@ tgs_status tgs_cuda_adam_step_model(tgs_adam *a, tgs_cuda_model *m, unsigned mas
                                     cudaStream_t stream);
 /* Zeroes the gradients of the groups in mask (first n rows). */
 tgs_status tgs_cuda_adam_zero_grad(tgs_cuda_model *m, unsigned mask, cudaStream_t stream);
-
-/* ------------------------------------------------------------------------ */
-/* Densification (src/densify/cuda/)                                        */
-/* ------------------------------------------------------------------------ */
-
-/* Counter-based random numbers: draw number `counter` of a run hashes
- * (seed, counter, index); every drawing call advances counter by one. */
-typedef struct {
-    uint64_t seed, counter;
-} tgs_cuda_rng;
-void tgs_cuda_rng_seed(tgs_cuda_rng *r, uint64_t seed);
-
-/* tgs_densify_stats_add: for i with radii > 0, grad_accum += |v_mean2d|,
- * denom += 1, max_radii = max(max_radii, radius). */
-tgs_status tgs_cuda_stats_add(tgs_cuda_model *m, const int *d_radii /*[N]*/, const float *d_v_mean2d /*[N,2]*/,
-                              cudaStream_t stream);
-/* Zeroes the statistics of rows [0, n). */
-tgs_status tgs_cuda_stats_reset(tgs_cuda_model *m, size_t n, cudaStream_t stream);
-/* tgs_densify_reset_opacity: o = min(o, logit(0.01)), opacity moments zeroed. */
-tgs_status tgs_cuda_reset_opacity(tgs_cuda_model *m, cudaStream_t stream);
-
-/* tgs_densify_clone: rows n+k := row idx[k] (parameters), with zero gradients,
- * moments and statistics. Fails (TGS_ERR_NOMEM) beyond the capacity. */
-tgs_status tgs_cuda_densify_clone(tgs_cuda_model *m, const uint32_t *d_idx /*[count]*/, size_t count,
-                                  cudaStream_t stream);
-/* tgs_densify_split (inplace 0: children at rows n+2k, n+2k+1) or the in-place
- * split of classic/Taming (inplace 1: child 0 in the parent's row, child 1 at
- * n+k; indices distinct). Children means ~ N(mu, R diag(s)^2 R^T), scale s/1.6. */
-tgs_status tgs_cuda_densify_split(tgs_cuda_model *m, const uint32_t *d_idx /*[count]*/, size_t count, int inplace,
-                                  tgs_cuda_rng *rng, cudaStream_t stream);
-/* tgs_densify_remove: stable compaction of every buffer and the statistics,
- * dropping rows with d_remove[i] != 0. Synchronises (the new count). */
-tgs_status tgs_cuda_densify_remove(tgs_cuda_model *m, const unsigned char *d_remove /*[N]*/, cudaStream_t stream);
-/* tgs_densify_prune_candidates into d_mask; the count in *h_count (may be NULL
- * = no synchronisation). */
-tgs_status tgs_cuda_densify_prune_candidates(tgs_cuda_model *m, const tgs_densify_params *p,
-                                             unsigned char *d_mask /*[N]*/, size_t *h_count, cudaStream_t stream);
-/* tgs_densify_classic on the device (same candidates, same row order). */
-tgs_status tgs_cuda_densify_classic(tgs_cuda_model *m, const tgs_densify_params *p, tgs_cuda_rng *rng,
-                                    tgs_densify_report *rep, cudaStream_t stream);
-
-/* tgs_sample_weighted: k distinct indices of [0,n) drawn without replacement
- * with probabilities proportional to d_w (exponential keys -log(u)/w, the k
- * smallest by a radix sort; zero, negative and NaN weights never drawn; k
- * clamped to the positive weights). d_out sorted ascending; the count in
- * *h_count. n <= m->capacity (uses the model's scratch). Synchronises. */
-tgs_status tgs_cuda_sample_weighted(tgs_cuda_model *m, const float *d_w /*[n]*/, size_t n, size_t k, tgs_cuda_rng *rng,
-                                    uint32_t *d_out /*[k]*/, size_t *h_count, cudaStream_t stream);
-
-/* tgs_taming_add_normalized: d_out += c * x / median(x over x > 0) where x > 0
- * (lower middle value; nothing when no x > 0). Bit-identical to the CPU. */
-tgs_status tgs_cuda_taming_add_normalized(tgs_cuda_model *m, double c, const float *d_x /*[n]*/, size_t n,
-                                          float *d_out /*[n]*/, cudaStream_t stream);
-/* The Taming score of the training loop (SPEC 6), the GPU twin of train.c's
- * taming_scores: score_begin zeroes d_scores and prepares the view-independent
- * terms (g = accum/denom, sigmoid opacity, product of the scales, and their
- * medians); score_view adds one view: 50*ell * (sum of the nine normalised terms)
- * to the Gaussians with radius > 0, with d_score_acc the four per-Gaussian sums
- * of the raster's score pass (Σw, Σ1, ΣαT, Σdist) and *d_ell the view's loss (a
- * device double, e.g. tgs_cuda_loss_values). The model must not change between
- * begin and the views. */
-tgs_status tgs_cuda_taming_score_begin(tgs_cuda_model *m, float *d_scores /*[N]*/, cudaStream_t stream);
-tgs_status tgs_cuda_taming_score_view(tgs_cuda_model *m, const int *d_radii /*[N]*/, const float *d_depths /*[N]*/,
-                                      const float *d_score_acc /*[N,4]*/, const double *d_ell, float *d_scores /*[N]*/,
-                                      cudaStream_t stream);
-
-/* tgs_densify_taming on the device: candidates, the clone share floored and the
- * split share the remainder, weighted picks, the 50% weighted prune for
- * step_j < 27, rows placed as on the CPU, statistics reset. Never grows the
- * capacity: fails (TGS_ERR_NOMEM, nothing changed) when the step would not fit. */
-tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *p, const float *d_scores /*[N]*/,
-                                   size_t target, int step_j, tgs_cuda_rng *rng, tgs_densify_report *rep,
-                                   cudaStream_t stream);
 
 #ifdef __cplusplus
 }

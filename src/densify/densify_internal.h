@@ -2,17 +2,10 @@
 #ifndef TGS_DENSIFY_INTERNAL_H
 #define TGS_DENSIFY_INTERNAL_H
 
+#include "densify/candidates.h"
 #include "tgs/densify.h"
 
 #include <math.h>
-
-/* Candidate kinds written by tgs_densify_grad_candidates. */
-enum {
-    TGS_CAND_NONE = 0,
-    TGS_CAND_CLONE = 1,
-    TGS_CAND_SPLIT = 2,
-    TGS_CAND_REPLACED = 3 /* a split parent whose row now holds a child */
-};
 
 /* Refuses a missing model or statistics, statistics shorter than the model,
  * and counts that do not fit 32-bit indices; `what` names the caller. */
@@ -36,11 +29,28 @@ static inline float tgs_densify_grad_stat(float accum, float denom) {
 void tgs_densify_grad_candidates(const tgs_gaussians *g, const tgs_densify_stats *s, const tgs_densify_params *p,
                                  unsigned char *kind /*[N]*/, size_t *n_clone, size_t *n_split);
 
-/* Split that keeps the count low: child 0 replaces its parent in place (with
- * zero moments and statistics), child 1 is appended at row n + k. Needs only
- * `count` extra rows. idx must be distinct. */
+/* The clone/split candidates of a Taming step from g->n towards target: the
+ * rule of tgs_densify_grad_candidates, with the threshold lowered by
+ * tgs_taming_fill_threshold when too few pass it (unless p->cap_candidates).
+ * scratch: [N] floats. */
+void tgs_taming_candidates(const tgs_gaussians *g, const tgs_densify_stats *s, const tgs_densify_params *p,
+                           size_t target, unsigned char *kind /*[N]*/, size_t *n_clone, size_t *n_split,
+                           float *scratch /*[N]*/);
+
+/* The split of classic and Taming densification: two children per index,
+ * means sampled from N(mu, R diag(s)^2 R^T), scale s/1.6 (log-space:
+ * scale_raw - log 1.6), the rest copied, gradients, moments and statistics
+ * zero. Child 0 replaces its parent in place, child 1 is appended at row
+ * n + k: `count` extra rows. idx must be distinct. */
 tgs_status tgs_densify_split_inplace(tgs_gaussians *g, tgs_densify_stats *s, const uint32_t *idx /*[count]*/,
                                      size_t count, tgs_rng *rng);
+
+/* Weighted sampling without replacement: k distinct indices from [0,n) with
+ * probability proportional to weights (exponential keys: key = -log(u)/w, the k
+ * smallest keys; zero weights are never drawn). k is clamped to the count of
+ * positive weights. O(n log n), seeded by rng. Returns the number drawn, out
+ * sorted ascending (0 when out of memory, with the message recorded). */
+size_t tgs_sample_weighted(const float *weights /*[N]*/, size_t n, size_t k, tgs_rng *rng, uint32_t *out /*[k]*/);
 
 /* One (key, index) pair of the weighted sampler. */
 typedef struct {

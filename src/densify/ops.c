@@ -120,49 +120,34 @@ static void set_child(const tgs_gaussians *g, size_t row, const float mean[3], c
     memcpy(v.scale_raw + 3 * row, scale_raw, 3 * sizeof(float));
 }
 
-/* Shared split: in place (child 0 at the parent's row, child 1 at n + k) or
- * appending both children (rows n + 2k, n + 2k + 1). */
-static tgs_status split_rows(tgs_gaussians *g, tgs_densify_stats *s, const uint32_t *idx /*[count]*/, size_t count,
-                             tgs_rng *rng, int inplace) {
+tgs_status tgs_densify_split_inplace(tgs_gaussians *g, tgs_densify_stats *s, const uint32_t *idx /*[count]*/,
+                                     size_t count, tgs_rng *rng) {
     TGS_TRY(check_indices(g, idx, count, "split"));
     if (count == 0)
         return TGS_OK;
     size_t n = g->n;
-    TGS_TRY(tgs_densify_grow(g, s, n + (inplace ? count : 2 * count)));
+    TGS_TRY(tgs_densify_grow(g, s, n + count));
     /* means and scales first, in order, so that the random draws do not
-     * depend on the thread count (the in-place child 0 overwrites only its
-     * own parent's mean and scale: indices are distinct there) */
+     * depend on the thread count (child 0 overwrites only its own parent's
+     * mean and scale: indices are distinct) */
     for (size_t k = 0; k < count; k++) {
         size_t p = idx[k];
         float mean[2][3], scale_raw[3];
         make_children(g, p, rng, mean, scale_raw);
-        set_child(g, inplace ? p : n + 2 * k, mean[0], scale_raw);
-        set_child(g, inplace ? n + k : n + 2 * k + 1, mean[1], scale_raw);
+        set_child(g, p, mean[0], scale_raw);
+        set_child(g, n + k, mean[1], scale_raw);
     }
     /* then the other groups copied from the parent, and fresh optimiser state */
     const int skip = (1 << TGS_G_MEANS) | (1 << TGS_G_SCALE);
 #pragma omp parallel for schedule(static)
     for (size_t k = 0; k < count; k++) {
         size_t p = idx[k];
-        size_t d0 = inplace ? p : n + 2 * k, d1 = inplace ? n + k : n + 2 * k + 1;
-        copy_row_except(g, g->params, p, d1, skip);
-        if (!inplace)
-            copy_row_except(g, g->params, p, d0, skip);
-        fresh_state(g, s, d0);
-        fresh_state(g, s, d1);
+        copy_row_except(g, g->params, p, n + k, skip);
+        fresh_state(g, s, p);
+        fresh_state(g, s, n + k);
     }
-    g->n = n + (inplace ? count : 2 * count);
+    g->n = n + count;
     return TGS_OK;
-}
-
-tgs_status tgs_densify_split(tgs_gaussians *g, tgs_densify_stats *s, const uint32_t *idx /*[count]*/, size_t count,
-                             tgs_rng *rng) {
-    return split_rows(g, s, idx, count, rng, 0);
-}
-
-tgs_status tgs_densify_split_inplace(tgs_gaussians *g, tgs_densify_stats *s, const uint32_t *idx /*[count]*/,
-                                     size_t count, tgs_rng *rng) {
-    return split_rows(g, s, idx, count, rng, 1);
 }
 
 /* Stable compaction of one array of rows of `w` elements of `size` bytes. */

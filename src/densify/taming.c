@@ -2,6 +2,7 @@
  * normalisation of the score terms, and one budgeted densification step. */
 #include "densify_internal.h"
 #include "select.h"
+#include "taming_terms.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -78,7 +79,7 @@ void tgs_taming_add_normalized(double c, const float *x /*[N]*/, size_t n, float
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++)
         if (x[i] > 0)
-            out[i] += cf * (x[i] / med);
+            out[i] = tgs_taming_add_term(out[i], cf, x[i], med);
 }
 
 size_t tgs_taming_fill_want(size_t n, size_t target) { return target > n ? TGS_MIN(target - n, n) : 0; }
@@ -98,46 +99,120 @@ float tgs_taming_fill_threshold(const float *accum /*[N]*/, const float *denom /
     return select_float(scratch, n, n - want); /* the want-th largest */
 }
 
+void tgs_taming_candidates(const tgs_gaussians *g, const tgs_densify_stats *s, const tgs_densify_params *p,
+                           size_t target, unsigned char *kind /*[N]*/, size_t *n_clone, size_t *n_split,
+                           float *scratch /*[N]*/) {
+    tgs_densify_grad_candidates(g, s, p, kind, n_clone, n_split);
+    /* too few over the threshold for this step's target: lower it (see cap_candidates) */
+    const size_t want = tgs_taming_fill_want(g->n, target);
+    if (!p->cap_candidates && *n_clone + *n_split < want) {
+        tgs_densify_params relaxed = *p;
+        relaxed.grad_threshold =
+            tgs_taming_fill_threshold(s->grad_accum, s->denom, g->n, (float)p->grad_threshold, want, scratch);
+        tgs_densify_grad_candidates(g, s, &relaxed, kind, n_clone, n_split);
+    }
+}
+
+void tgs_taming_budgets(size_t n, size_t target, size_t nc, size_t ns, size_t *clone_budget, size_t *split_budget) {
+    size_t goal = TGS_MIN(target, n + nc + ns);
+    size_t delta = goal > n ? goal - n : 0;
+    size_t denom = TGS_MAX(nc + ns, (size_t)1);
+    *clone_budget = (size_t)(((unsigned long long)delta * nc) / denom);
+    /* the reference floors both shares and can fall one short; the split share
+     * takes the remainder (it never exceeds ns since delta <= nc + ns) */
+    *split_budget = delta - *clone_budget;
+}
+
+/* The scratch of one Taming step. */
+typedef struct {
+    unsigned char *kind;  /* [n] candidate kinds (candidates.h) */
+    unsigned char *mask;  /* [n_max] prune candidates */
+    unsigned char *rm;    /* [n_max] rows to remove */
+    float *w;             /* [n] sampling weights */
+    uint32_t *pick;       /* [n] sampled indices */
+    tgs_sample_key *keys; /* [n] sampling keys */
+} taming_work;
+
+static void work_free(taming_work *t) {
+    free(t->kind);
+    free(t->mask);
+    free(t->rm);
+    free(t->w);
+    free(t->pick);
+    free(t->keys);
+}
+
+/* Draws up to k of the pre-step rows [0, n) with weights scores[i] where
+ * kind[i] == want (want NONE: 1/(1e-6 + score) where kind[i] != REPLACED and
+ * rm[i] == 0) into t->pick; returns the count drawn. */
+static size_t draw(taming_work *t, const float *scores /*[N]*/, size_t n, int want, size_t k, tgs_rng *rng) {
+    for (size_t i = 0; i < n; i++) {
+        if (want == TGS_CAND_NONE)
+            t->w[i] = t->kind[i] != TGS_CAND_REPLACED && !t->rm[i] ? 1.0f / (1e-6f + scores[i]) : 0.0f;
+        else
+            t->w[i] = t->kind[i] == want ? scores[i] : 0.0f;
+    }
+    return tgs_sample_weighted_scratch(t->w, n, k, rng, t->pick, t->keys);
+}
+
+/* The prune of a Taming step among the pre-step rows [0, n) not REPLACED into
+ * t->rm: for step_j < 27, half the prune candidates' count drawn with weights
+ * 1/(1e-6 + score) and the candidates among them removed; then, when the count
+ * stays above target, more drawn the same way until it meets it (*trimmed).
+ * Returns the count pruned. */
+static size_t taming_prune(const tgs_gaussians *g, const tgs_densify_stats *s, const tgs_densify_params *p,
+                           const float *scores /*[N]*/, size_t n, size_t target, int step_j, tgs_rng *rng,
+                           taming_work *t, size_t *trimmed) {
+    tgs_densify_prune_candidates(g, s, p, t->mask);
+    size_t n_cand = 0;
+    for (size_t i = 0; i < n; i++)
+        n_cand += t->mask[i] && t->kind[i] != TGS_CAND_REPLACED;
+    size_t pruned = 0;
+    if (step_j < 27 && n_cand / 2 > 0) {
+        size_t drawn = draw(t, scores, n, TGS_CAND_NONE, n_cand / 2, rng); /* t->rm is all 0 here */
+        for (size_t k = 0; k < drawn; k++) {
+            size_t i = t->pick[k];
+            if (t->mask[i]) {
+                t->rm[i] = 1;
+                pruned++;
+            }
+        }
+    }
+    /* a budget below the current count: prune down to the schedule, removing
+     * pre-step Gaussians drawn with the same low-score-first weights */
+    *trimmed = 0;
+    if (g->n - pruned > target) {
+        *trimmed = draw(t, scores, n, TGS_CAND_NONE, g->n - pruned - target, rng);
+        for (size_t k = 0; k < *trimmed; k++)
+            t->rm[t->pick[k]] = 1;
+    }
+    return pruned;
+}
+
 tgs_status tgs_densify_taming(tgs_gaussians *g, tgs_densify_stats *s, const tgs_densify_params *p,
                               const float *scores /*[N]*/, size_t target, int step_j, tgs_rng *rng,
                               tgs_densify_report *rep) {
     TGS_TRY(tgs_densify_check_args(g, s, "Taming densification"));
     tgs_status st = TGS_OK;
     const size_t n = g->n;
-    size_t nc = 0, ns = 0;
-    unsigned char *kind = tgs_calloc(n, 1, "densification candidates");
-    float *w = kind ? tgs_calloc(n, sizeof(float), "sampling weights") : NULL;
-    uint32_t *pick = w ? tgs_calloc(n, sizeof(uint32_t), "sampled indices") : NULL;
-    tgs_sample_key *keys = pick ? tgs_calloc(n, sizeof(tgs_sample_key), "sampling keys") : NULL;
-    unsigned char *mask = NULL, *rm = NULL;
-    if (!keys) {
+    taming_work t = {0};
+    t.kind = tgs_calloc(n, 1, "densification candidates");
+    t.w = t.kind ? tgs_calloc(n, sizeof(float), "sampling weights") : NULL;
+    t.pick = t.w ? tgs_calloc(n, sizeof(uint32_t), "sampled indices") : NULL;
+    t.keys = t.pick ? tgs_calloc(n, sizeof(tgs_sample_key), "sampling keys") : NULL;
+    if (!t.keys) {
         st = TGS_ERR_NOMEM;
         goto cleanup;
     }
-    tgs_densify_grad_candidates(g, s, p, kind, &nc, &ns);
-    /* too few over the threshold for this step's target: lower it (see cap_candidates) */
-    const size_t want = tgs_taming_fill_want(n, target);
-    if (!p->cap_candidates && nc + ns < want) {
-        tgs_densify_params relaxed = *p;
-        relaxed.grad_threshold = tgs_taming_fill_threshold(s->grad_accum, s->denom, n, (float)p->grad_threshold,
-                                                           want, w);
-        tgs_densify_grad_candidates(g, s, &relaxed, kind, &nc, &ns);
-    }
-
-    /* budget of this step, shared in proportion to the candidate counts */
-    size_t goal = TGS_MIN(target, n + nc + ns);
-    size_t delta = goal > n ? goal - n : 0;
-    size_t denom = TGS_MAX(nc + ns, (size_t)1);
-    size_t clone_budget = (size_t)(((unsigned long long)delta * nc) / denom);
-    /* the reference floors both shares and can fall one short; the split share
-     * takes the remainder (it never exceeds ns since delta <= nc + ns) */
-    size_t split_budget = delta - clone_budget;
+    size_t nc = 0, ns = 0, clone_budget, split_budget;
+    tgs_taming_candidates(g, s, p, target, t.kind, &nc, &ns, t.w);
+    tgs_taming_budgets(n, target, nc, ns, &clone_budget, &split_budget);
 
     /* all memory first, so that nothing below can fail half-way */
     size_t n_max = n + clone_budget + split_budget;
-    mask = tgs_calloc(n_max, 1, "prune mask");
-    rm = mask ? tgs_calloc(n_max, 1, "removal mask") : NULL;
-    if (!rm) {
+    t.mask = tgs_calloc(n_max, 1, "prune mask");
+    t.rm = t.mask ? tgs_calloc(n_max, 1, "removal mask") : NULL;
+    if (!t.rm) {
         st = TGS_ERR_NOMEM;
         goto cleanup;
     }
@@ -145,52 +220,21 @@ tgs_status tgs_densify_taming(tgs_gaussians *g, tgs_densify_stats *s, const tgs_
         goto cleanup;
 
     /* clones: appended at rows n.. ; original rows keep their place */
-    for (size_t i = 0; i < n; i++)
-        w[i] = kind[i] == TGS_CAND_CLONE ? scores[i] : 0.0f;
-    size_t cloned = tgs_sample_weighted_scratch(w, n, clone_budget, rng, pick, keys);
-    if ((st = tgs_densify_clone(g, s, pick, cloned)) != TGS_OK)
+    size_t cloned = draw(&t, scores, n, TGS_CAND_CLONE, clone_budget, rng);
+    if ((st = tgs_densify_clone(g, s, t.pick, cloned)) != TGS_OK)
         goto cleanup;
     /* splits among the original rows only; child 0 takes the parent's row */
-    for (size_t i = 0; i < n; i++)
-        w[i] = kind[i] == TGS_CAND_SPLIT ? scores[i] : 0.0f;
-    size_t split = tgs_sample_weighted_scratch(w, n, split_budget, rng, pick, keys);
-    if ((st = tgs_densify_split_inplace(g, s, pick, split, rng)) != TGS_OK)
+    size_t split = draw(&t, scores, n, TGS_CAND_SPLIT, split_budget, rng);
+    if ((st = tgs_densify_split_inplace(g, s, t.pick, split, rng)) != TGS_OK)
         goto cleanup;
     /* rows [0, n) still hold the pre-step Gaussians, except the split parents
      * whose rows now hold a child: mark those as new (kind = REPLACED) */
     for (size_t k = 0; k < split; k++)
-        kind[pick[k]] = TGS_CAND_REPLACED;
+        t.kind[t.pick[k]] = TGS_CAND_REPLACED;
 
-    /* pruning: candidates among the pre-step Gaussians still present */
-    tgs_densify_prune_candidates(g, s, p, mask);
-    size_t n_cand = 0;
-    for (size_t i = 0; i < n; i++)
-        n_cand += mask[i] && kind[i] != TGS_CAND_REPLACED;
-    size_t pruned = 0;
-    if (step_j < 27 && n_cand / 2 > 0) {
-        for (size_t i = 0; i < n; i++)
-            w[i] = kind[i] != TGS_CAND_REPLACED ? 1.0f / (1e-6f + scores[i]) : 0.0f;
-        size_t drawn = tgs_sample_weighted_scratch(w, n, n_cand / 2, rng, pick, keys);
-        for (size_t k = 0; k < drawn; k++) {
-            size_t i = pick[k];
-            if (mask[i]) {
-                rm[i] = 1;
-                pruned++;
-            }
-        }
-    }
-    /* a budget below the current count: prune down to the schedule, removing
-     * pre-step Gaussians drawn with the same low-score-first weights */
-    size_t trimmed = 0;
-    if (g->n - pruned > target) {
-        for (size_t i = 0; i < n; i++)
-            w[i] = kind[i] != TGS_CAND_REPLACED && !rm[i] ? 1.0f / (1e-6f + scores[i]) : 0.0f;
-        trimmed = tgs_sample_weighted_scratch(w, n, g->n - pruned - target, rng, pick, keys);
-        for (size_t k = 0; k < trimmed; k++)
-            rm[pick[k]] = 1;
-    }
+    size_t trimmed = 0, pruned = taming_prune(g, s, p, scores, n, target, step_j, rng, &t, &trimmed);
     size_t n_grown = g->n;
-    tgs_densify_remove(g, s, rm);
+    tgs_densify_remove(g, s, t.rm);
     tgs_densify_stats_reset(s, n_grown);
     if (rep) {
         rep->cloned = cloned;
@@ -201,11 +245,6 @@ tgs_status tgs_densify_taming(tgs_gaussians *g, tgs_densify_stats *s, const tgs_
         rep->n_after = g->n;
     }
 cleanup:
-    free(kind);
-    free(w);
-    free(pick);
-    free(keys);
-    free(mask);
-    free(rm);
+    work_free(&t);
     return st;
 }

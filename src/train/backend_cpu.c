@@ -2,9 +2,9 @@
  * Adam and densification over host memory, multi-threaded with OpenMP. */
 #include "train/backend.h"
 
+#include "densify/score.h"
 #include "tgs/loss.h"
 #include "train/plan.h"
-#include "train/score.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -20,7 +20,7 @@ struct tgs_backend {
     tgs_loss *loss;
     tgs_densify_stats stats;
     float *img, *gt, *v_img, *pixel_w;                      /* per pixel */
-    float *v_mean2d, *score_acc, *scores, *term, *scratch;   /* per Gaussian */
+    float *v_mean2d, *score_acc, *scores, *scratch;          /* per Gaussian */
     size_t per_gaussian_capacity;
 };
 
@@ -33,7 +33,7 @@ static void cpu_destroy(tgs_backend *b) {
     tgs_loss_destroy(b->loss);
     tgs_densify_stats_free(&b->stats);
     free(b->img), free(b->gt), free(b->v_img), free(b->pixel_w);
-    free(b->v_mean2d), free(b->score_acc), free(b->scores), free(b->term), free(b->scratch);
+    free(b->v_mean2d), free(b->score_acc), free(b->scores), free(b->scratch);
     free(b);
 }
 
@@ -41,13 +41,12 @@ static void cpu_destroy(tgs_backend *b) {
 static tgs_status reserve_per_gaussian(tgs_backend *b, size_t capacity) {
     if (capacity <= b->per_gaussian_capacity)
         return TGS_OK;
-    free(b->v_mean2d), free(b->score_acc), free(b->scores), free(b->term), free(b->scratch);
+    free(b->v_mean2d), free(b->score_acc), free(b->scores), free(b->scratch);
     b->v_mean2d = tgs_calloc(capacity * 2, sizeof(float), "screen-space gradients");
     b->score_acc = tgs_calloc(capacity * 4, sizeof(float), "score sums");
     b->scores = tgs_calloc(capacity, sizeof(float), "scores");
-    b->term = tgs_calloc(capacity, sizeof(float), "score terms");
-    b->scratch = tgs_calloc(capacity * 7, sizeof(float), "score scratch");
-    if (!b->v_mean2d || !b->score_acc || !b->scores || !b->term || !b->scratch)
+    b->scratch = tgs_calloc(capacity * TGS_TAMING_SCORE_SCRATCH, sizeof(float), "score scratch");
+    if (!b->v_mean2d || !b->score_acc || !b->scores || !b->scratch)
         return TGS_ERR_NOMEM;
     b->per_gaussian_capacity = capacity;
     return TGS_OK;
@@ -129,61 +128,33 @@ static tgs_status cpu_reset_opacity(tgs_backend *b) {
     return TGS_OK;
 }
 
-/* Sum over cfg->cams random training views of the Taming score (SPEC 6). */
+/* The Taming score of a densification step (DESIGN §6): the oracle of
+ * densify/score.h over cfg->cams random training views. */
 static tgs_status taming_scores(tgs_backend *b, int sh_active, const float bg[3], tgs_rng *rng) {
     const tgs_scene *sc = b->sc;
+    const tgs_edge_maps *e = b->edges;
     size_t n = b->g->n;
-    memset(b->scores, 0, n * sizeof(float));
-    /* per-Gaussian terms that do not depend on the view */
-    tgs_param_view p = tgs_gaussians_view(b->g, b->g->params);
-    float *grad = b->scratch + n, *opac = b->scratch + 2 * n, *scl = b->scratch + 3 * n;
-    float *depth = b->scratch + 4 * n, *radius = b->scratch + 5 * n, *col = b->scratch + 6 * n;
-    for (size_t i = 0; i < n; i++) {
-        float d = b->stats.denom[i];
-        grad[i] = d > 0 ? b->stats.grad_accum[i] / d : 0.0f;
-        opac[i] = 1.0f / (1.0f + expf(-p.opacity_raw[i]));
-        scl[i] = expf(p.scale_raw[3 * i] + p.scale_raw[3 * i + 1] + p.scale_raw[3 * i + 2]);
-    }
+    tgs_taming_score_begin(b->g, &b->stats, b->scores, b->scratch);
     int ncams;
     int *order = tgs_score_pick_views(sc->n_train, b->cfg->cams, rng, &ncams);
     if (!order)
         return TGS_ERR_NOMEM;
     tgs_status st = TGS_OK;
     for (int k = 0; k < ncams && st == TGS_OK; k++) {
-        int ci = sc->train_idx[order[k]];
+        int vi = order[k], ci = sc->train_idx[vi];
         const tgs_camera *c = &sc->cameras[ci];
         tgs_view v = tgs_view_from_camera(c, bg, sh_active);
         if ((st = tgs_raster_forward(b->raster, b->g, &v, b->img, NULL, NULL)) != TGS_OK)
             break;
         to_float(&b->images[ci], b->gt);
         double ell = tgs_loss_forward_backward(b->loss, b->img, b->gt, c->width, c->height, 0.2, NULL, NULL, NULL);
-        const tgs_edge_maps *e = b->edges;
-        tgs_score_pixel_weights(b->img, b->gt, e->v + e->off[order[k]], e->lo[order[k]], e->range[order[k]], c->width,
-                                c->height, b->pixel_w);
-        memset(b->score_acc, 0, n * 4 * sizeof(float));
+        tgs_score_pixel_weights(b->img, b->gt, e->v + e->off[vi], e->lo[vi], e->range[vi], c->width, c->height,
+                                b->pixel_w);
+        memset(b->score_acc, 0, n * TGS_SCORE_COUNT * sizeof(float));
         if ((st = tgs_raster_forward(b->raster, b->g, &v, b->img, b->pixel_w, b->score_acc)) != TGS_OK)
             break;
-        const int *radii = tgs_raster_radii(b->raster);
-        const float *depths = tgs_raster_depths(b->raster);
-        for (size_t i = 0; i < n; i++) {
-            depth[i] = radii[i] > 0 ? depths[i] : 0.0f;
-            radius[i] = (float)radii[i];
-        }
-        memset(b->term, 0, n * sizeof(float));
-        tgs_taming_add_normalized(25, grad, n, b->term, b->scratch);
-        tgs_taming_add_normalized(100, opac, n, b->term, b->scratch);
-        tgs_taming_add_normalized(5, depth, n, b->term, b->scratch);
-        tgs_taming_add_normalized(10, radius, n, b->term, b->scratch);
-        tgs_taming_add_normalized(25, scl, n, b->term, b->scratch);
-        static const double coef[4] = {10, 0.1, 50, 50}; /* Σw, Σ1, ΣαT, Σdist */
-        for (int t = 0; t < 4; t++) {
-            for (size_t i = 0; i < n; i++)
-                col[i] = b->score_acc[4 * i + t];
-            tgs_taming_add_normalized(coef[t], col, n, b->term, b->scratch);
-        }
-        for (size_t i = 0; i < n; i++)
-            if (radii[i] > 0)
-                b->scores[i] += (float)(50.0 * ell) * b->term[i];
+        tgs_taming_score_view(n, tgs_raster_radii(b->raster), tgs_raster_depths(b->raster), b->score_acc, ell,
+                              b->scores, b->scratch);
     }
     free(order);
     return st;

@@ -8,9 +8,10 @@
 
 #include "cuda/cuda_alloc.h"
 #include "cuda/ops_cuda.h"
+#include "densify/cuda/densify_cuda.h"
 #include "raster/cuda/raster_cuda.h"
 #include "train/plan.h"
-#include "train/score.h"
+#include "densify/score.h"
 #include "tgs/device.h"
 
 #include <cuda_runtime_api.h>

@@ -1,4 +1,5 @@
-/* test_gpu_ops.c - the CUDA training operations (src/cuda/ops_cuda.h) against
+/* test_gpu_ops.c - the CUDA training operations (src/cuda/ops_cuda.h,
+ * src/densify/cuda/densify_cuda.h) against
  * their CPU twins on random data: loss value and gradient, PSNR/SSIM, L1 map and
  * Taming pixel weights, Adam (dense and sparse), densification statistics,
  * opacity reset, clone/remove (exact), split children (structure and the
@@ -10,12 +11,13 @@
 #include "check.h"
 #include "cuda/cuda_alloc.h"
 #include "cuda/ops_cuda.h"
+#include "densify/cuda/densify_cuda.h"
 #include "densify/densify_internal.h"
 #include "tgs/densify.h"
 #include "tgs/loss.h"
 #include "tgs/optim.h"
 #include "tgs/rng.h"
-#include "train/score.h"
+#include "densify/score.h"
 
 #include <cuda_runtime_api.h>
 #include <math.h>
@@ -183,6 +185,43 @@ static void make_images(tgs_rng *r, int w, int h, unsigned char *gt, float *img,
             }
 }
 
+/* The L1 map and the Taming pixel weights of one image pair (the CPU oracle's
+ * edge map of the ground truth), bit for bit against the CPU. */
+static void test_pixel_weights(tgs_cuda_loss *L, const float *img, const float *gtf, const unsigned char *gt,
+                               const float *d_img, const unsigned char *d_gt, int w, int h) {
+    char name[48];
+    const size_t np = (size_t)w * h;
+    unsigned char *edges = xcalloc(np, 1), *grey = xcalloc(np, 1);
+    float *pw_c = xcalloc(np, sizeof(float)), *pw_g = xcalloc(np, sizeof(float));
+    float *l1c = xcalloc(np, sizeof(float));
+    float elo, erange; /* the ground truth's own 8-bit edge map and its range */
+    tgs_score_edges(gt, w, h, grey, edges, &elo, &erange);
+    tgs_score_pixel_weights(img, gtf, edges, elo, erange, w, h, pw_c);
+    tgs_loss_l1_map(img, gtf, w, h, l1c);
+    unsigned char *d_edges = dup_to_device(edges, np);
+    float *d_pw = dmalloc(np * sizeof(float));
+    OK(tgs_cuda_l1_map(d_img, d_gt, w, h, d_pw, 0));
+    to_host(pw_g, d_pw, np * sizeof(float));
+    snprintf(name, sizeof name, "L1 map %dx%d", w, h);
+    report(name, "floats differing", (double)count_diff(pw_g, l1c, np), 0, -1);
+    tic();
+    OK(tgs_cuda_pixel_weights(L, d_img, d_gt, d_edges, elo, erange, w, h, d_pw, 0));
+    const double pms = toc_ms();
+    to_host(pw_g, d_pw, np * sizeof(float));
+    snprintf(name, sizeof name, "pixel weights %dx%d", w, h);
+    report(name, "floats differing", (double)count_diff(pw_g, pw_c, np), 0, pms);
+    /* a flat edge map (range 0): the edge term is 0 */
+    tgs_score_pixel_weights(img, gtf, edges, elo, 0.0f, w, h, pw_c);
+    OK(tgs_cuda_pixel_weights(L, d_img, d_gt, d_edges, elo, 0.0f, w, h, d_pw, 0));
+    to_host(pw_g, d_pw, np * sizeof(float));
+    snprintf(name, sizeof name, "pixel weights %dx%d, flat edges", w, h);
+    report(name, "floats differing", (double)count_diff(pw_g, pw_c, np), 0, -1);
+
+    cudaFree(d_edges);
+    cudaFree(d_pw);
+    free(edges), free(grey), free(pw_c), free(pw_g), free(l1c);
+}
+
 static void test_loss(tgs_rng *r, tgs_cuda_loss *L) {
     static const int sizes[][2] = {{266, 474}, {400, 400}, {37, 29}, {7, 5}, {1600, 1067}};
     const float lambda = 0.2f;
@@ -253,37 +292,7 @@ static void test_loss(tgs_rng *r, tgs_cuda_loss *L) {
         report(name, "max rel err vs CPU", fmax(fabs(psnr_g - psnr_c) / psnr_c, fabs(ssim_g - ssim_c) / fabs(ssim_c)),
                1e-5, mms);
 
-        /* L1 map and pixel weights */
-        const size_t np = (size_t)w * h;
-        unsigned char *edges = xcalloc(np, 1), *grey = xcalloc(np, 1);
-        float *pw_c = xcalloc(np, sizeof(float)), *pw_g = xcalloc(np, sizeof(float));
-        float *l1c = xcalloc(np, sizeof(float));
-        float elo, erange; /* the ground truth's own 8-bit edge map and its range */
-        tgs_score_edges(gt, w, h, grey, edges, &elo, &erange);
-        tgs_score_pixel_weights(img, gtf, edges, elo, erange, w, h, pw_c);
-        tgs_loss_l1_map(img, gtf, w, h, l1c);
-        unsigned char *d_edges = dup_to_device(edges, np);
-        float *d_pw = dmalloc(np * sizeof(float));
-        OK(tgs_cuda_l1_map(d_img, d_gt, w, h, d_pw, 0));
-        to_host(pw_g, d_pw, np * sizeof(float));
-        snprintf(name, sizeof name, "L1 map %dx%d", w, h);
-        report(name, "floats differing", (double)count_diff(pw_g, l1c, np), 0, -1);
-        tic();
-        OK(tgs_cuda_pixel_weights(L, d_img, d_gt, d_edges, elo, erange, w, h, d_pw, 0));
-        const double pms = toc_ms();
-        to_host(pw_g, d_pw, np * sizeof(float));
-        snprintf(name, sizeof name, "pixel weights %dx%d", w, h);
-        report(name, "floats differing", (double)count_diff(pw_g, pw_c, np), 0, pms);
-        /* a flat edge map (range 0): the edge term is 0 */
-        tgs_score_pixel_weights(img, gtf, edges, elo, 0.0f, w, h, pw_c);
-        OK(tgs_cuda_pixel_weights(L, d_img, d_gt, d_edges, elo, 0.0f, w, h, d_pw, 0));
-        to_host(pw_g, d_pw, np * sizeof(float));
-        snprintf(name, sizeof name, "pixel weights %dx%d, flat edges", w, h);
-        report(name, "floats differing", (double)count_diff(pw_g, pw_c, np), 0, -1);
-
-        cudaFree(d_edges);
-        cudaFree(d_pw);
-        free(edges), free(grey), free(pw_c), free(pw_g), free(l1c);
+        test_pixel_weights(L, img, gtf, gt, d_img, d_gt, w, h);
         cudaFree(d_img);
         cudaFree(d_gt);
         cudaFree(d_v);
@@ -498,16 +507,9 @@ static void test_adam(tgs_rng *r) {
 /* Statistics, opacity reset, clone, remove, prune candidates               */
 /* ------------------------------------------------------------------------ */
 
-static void test_stats_and_ops(tgs_rng *r) {
-    const size_t n = 20000, cap = 60000;
-    tgs_gaussians *g;
-    tgs_densify_stats s;
-    make_model(r, n, cap, &g, &s);
-    tgs_cuda_model *m = NULL;
-    OK(tgs_cuda_model_create(cap, 3, &m));
-    OK(tgs_cuda_model_upload(m, g, &s, 0));
-    tgs_densify_stats sg;
-
+/* Statistics over three views, the opacity reset and the prune candidates. */
+static void test_stats(tgs_rng *r, tgs_gaussians *g, tgs_densify_stats *s, tgs_cuda_model *m) {
+    const size_t n = g->n;
     /* statistics: three views */
     int *radii = xcalloc(n, sizeof(int));
     float *vm = xcalloc(2 * n, sizeof(float));
@@ -522,13 +524,14 @@ static void test_stats_and_ops(tgs_rng *r) {
         }
         CU(cudaMemcpy(d_radii, radii, n * sizeof(int), cudaMemcpyHostToDevice));
         CU(cudaMemcpy(d_vm, vm, 2 * n * sizeof(float), cudaMemcpyHostToDevice));
-        tgs_densify_stats_add(&s, n, radii, vm);
+        tgs_densify_stats_add(s, n, radii, vm);
         tic();
         OK(tgs_cuda_stats_add(m, d_radii, d_vm, 0));
         ms += toc_ms();
     }
+    tgs_densify_stats sg;
     tgs_gaussians *got = download(m, &sg);
-    report("statistics add, 3 views", "floats differing", (double)model_diff(got, g, &sg, &s, 0), 0, ms / 3);
+    report("statistics add, 3 views", "floats differing", (double)model_diff(got, g, &sg, s, 0), 0, ms / 3);
     tgs_gaussians_destroy(got);
     tgs_densify_stats_free(&sg);
 
@@ -538,7 +541,7 @@ static void test_stats_and_ops(tgs_rng *r) {
     OK(tgs_cuda_reset_opacity(m, 0));
     ms = toc_ms();
     got = download(m, &sg);
-    report("opacity reset", "floats differing", (double)model_diff(got, g, &sg, &s, 0), 0, ms);
+    report("opacity reset", "floats differing", (double)model_diff(got, g, &sg, s, 0), 0, ms);
     tgs_gaussians_destroy(got);
     tgs_densify_stats_free(&sg);
 
@@ -548,7 +551,7 @@ static void test_stats_and_ops(tgs_rng *r) {
         p.max_screen_size = size_rule ? 20 : 0;
         unsigned char *mc = xcalloc(n, 1), *mg = xcalloc(n, 1);
         unsigned char *d_mask = dmalloc(n);
-        size_t cc = tgs_densify_prune_candidates(g, &s, &p, mc), cg = 0;
+        size_t cc = tgs_densify_prune_candidates(g, s, &p, mc), cg = 0;
         OK(tgs_cuda_densify_prune_candidates(m, &p, d_mask, &cg, 0));
         to_host(mg, d_mask, n);
         report(size_rule ? "prune candidates (size rule)" : "prune candidates", "mask diffs + count diff",
@@ -556,19 +559,26 @@ static void test_stats_and_ops(tgs_rng *r) {
         free(mc), free(mg);
         cudaFree(d_mask);
     }
+    free(radii), free(vm);
+    cudaFree(d_radii), cudaFree(d_vm);
+}
 
+/* Clone (repeats, any order), an out-of-range index, removal and the split. */
+static void test_rows(tgs_rng *r, tgs_gaussians *g, tgs_densify_stats *s, tgs_cuda_model *m) {
+    const size_t n = g->n;
     /* clone: indices with repeats, in any order */
     const size_t nclone = 7000;
     uint32_t *idx = xcalloc(nclone, sizeof(uint32_t));
     for (size_t k = 0; k < nclone; k++)
         idx[k] = tgs_rng_below(r, (uint32_t)n);
     uint32_t *d_idx = dup_to_device(idx, nclone * sizeof(uint32_t));
-    OK(tgs_densify_clone(g, &s, idx, nclone));
+    OK(tgs_densify_clone(g, s, idx, nclone));
     tic();
     OK(tgs_cuda_densify_clone(m, d_idx, nclone, 0));
-    ms = toc_ms();
-    got = download(m, &sg);
-    report("clone 7000 rows", "floats differing", (double)model_diff(got, g, &sg, &s, 0), 0, ms);
+    double ms = toc_ms();
+    tgs_densify_stats sg;
+    tgs_gaussians *got = download(m, &sg);
+    report("clone 7000 rows", "floats differing", (double)model_diff(got, g, &sg, s, 0), 0, ms);
     tgs_gaussians_destroy(got);
     tgs_densify_stats_free(&sg);
     /* an index out of range is refused */
@@ -582,16 +592,16 @@ static void test_stats_and_ops(tgs_rng *r) {
     for (size_t i = 0; i < g->n; i++)
         rm[i] = (tgs_rng_u32(r) % 3) == 0;
     unsigned char *d_rm = dup_to_device(rm, g->n);
-    tgs_densify_remove(g, &s, rm);
+    tgs_densify_remove(g, s, rm);
     tic();
     OK(tgs_cuda_densify_remove(m, d_rm, 0));
     ms = toc_ms();
     got = download(m, &sg);
-    report("remove ~1/3 of 27000 rows", "floats differing", (double)model_diff(got, g, &sg, &s, 0), 0, ms);
+    report("remove ~1/3 of 27000 rows", "floats differing", (double)model_diff(got, g, &sg, s, 0), 0, ms);
     tgs_gaussians_destroy(got);
     tgs_densify_stats_free(&sg);
 
-    /* split (appended children): everything but the means is exact */
+    /* split: everything but the means is exact */
     const size_t nsplit = 3000;
     for (size_t k = 0; k < nsplit; k++)
         idx[k] = (uint32_t)(k * 5); /* distinct */
@@ -600,26 +610,31 @@ static void test_stats_and_ops(tgs_rng *r) {
     tgs_rng_seed(&crng, 5, 1);
     tgs_cuda_rng grng;
     tgs_cuda_rng_seed(&grng, 5);
-    for (int inplace = 0; inplace < 2; inplace++) {
-        if (inplace)
-            OK(tgs_densify_split_inplace(g, &s, idx, nsplit, &crng));
-        else
-            OK(tgs_densify_split(g, &s, idx, nsplit, &crng));
-        tic();
-        OK(tgs_cuda_densify_split(m, d_idx, nsplit, inplace, &grng, 0));
-        ms = toc_ms();
-        got = download(m, &sg);
-        report(inplace ? "split in place 3000: all but means" : "split 3000: all but means", "floats differing",
-               (double)model_diff(got, g, &sg, &s, 1 << TGS_G_MEANS), 0, ms);
-        tgs_gaussians_destroy(got);
-        tgs_densify_stats_free(&sg);
-    }
+    OK(tgs_densify_split_inplace(g, s, idx, nsplit, &crng));
+    tic();
+    OK(tgs_cuda_densify_split(m, d_idx, nsplit, &grng, 0));
+    ms = toc_ms();
+    got = download(m, &sg);
+    report("split in place 3000: all but means", "floats differing",
+           (double)model_diff(got, g, &sg, s, 1 << TGS_G_MEANS), 0, ms);
+    tgs_gaussians_destroy(got);
+    tgs_densify_stats_free(&sg);
     free(rm);
     cudaFree(d_rm);
     free(idx);
     cudaFree(d_idx);
-    free(radii), free(vm);
-    cudaFree(d_radii), cudaFree(d_vm);
+}
+
+static void test_stats_and_ops(tgs_rng *r) {
+    const size_t n = 20000, cap = 60000;
+    tgs_gaussians *g;
+    tgs_densify_stats s;
+    make_model(r, n, cap, &g, &s);
+    tgs_cuda_model *m = NULL;
+    OK(tgs_cuda_model_create(cap, 3, &m));
+    OK(tgs_cuda_model_upload(m, g, &s, 0));
+    test_stats(r, g, &s, m);
+    test_rows(r, g, &s, m);
     tgs_cuda_model_destroy(m);
     tgs_gaussians_destroy(g);
     tgs_densify_stats_free(&s);
@@ -631,7 +646,7 @@ static void test_stats_and_ops(tgs_rng *r) {
 
 static void test_split_statistics(void) {
     const size_t np = 100000; /* parents, all the same Gaussian */
-    const size_t cap = 3 * np;
+    const size_t cap = 2 * np; /* split in place: child 0 in row k, child 1 in row np + k */
     tgs_gaussians *g = NULL;
     OK(tgs_gaussians_create(cap, 0, 1, &g));
     g->n = np;
@@ -651,7 +666,7 @@ static void test_split_statistics(void) {
     uint32_t *d_idx = dup_to_device(idx, np * sizeof(uint32_t));
     tgs_cuda_rng rng;
     tgs_cuda_rng_seed(&rng, 42);
-    OK(tgs_cuda_densify_split(m, d_idx, np, 0, &rng, 0));
+    OK(tgs_cuda_densify_split(m, d_idx, np, &rng, 0));
     tgs_densify_stats s;
     tgs_gaussians *got = download(m, &s);
     tgs_param_view gv = tgs_gaussians_view(got, got->params);
@@ -670,18 +685,18 @@ static void test_split_statistics(void) {
     double mean[3] = {0}, cov[9] = {0}, cross[9] = {0};
     for (size_t k = 0; k < M; k++)
         for (int a = 0; a < 3; a++)
-            mean[a] += gv.means[3 * (np + k) + a];
+            mean[a] += gv.means[3 * k + a];
     for (int a = 0; a < 3; a++)
         mean[a] /= (double)M;
     for (size_t k = 0; k < M; k++)
         for (int a = 0; a < 3; a++)
             for (int b = 0; b < 3; b++)
-                cov[3 * a + b] += (gv.means[3 * (np + k) + a] - mu[a]) * (gv.means[3 * (np + k) + b] - mu[b]);
+                cov[3 * a + b] += (gv.means[3 * k + a] - mu[a]) * (gv.means[3 * k + b] - mu[b]);
     for (size_t k = 0; k < np; k++) /* child 0 against child 1 of the same parent: independent */
         for (int a = 0; a < 3; a++)
             for (int b = 0; b < 3; b++)
                 cross[3 * a + b] +=
-                    (gv.means[3 * (np + 2 * k) + a] - mu[a]) * (gv.means[3 * (np + 2 * k + 1) + b] - mu[b]);
+                    (gv.means[3 * k + a] - mu[a]) * (gv.means[3 * (np + k) + b] - mu[b]);
     double zmean = 0, zcov = 0, zcross = 0;
     for (int a = 0; a < 3; a++)
         zmean = fmax(zmean, fabs(mean[a] - mu[a]) / sqrt(S[4 * a] / (double)M));
@@ -698,12 +713,12 @@ static void test_split_statistics(void) {
     double sdiff = 0;
     for (size_t k = 0; k < M; k++)
         for (int c = 0; c < 3; c++)
-            sdiff = fmax(sdiff, fabs(gv.scale_raw[3 * (np + k) + c] - (float)log(exp((double)ls[c]) / 1.6)));
+            sdiff = fmax(sdiff, fabs(gv.scale_raw[3 * k + c] - (float)log(exp((double)ls[c]) / 1.6)));
     report("split children log-scale", "max |err|", sdiff, 1e-6, -1);
     /* reproducible for a seed */
     tgs_cuda_rng_seed(&rng, 42);
     OK(tgs_cuda_model_upload(m, g, NULL, 0));
-    OK(tgs_cuda_densify_split(m, d_idx, np, 0, &rng, 0));
+    OK(tgs_cuda_densify_split(m, d_idx, np, &rng, 0));
     tgs_densify_stats s2;
     tgs_gaussians *again = download(m, &s2);
     report("split reproducible for a seed", "floats differing", (double)model_diff(again, got, NULL, NULL, 0), 0, -1);
@@ -720,6 +735,109 @@ static void test_split_statistics(void) {
 /* ------------------------------------------------------------------------ */
 /* Sampling and the median normalisation                                     */
 /* ------------------------------------------------------------------------ */
+
+/* The sampler's frequencies: the first draw against the weights, and the
+ * inclusion of each of 8 items in draws of 3 against the CPU sampler. */
+static void test_sampler_frequencies(tgs_cuda_model *m, tgs_cuda_rng *rng) {
+    uint32_t *d_out = dmalloc(16 * sizeof(uint32_t));
+    size_t got = 0;
+    /* proportional: first draw (k = 1) over 16 weights, chi-square at a fixed seed */
+    const int nw = 16, trials = 20000;
+    float ws[16];
+    double wsum = 0;
+    for (int i = 0; i < nw; i++) {
+        ws[i] = i == 3 ? 0.0f : (float)(i + 1);
+        wsum += ws[i];
+    }
+    float *d_ws = dup_to_device(ws, sizeof ws);
+    long counts[16] = {0};
+    tic();
+    for (int t = 0; t < trials; t++) {
+        uint32_t one;
+        OK(tgs_cuda_sample_weighted(m, d_ws, (size_t)nw, 1, rng, d_out, &got, 0));
+        to_host(&one, d_out, sizeof one);
+        if (got == 1 && one < (uint32_t)nw)
+            counts[one]++;
+    }
+    const double tms = toc_ms() / trials;
+    double chi2 = 0;
+    for (int i = 0; i < nw; i++) {
+        if (ws[i] == 0) {
+            chi2 += counts[i] ? INFINITY : 0;
+            continue;
+        }
+        const double e = trials * ws[i] / wsum;
+        chi2 += (counts[i] - e) * (counts[i] - e) / e;
+    }
+    report("sampler proportional (k=1, 20000 draws)", "chi2, 14 dof (p=.001)", chi2, 36.12, tms);
+
+    /* inclusion frequencies of k = 3 of 8, GPU against the CPU sampler */
+    const int n8 = 8, k3 = 3;
+    float w8[8] = {0.5f, 1, 2, 4, 0.25f, 3, 1.5f, 6};
+    float *d_w8 = dup_to_device(w8, sizeof w8);
+    long cg[8] = {0}, cc[8] = {0};
+    tgs_rng crng;
+    tgs_rng_seed(&crng, 99, 3);
+    for (int t = 0; t < trials; t++) {
+        uint32_t o[3];
+        OK(tgs_cuda_sample_weighted(m, d_w8, (size_t)n8, (size_t)k3, rng, d_out, &got, 0));
+        to_host(o, d_out, sizeof o);
+        for (int j = 0; j < k3; j++)
+            cg[o[j] % 8]++;
+        size_t c = tgs_sample_weighted(w8, (size_t)n8, (size_t)k3, &crng, o);
+        for (size_t j = 0; j < c; j++)
+            cc[o[j] % 8]++;
+    }
+    double zmax = 0;
+    for (int i = 0; i < n8; i++) {
+        const double pg = (double)cg[i] / trials, pc = (double)cc[i] / trials, pm = 0.5 * (pg + pc);
+        const double se = sqrt(fmax(2.0 * pm * (1.0 - pm) / trials, 1e-12));
+        zmax = fmax(zmax, fabs(pg - pc) / se);
+    }
+    report("sampler 3 of 8: inclusion GPU vs CPU", "max |z| of 8", zmax, 4.5, -1);
+
+    cudaFree(d_out), cudaFree(d_ws), cudaFree(d_w8);
+}
+
+/* The median normalisation M(c, x), bit-exact against the CPU. */
+static void test_median(tgs_rng *r, tgs_cuda_model *m) {
+    /* median normalisation, bit-exact */
+    static const size_t sizes[] = {10007, 10008, 1, 5};
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        const size_t nn = sizes[si];
+        float *x = xcalloc(nn, sizeof(float)), *oc = xcalloc(nn, sizeof(float)), *og = xcalloc(nn, sizeof(float));
+        float *scratch = xcalloc(nn, sizeof(float));
+        for (size_t i = 0; i < nn; i++) {
+            const uint32_t u = tgs_rng_u32(r) % 10;
+            x[i] = u == 0
+                       ? 0.0f
+                       : (u == 1 ? -(float)tgs_rng_uniform(r) : (u == 2 ? NAN : (float)(tgs_rng_u32(r) % 500) * 0.37f));
+            oc[i] = (float)uni(r, -1, 1);
+        }
+        float *d_x = dup_to_device(x, nn * sizeof(float)), *d_o = dup_to_device(oc, nn * sizeof(float));
+        tgs_taming_add_normalized(25, x, nn, oc, scratch);
+        tgs_taming_add_normalized(0.1, x, nn, oc, scratch);
+        tic();
+        OK(tgs_cuda_taming_add_normalized(m, 25, d_x, nn, d_o, 0));
+        OK(tgs_cuda_taming_add_normalized(m, 0.1, d_x, nn, d_o, 0));
+        const double mms = toc_ms() / 2;
+        to_host(og, d_o, nn * sizeof(float));
+        char name[48];
+        snprintf(name, sizeof name, "median normalisation n=%zu", nn);
+        report(name, "floats differing", (double)count_diff(og, oc, nn), 0, mms);
+        free(x), free(oc), free(og), free(scratch);
+        cudaFree(d_x), cudaFree(d_o);
+    }
+    /* no positive value: nothing added */
+    {
+        float x[4] = {0, -1, NAN, 0}, o[4] = {1, 2, 3, 4}, og[4];
+        float *d_x = dup_to_device(x, sizeof x), *d_o = dup_to_device(o, sizeof o);
+        OK(tgs_cuda_taming_add_normalized(m, 25, d_x, 4, d_o, 0));
+        to_host(og, d_o, sizeof og);
+        report("median normalisation, no x > 0", "floats differing", (double)count_diff(og, o, 4), 0, -1);
+        cudaFree(d_x), cudaFree(d_o);
+    }
+}
 
 static void test_sampler(tgs_rng *r) {
     tgs_cuda_model *m = NULL;
@@ -759,99 +877,10 @@ static void test_sampler(tgs_rng *r) {
         bad += !(w[out[j]] > 0) || (j && out[j] <= out[j - 1]);
     report("sampler 20000 of 100000: distinct, w > 0", "errors", (double)bad, 0, ms);
 
-    /* proportional: first draw (k = 1) over 16 weights, chi-square at a fixed seed */
-    const int nw = 16, trials = 20000;
-    float ws[16];
-    double wsum = 0;
-    for (int i = 0; i < nw; i++) {
-        ws[i] = i == 3 ? 0.0f : (float)(i + 1);
-        wsum += ws[i];
-    }
-    float *d_ws = dup_to_device(ws, sizeof ws);
-    long counts[16] = {0};
-    tic();
-    for (int t = 0; t < trials; t++) {
-        uint32_t one;
-        OK(tgs_cuda_sample_weighted(m, d_ws, (size_t)nw, 1, &rng, d_out, &got, 0));
-        to_host(&one, d_out, sizeof one);
-        if (got == 1 && one < (uint32_t)nw)
-            counts[one]++;
-    }
-    const double tms = toc_ms() / trials;
-    double chi2 = 0;
-    for (int i = 0; i < nw; i++) {
-        if (ws[i] == 0) {
-            chi2 += counts[i] ? INFINITY : 0;
-            continue;
-        }
-        const double e = trials * ws[i] / wsum;
-        chi2 += (counts[i] - e) * (counts[i] - e) / e;
-    }
-    report("sampler proportional (k=1, 20000 draws)", "chi2, 14 dof (p=.001)", chi2, 36.12, tms);
-
-    /* inclusion frequencies of k = 3 of 8, GPU against the CPU sampler */
-    const int n8 = 8, k3 = 3;
-    float w8[8] = {0.5f, 1, 2, 4, 0.25f, 3, 1.5f, 6};
-    float *d_w8 = dup_to_device(w8, sizeof w8);
-    long cg[8] = {0}, cc[8] = {0};
-    tgs_rng crng;
-    tgs_rng_seed(&crng, 99, 3);
-    for (int t = 0; t < trials; t++) {
-        uint32_t o[3];
-        OK(tgs_cuda_sample_weighted(m, d_w8, (size_t)n8, (size_t)k3, &rng, d_out, &got, 0));
-        to_host(o, d_out, sizeof o);
-        for (int j = 0; j < k3; j++)
-            cg[o[j] % 8]++;
-        size_t c = tgs_sample_weighted(w8, (size_t)n8, (size_t)k3, &crng, o);
-        for (size_t j = 0; j < c; j++)
-            cc[o[j] % 8]++;
-    }
-    double zmax = 0;
-    for (int i = 0; i < n8; i++) {
-        const double pg = (double)cg[i] / trials, pc = (double)cc[i] / trials, pm = 0.5 * (pg + pc);
-        const double se = sqrt(fmax(2.0 * pm * (1.0 - pm) / trials, 1e-12));
-        zmax = fmax(zmax, fabs(pg - pc) / se);
-    }
-    report("sampler 3 of 8: inclusion GPU vs CPU", "max |z| of 8", zmax, 4.5, -1);
-
-    /* median normalisation, bit-exact */
-    static const size_t sizes[] = {10007, 10008, 1, 5};
-    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
-        const size_t nn = sizes[si];
-        float *x = xcalloc(nn, sizeof(float)), *oc = xcalloc(nn, sizeof(float)), *og = xcalloc(nn, sizeof(float));
-        float *scratch = xcalloc(nn, sizeof(float));
-        for (size_t i = 0; i < nn; i++) {
-            const uint32_t u = tgs_rng_u32(r) % 10;
-            x[i] = u == 0
-                       ? 0.0f
-                       : (u == 1 ? -(float)tgs_rng_uniform(r) : (u == 2 ? NAN : (float)(tgs_rng_u32(r) % 500) * 0.37f));
-            oc[i] = (float)uni(r, -1, 1);
-        }
-        float *d_x = dup_to_device(x, nn * sizeof(float)), *d_o = dup_to_device(oc, nn * sizeof(float));
-        tgs_taming_add_normalized(25, x, nn, oc, scratch);
-        tgs_taming_add_normalized(0.1, x, nn, oc, scratch);
-        tic();
-        OK(tgs_cuda_taming_add_normalized(m, 25, d_x, nn, d_o, 0));
-        OK(tgs_cuda_taming_add_normalized(m, 0.1, d_x, nn, d_o, 0));
-        const double mms = toc_ms() / 2;
-        to_host(og, d_o, nn * sizeof(float));
-        char name[48];
-        snprintf(name, sizeof name, "median normalisation n=%zu", nn);
-        report(name, "floats differing", (double)count_diff(og, oc, nn), 0, mms);
-        free(x), free(oc), free(og), free(scratch);
-        cudaFree(d_x), cudaFree(d_o);
-    }
-    /* no positive value: nothing added */
-    {
-        float x[4] = {0, -1, NAN, 0}, o[4] = {1, 2, 3, 4}, og[4];
-        float *d_x = dup_to_device(x, sizeof x), *d_o = dup_to_device(o, sizeof o);
-        OK(tgs_cuda_taming_add_normalized(m, 25, d_x, 4, d_o, 0));
-        to_host(og, d_o, sizeof og);
-        report("median normalisation, no x > 0", "floats differing", (double)count_diff(og, o, 4), 0, -1);
-        cudaFree(d_x), cudaFree(d_o);
-    }
     free(w), free(out);
-    cudaFree(d_w), cudaFree(d_out), cudaFree(d_ws), cudaFree(d_w8);
+    cudaFree(d_w), cudaFree(d_out);
+    test_sampler_frequencies(m, &rng);
+    test_median(r, m);
     tgs_cuda_model_destroy(m);
 }
 
@@ -867,23 +896,15 @@ static void test_score(tgs_rng *r) {
     tgs_cuda_model *m = NULL;
     OK(tgs_cuda_model_create(n, 3, &m));
     OK(tgs_cuda_model_upload(m, g, &s, 0));
-    tgs_param_view p = tgs_gaussians_view(g, g->params);
-    float *grad = xcalloc(n, sizeof(float)), *opac = xcalloc(n, sizeof(float)), *scl = xcalloc(n, sizeof(float));
-    float *depth = xcalloc(n, sizeof(float)), *radius = xcalloc(n, sizeof(float)), *col = xcalloc(n, sizeof(float));
-    float *term = xcalloc(n, sizeof(float)), *scratch = xcalloc(n, sizeof(float));
+    float *scratch = xcalloc(TGS_TAMING_SCORE_SCRATCH * n, sizeof(float));
     float *scores = xcalloc(n, sizeof(float)), *sg = xcalloc(n, sizeof(float));
-    for (size_t i = 0; i < n; i++) { /* as train.c's taming_scores */
-        float d = s.denom[i];
-        grad[i] = d > 0 ? s.grad_accum[i] / d : 0.0f;
-        opac[i] = 1.0f / (1.0f + expf(-p.opacity_raw[i]));
-        scl[i] = expf(p.scale_raw[3 * i] + p.scale_raw[3 * i + 1] + p.scale_raw[3 * i + 2]);
-    }
     int *radii = xcalloc(n, sizeof(int));
     float *depths = xcalloc(n, sizeof(float)), *acc = xcalloc(4 * n, sizeof(float));
     int *d_radii = dmalloc(n * sizeof(int));
     float *d_depths = dmalloc(n * sizeof(float)), *d_acc = dmalloc(4 * n * sizeof(float));
     float *d_scores = dmalloc(n * sizeof(float));
     double *d_ell = dmalloc(sizeof(double));
+    tgs_taming_score_begin(g, &s, scores, scratch);
     OK(tgs_cuda_taming_score_begin(m, d_scores, 0));
     double ms = 0;
     for (int view = 0; view < 3; view++) {
@@ -894,25 +915,7 @@ static void test_score(tgs_rng *r) {
             for (int t = 0; t < 4; t++)
                 acc[4 * i + t] = radii[i] > 0 && tgs_rng_u32(r) % 7 ? (float)uni(r, 0, 30) : 0.0f;
         }
-        memset(term, 0, n * sizeof(float));
-        for (size_t i = 0; i < n; i++) {
-            depth[i] = radii[i] > 0 ? depths[i] : 0.0f;
-            radius[i] = (float)radii[i];
-        }
-        tgs_taming_add_normalized(25, grad, n, term, scratch);
-        tgs_taming_add_normalized(100, opac, n, term, scratch);
-        tgs_taming_add_normalized(5, depth, n, term, scratch);
-        tgs_taming_add_normalized(10, radius, n, term, scratch);
-        tgs_taming_add_normalized(25, scl, n, term, scratch);
-        static const double coef[4] = {10, 0.1, 50, 50};
-        for (int t = 0; t < 4; t++) {
-            for (size_t i = 0; i < n; i++)
-                col[i] = acc[4 * i + t];
-            tgs_taming_add_normalized(coef[t], col, n, term, scratch);
-        }
-        for (size_t i = 0; i < n; i++)
-            if (radii[i] > 0)
-                scores[i] += (float)(50.0 * ell) * term[i];
+        tgs_taming_score_view(n, radii, depths, acc, ell, scores, scratch);
         CU(cudaMemcpy(d_radii, radii, n * sizeof(int), cudaMemcpyHostToDevice));
         CU(cudaMemcpy(d_depths, depths, n * sizeof(float), cudaMemcpyHostToDevice));
         CU(cudaMemcpy(d_acc, acc, 4 * n * sizeof(float), cudaMemcpyHostToDevice));
@@ -924,8 +927,7 @@ static void test_score(tgs_rng *r) {
     to_host(sg, d_scores, n * sizeof(float));
     /* expf may differ by an ulp between the GPU and glibc (opacity, scale product) */
     report("Taming score, 3 views of 30000", "max rel err vs CPU", max_rel(sg, scores, n, 1e-20), 1e-5, ms / 3);
-    free(grad), free(opac), free(scl), free(depth), free(radius), free(col), free(term), free(scratch);
-    free(scores), free(sg), free(radii), free(depths), free(acc);
+    free(scratch), free(scores), free(sg), free(radii), free(depths), free(acc);
     cudaFree(d_radii), cudaFree(d_depths), cudaFree(d_acc), cudaFree(d_scores), cudaFree(d_ell);
     tgs_cuda_model_destroy(m);
     tgs_gaussians_destroy(g);
@@ -1020,16 +1022,9 @@ static void test_taming(tgs_rng *r) {
         float *d_scores = dup_to_device(scores, n * sizeof(float));
         unsigned char *kind = xcalloc(n, 1);
         size_t nc, ns;
-        tgs_densify_grad_candidates(g, &s, &p, kind, &nc, &ns);
-        const size_t want = tgs_taming_fill_want(n, target);
-        if (nc + ns < want) { /* the step lowers the threshold (taming.c): classify as it does */
-            tgs_densify_params relaxed = p;
-            float *tmp = xcalloc(n, sizeof(float));
-            relaxed.grad_threshold = tgs_taming_fill_threshold(s.grad_accum, s.denom, n, (float)p.grad_threshold,
-                                                               want, tmp);
-            free(tmp);
-            tgs_densify_grad_candidates(g, &s, &relaxed, kind, &nc, &ns);
-        }
+        float *tmp = xcalloc(n, sizeof(float));
+        tgs_taming_candidates(g, &s, &p, target, kind, &nc, &ns, tmp); /* the step's candidates */
+        free(tmp);
         tgs_gaussians *orig = copy_model(g);
         unsigned char *mask0 = xcalloc(n, 1); /* prune candidates before the step */
         tgs_densify_prune_candidates(g, &s, &p, mask0);

@@ -6,12 +6,7 @@
  * and statistics. Index lists come from cub::DeviceSelect (ascending). */
 #include "densify/cuda/densify_cuda.cuh"
 
-#include <cub/block/block_reduce.cuh>
-
 #include <math.h>
-
-/* Candidate kinds, as in densify_internal.h. */
-enum { CAND_NONE = 0, CAND_CLONE = 1, CAND_SPLIT = 2, CAND_REPLACED = 3 };
 
 /* Group offsets (in floats, for the model's capacity) and widths. */
 struct dc_layout {
@@ -28,15 +23,6 @@ static dc_layout layout_of(const tgs_cuda_model *m) {
     return L;
 }
 
-/* Adds the block's count to *counter (one atomic per block: exact). */
-__device__ static inline void block_count(int v, unsigned long long *counter) {
-    typedef cub::BlockReduce<int, DC_THREADS> reduce_t;
-    __shared__ typename reduce_t::TempStorage red;
-    int total = reduce_t(red).Sum(v);
-    if (threadIdx.x == 0 && total)
-        atomicAdd(counter, (unsigned long long)total);
-}
-
 __device__ static inline float max_scale(const float *s /*[3]*/) {
     return fmaxf(fmaxf(expf(s[0]), expf(s[1])), expf(s[2]));
 }
@@ -48,18 +34,18 @@ __global__ void __launch_bounds__(DC_THREADS)
                      const float *__restrict__ scale_raw /*[N,3]*/, size_t n, float thr, float dense,
                      unsigned char *__restrict__ kind /*[N]*/, unsigned long long *__restrict__ counts) {
     const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    unsigned char k = CAND_NONE;
+    unsigned char k = TGS_CAND_NONE;
     if (i < n) {
         float gr = accum[i] / denom[i];
         if (isnan(gr))
             gr = 0.0f; /* 0/0 where never visible */
         if (gr >= thr)
-            k = max_scale(scale_raw + 3 * i) <= dense ? CAND_CLONE : CAND_SPLIT;
+            k = max_scale(scale_raw + 3 * i) <= dense ? TGS_CAND_CLONE : TGS_CAND_SPLIT;
         kind[i] = k;
     }
-    block_count(k == CAND_CLONE, counts + DC_N_CLONE);
+    dc_block_count(k == TGS_CAND_CLONE, counts + DC_N_CLONE);
     __syncthreads();
-    block_count(k == CAND_SPLIT, counts + DC_N_SPLIT);
+    dc_block_count(k == TGS_CAND_SPLIT, counts + DC_N_SPLIT);
 }
 
 tgs_status dc_grad_candidates(tgs_cuda_model *m, const tgs_densify_params *p, cudaStream_t stream) {
@@ -94,10 +80,10 @@ __global__ void __launch_bounds__(DC_THREADS)
         }
         mask[i] = (unsigned char)mk;
     }
-    block_count(mk, counts + DC_N_PRUNE);
+    dc_block_count(mk, counts + DC_N_PRUNE);
     if (kind) {
         __syncthreads();
-        block_count(mk && i < n_pre && kind[i] != CAND_REPLACED, counts + DC_N_CAND);
+        dc_block_count(mk && i < n_pre && kind[i] != TGS_CAND_REPLACED, counts + DC_N_CAND);
     }
 }
 
@@ -130,15 +116,14 @@ tgs_status tgs_cuda_densify_prune_candidates(tgs_cuda_model *m, const tgs_densif
 
 /* ---- clone and split ---- */
 
-/* New rows made from sources src[k]: destinations d_j = base + stride*k + j,
- * j < nd, receive the groups outside skip (bit mask) copied from the source;
- * the destinations (and the source row too when zero_src) get zero gradients,
- * moments and statistics. blockIdx.y = group. */
+/* New rows made from sources src[k]: row base + k receives the groups outside
+ * skip (bit mask) copied from the source; it (and the source row too when
+ * zero_src) gets zero gradients, moments and statistics. blockIdx.y = group. */
 __global__ void __launch_bounds__(DC_THREADS)
     new_rows_kernel(float *__restrict__ params, float *__restrict__ grads, float *__restrict__ am,
                     float *__restrict__ av, float *__restrict__ accum, float *__restrict__ denom,
                     float *__restrict__ max_radii, dc_layout L, const uint32_t *__restrict__ src /*[count]*/,
-                    size_t count, size_t base, int stride, int nd, int skip, int zero_src) {
+                    size_t count, size_t base, int skip, int zero_src) {
     const int g = blockIdx.y;
     const size_t w = (size_t)L.width[g];
     const size_t t = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
@@ -146,11 +131,10 @@ __global__ void __launch_bounds__(DC_THREADS)
         return;
     const size_t k = t / w, e = t - k * w, p = src[k];
     const size_t off = L.off[g];
-    const bool copy = !(skip & (1 << g));
-    for (int j = 0; j < nd; j++) {
-        const size_t d = base + (size_t)stride * k + (size_t)j;
-        const size_t de = off + d * w + e;
-        if (copy)
+    const size_t rows[2] = {base + k, p};
+    for (int j = 0; j < 1 + zero_src; j++) {
+        const size_t d = rows[j], de = off + d * w + e;
+        if (j == 0 && !(skip & (1 << g)))
             params[de] = params[off + p * w + e];
         grads[de] = 0.0f;
         am[de] = 0.0f;
@@ -161,28 +145,17 @@ __global__ void __launch_bounds__(DC_THREADS)
             max_radii[d] = 0.0f;
         }
     }
-    if (zero_src) {
-        const size_t pe = off + p * w + e;
-        grads[pe] = 0.0f;
-        am[pe] = 0.0f;
-        av[pe] = 0.0f;
-        if (g == 0 && e == 0) {
-            accum[p] = 0.0f;
-            denom[p] = 0.0f;
-            max_radii[p] = 0.0f;
-        }
-    }
 }
 
-static tgs_status new_rows(tgs_cuda_model *m, const uint32_t *d_src, size_t count, size_t base, int stride, int nd,
-                           int skip, int zero_src, cudaStream_t stream) {
+static tgs_status new_rows(tgs_cuda_model *m, const uint32_t *d_src, size_t count, size_t base, int skip, int zero_src,
+                           cudaStream_t stream) {
     int wmax = 0;
     for (int k = 0; k < TGS_G_COUNT; k++)
         wmax = m->width[k] > wmax ? m->width[k] : wmax;
     const dim3 grid(dc_grid(count * (size_t)wmax), TGS_G_COUNT);
     new_rows_kernel<<<grid, DC_THREADS, 0, stream>>>(m->d_params, m->d_grads, m->d_m, m->d_v, m->d_grad_accum,
                                                      m->d_denom, m->d_max_radii, layout_of(m), d_src, count, base,
-                                                     stride, nd, skip, zero_src);
+                                                     skip, zero_src);
     TGS_CUDA_LAUNCHED("new_rows_kernel");
     return TGS_OK;
 }
@@ -215,7 +188,7 @@ static tgs_status clone_rows(tgs_cuda_model *m, const uint32_t *d_idx, size_t co
     if (m->n + count > m->capacity)
         return TGS_FAIL(TGS_ERR_NOMEM, "CUDA clone: %zu + %zu Gaussians exceed the capacity (expected at most %zu)",
                         m->n, count, m->capacity);
-    TGS_TRY(new_rows(m, d_idx, count, m->n, 1, 1, 0, 0, stream));
+    TGS_TRY(new_rows(m, d_idx, count, m->n, 0, 0, stream));
     m->n += count;
     return TGS_OK;
 }
@@ -232,11 +205,11 @@ tgs_status tgs_cuda_densify_clone(tgs_cuda_model *m, const uint32_t *d_idx /*[co
 
 /* Children of parent idx[k]: means mu + R (s * z), z ~ N(0, I) (6 normals by
  * Box-Muller from the hash of (call, parent, j)), log-scale log(exp(s) / 1.6),
- * in double as the CPU does; child 0 to row d0(k), child 1 to row d1(k). */
+ * in double as the CPU does; child 0 to the parent's row, child 1 to row n+k. */
 __global__ void __launch_bounds__(DC_THREADS)
     split_children_kernel(float *__restrict__ means /*[C,3]*/, float *__restrict__ scale_raw /*[C,3]*/,
                           const float *__restrict__ rot /*[C,4]*/, const uint32_t *__restrict__ idx, size_t count,
-                          size_t n, int inplace, uint64_t call) {
+                          size_t n, uint64_t call) {
     const size_t k = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (k >= count)
         return;
@@ -266,7 +239,7 @@ __global__ void __launch_bounds__(DC_THREADS)
         nz[2 * j] = r * cos(th);
         nz[2 * j + 1] = r * sin(th);
     }
-    const size_t dst[2] = {inplace ? p : n + 2 * k, inplace ? n + k : n + 2 * k + 1};
+    const size_t dst[2] = {p, n + k};
     for (int ch = 0; ch < 2; ch++) {
         const double a = s[0] * nz[3 * ch], b = s[1] * nz[3 * ch + 1], c = s[2] * nz[3 * ch + 2];
         for (int r = 0; r < 3; r++) {
@@ -276,39 +249,35 @@ __global__ void __launch_bounds__(DC_THREADS)
     }
 }
 
-/* Split without the index check. */
-static tgs_status split_rows(tgs_cuda_model *m, const uint32_t *d_idx, size_t count, int inplace, tgs_cuda_rng *rng,
+/* Split without the index check: child 0 in the parent's row, child 1 at n+k. */
+static tgs_status split_rows(tgs_cuda_model *m, const uint32_t *d_idx, size_t count, tgs_cuda_rng *rng,
                              cudaStream_t stream) {
     if (count == 0)
         return TGS_OK;
-    const size_t extra = inplace ? count : 2 * count;
-    if (m->n + extra > m->capacity)
+    if (m->n + count > m->capacity)
         return TGS_FAIL(TGS_ERR_NOMEM, "CUDA split: %zu + %zu Gaussians exceed the capacity (expected at most %zu)",
-                        m->n, extra, m->capacity);
+                        m->n, count, m->capacity);
     const uint64_t call = dc_call_key(rng);
     rng->counter++;
     /* the other groups first: they read the parent rows (means and scales are not touched) */
     const int skip = (1 << TGS_G_MEANS) | (1 << TGS_G_SCALE);
-    if (inplace)
-        TGS_TRY(new_rows(m, d_idx, count, m->n, 1, 1, skip, 1, stream));
-    else
-        TGS_TRY(new_rows(m, d_idx, count, m->n, 2, 2, skip, 0, stream));
+    TGS_TRY(new_rows(m, d_idx, count, m->n, skip, 1, stream));
     split_children_kernel<<<dc_grid(count), DC_THREADS, 0, stream>>>(
         m->d_params + m->capacity * m->offset[TGS_G_MEANS], m->d_params + m->capacity * m->offset[TGS_G_SCALE],
-        m->d_params + m->capacity * m->offset[TGS_G_ROT], d_idx, count, m->n, inplace, call);
+        m->d_params + m->capacity * m->offset[TGS_G_ROT], d_idx, count, m->n, call);
     TGS_CUDA_LAUNCHED("split_children_kernel");
-    m->n += extra;
+    m->n += count;
     return TGS_OK;
 }
 
-tgs_status tgs_cuda_densify_split(tgs_cuda_model *m, const uint32_t *d_idx /*[count]*/, size_t count, int inplace,
+tgs_status tgs_cuda_densify_split(tgs_cuda_model *m, const uint32_t *d_idx /*[count]*/, size_t count,
                                   tgs_cuda_rng *rng, cudaStream_t stream) {
     if (!m || !rng || (count && !d_idx))
         return TGS_FAIL(TGS_ERR_ARG, "CUDA split: model, indices or generator missing (expected all)");
     if (count == 0)
         return TGS_OK;
     TGS_TRY(check_indices(m, d_idx, count, "split", stream));
-    return split_rows(m, d_idx, count, inplace, rng, stream);
+    return split_rows(m, d_idx, count, rng, stream);
 }
 
 /* ---- removal ---- */
@@ -412,10 +381,10 @@ tgs_status tgs_cuda_densify_classic(tgs_cuda_model *m, const tgs_densify_params 
         TGS_TRY(dc_zero_counts(m, stream));
         TGS_TRY(dc_grad_candidates(m, p, stream));
     }
-    TGS_TRY(dc_pick_kind(m, n, CAND_CLONE, stream));
+    TGS_TRY(dc_pick_kind(m, n, TGS_CAND_CLONE, stream));
     TGS_TRY(clone_rows(m, m->scratch->d_pick, nc, stream));
-    TGS_TRY(dc_pick_kind(m, n, CAND_SPLIT, stream));
-    TGS_TRY(split_rows(m, m->scratch->d_pick, ns, 1, rng, stream));
+    TGS_TRY(dc_pick_kind(m, n, TGS_CAND_SPLIT, stream));
+    TGS_TRY(split_rows(m, m->scratch->d_pick, ns, rng, stream));
     const size_t n_grown = m->n;
     TGS_TRY(prune_launch(m, p, m->scratch->d_mask, NULL, 0, stream));
     TGS_TRY(dc_read_counts(m, stream));
@@ -441,7 +410,7 @@ tgs_status dc_prune_launch(tgs_cuda_model *m, const tgs_densify_params *p, unsig
 tgs_status dc_clone_rows(tgs_cuda_model *m, const uint32_t *d_idx, size_t count, cudaStream_t stream) {
     return clone_rows(m, d_idx, count, stream);
 }
-tgs_status dc_split_rows(tgs_cuda_model *m, const uint32_t *d_idx, size_t count, int inplace, tgs_cuda_rng *rng,
+tgs_status dc_split_rows(tgs_cuda_model *m, const uint32_t *d_idx, size_t count, tgs_cuda_rng *rng,
                          cudaStream_t stream) {
-    return split_rows(m, d_idx, count, inplace, rng, stream);
+    return split_rows(m, d_idx, count, rng, stream);
 }

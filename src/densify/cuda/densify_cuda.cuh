@@ -5,7 +5,10 @@
 #define TGS_DENSIFY_CUDA_CUH
 
 #include "cuda/cuda_check.h"
-#include "cuda/ops_cuda.h"
+#include "densify/candidates.h"
+#include "densify/cuda/densify_cuda.h"
+
+#include <cub/block/block_reduce.cuh>
 
 #define DC_THREADS 256
 #define DC_COUNTERS 24 /* device counter slots */
@@ -19,7 +22,8 @@ enum {
     DC_N_POS = 4,    /* positive sampling weights */
     DC_N_SEL = 5,    /* selected by cub::DeviceSelect */
     DC_N_PRUNED = 6, /* removed by the Taming prune */
-    DC_N_MED = 7     /* 9 slots from here: positive counts of the score terms */
+    DC_N_MED = 7     /* 10 slots from here: positive counts of the 9 score terms, then of
+                      * tgs_cuda_taming_add_normalized */
 };
 
 struct tgs_cuda_scratch {
@@ -31,7 +35,8 @@ struct tgs_cuda_scratch {
     float *d_rows;                                   /* [C * max group width] compaction scratch */
     float *d_stats_tmp;                              /* [3, C] */
     float *d_terms;                                  /* [3, C] view-independent score terms */
-    float *d_med;                                    /* [9] medians of the score terms */
+    float *d_med;                                    /* [16] medians of the 9 score terms; [15]:
+                                                      * tgs_cuda_taming_add_normalized */
     unsigned long long *d_count;                     /* [DC_COUNTERS] */
     unsigned long long *h_count;                     /* [DC_COUNTERS] pinned */
     void *d_cub;                                     /* cub temporary storage */
@@ -62,6 +67,15 @@ __device__ static inline double dc_uniform(uint64_t call, uint64_t i, unsigned j
 
 /* ---- helpers shared by the files ---- */
 
+/* Adds the block's count to *counter (one atomic per block: exact). */
+__device__ static inline void dc_block_count(int v, unsigned long long *counter) {
+    typedef cub::BlockReduce<int, DC_THREADS> reduce_t;
+    __shared__ typename reduce_t::TempStorage red;
+    int total = reduce_t(red).Sum(v);
+    if (threadIdx.x == 0 && total)
+        atomicAdd(counter, (unsigned long long)total);
+}
+
 /* Blocks of DC_THREADS covering n items (n < 2^32: at most 2^24 blocks). */
 static inline unsigned dc_grid(size_t n) {
     size_t b = (n + DC_THREADS - 1) / DC_THREADS;
@@ -76,7 +90,7 @@ tgs_status dc_zero_counts(tgs_cuda_model *m, cudaStream_t stream);
  * lands in counter slot DC_N_SEL (device). */
 tgs_status dc_select_flagged(tgs_cuda_model *m, const unsigned char *d_flags /*[n]*/, size_t n, uint32_t *d_out /*[n]*/,
                              cudaStream_t stream);
-/* Clone/split candidates into s->d_kind (TGS_CAND_* of densify_internal.h) and
+/* Clone/split candidates into s->d_kind (TGS_CAND_* of candidates.h) and
  * their counts into slots DC_N_CLONE, DC_N_SPLIT (counters not zeroed here). */
 tgs_status dc_grad_candidates(tgs_cuda_model *m, const tgs_densify_params *p, cudaStream_t stream);
 /* Refuses a missing model or settings and counts beyond 32-bit indices. */
@@ -88,8 +102,18 @@ tgs_status dc_prune_launch(tgs_cuda_model *m, const tgs_densify_params *p, unsig
                            const unsigned char *d_kind, size_t n_pre, cudaStream_t stream);
 /* Clone / split without the index check (indices built on the device). */
 tgs_status dc_clone_rows(tgs_cuda_model *m, const uint32_t *d_idx, size_t count, cudaStream_t stream);
-tgs_status dc_split_rows(tgs_cuda_model *m, const uint32_t *d_idx, size_t count, int inplace, tgs_cuda_rng *rng,
+tgs_status dc_split_rows(tgs_cuda_model *m, const uint32_t *d_idx, size_t count, tgs_cuda_rng *rng,
                          cudaStream_t stream);
+/* The values whose median dc_median takes. */
+enum {
+    DC_MED_VALUES = 0, /* x[i*stride] */
+    DC_MED_DEPTH = 1,  /* radii[i] > 0 ? x[i] : 0 */
+    DC_MED_RADIUS = 2  /* (float)radii[i] */
+};
+/* Median of the positive values (mode DC_MED_*) into *d_med (NaN when none),
+ * counter slot `slot` holding their count. */
+tgs_status dc_median(tgs_cuda_model *m, const float *d_x, const int *d_radii, size_t stride, int mode, size_t n,
+                     int slot, float *d_med, cudaStream_t stream);
 /* The cub temporary storage the operations need for n items. */
 tgs_status dc_cub_bytes(size_t n, size_t *bytes);
 /* Stable radix sort of the first n entries of the scratch: (d_keys, d_iota)

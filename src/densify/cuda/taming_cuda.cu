@@ -1,7 +1,7 @@
 /* taming_cuda.cu - the Taming 3DGS pieces on the device (GPU twins of
- * src/densify/sample.c, taming.c and train.c's score loop): weighted sampling
- * without replacement by exponential keys, the median normalisation M(c, x),
- * the per-view score, and the budgeted densification step.
+ * src/densify/sample.c and taming.c): weighted sampling without replacement by
+ * exponential keys, the median normalisation M(c, x), and the budgeted
+ * densification step.
  *
  * Sampling: key_i = -log(u_i) / w_i (u from the counter-based hash, computed in
  * double, stored as float; +inf for weights <= 0 or NaN; positive weights are
@@ -14,26 +14,10 @@
  * device: no host round trip. The additions are rounded as the CPU's (no FMA),
  * so M(c, x) is bit-identical to tgs_taming_add_normalized. */
 #include "densify/cuda/densify_cuda.cuh"
-
-#include <cub/block/block_reduce.cuh>
+#include "densify/taming_terms.h"
 
 #include <float.h>
 #include <math.h>
-
-enum { CAND_NONE = 0, CAND_CLONE = 1, CAND_SPLIT = 2, CAND_REPLACED = 3 };
-
-/* The nine score terms in the CPU's order of addition: g, opacity, depth,
- * radius, scale product, Σw, Σ1, ΣαT, Σdist. */
-#define TERMS 9
-static const double term_coef[TERMS] = {25, 100, 5, 10, 25, 10, 0.1, 50, 50};
-
-__device__ static inline void block_count(int v, unsigned long long *counter) {
-    typedef cub::BlockReduce<int, DC_THREADS> reduce_t;
-    __shared__ typename reduce_t::TempStorage red;
-    int total = reduce_t(red).Sum(v);
-    if (threadIdx.x == 0 && total)
-        atomicAdd(counter, (unsigned long long)total);
-}
 
 /* ---- weighted sampling without replacement ---- */
 
@@ -52,7 +36,7 @@ __global__ void __launch_bounds__(DC_THREADS)
         }
         keys[i] = key;
     }
-    block_count(pos, n_pos);
+    dc_block_count(pos, n_pos);
 }
 
 __global__ void flag_first_kernel(const uint32_t *__restrict__ sorted_idx, size_t k,
@@ -99,19 +83,20 @@ tgs_status tgs_cuda_sample_weighted(tgs_cuda_model *m, const float *d_w /*[n]*/,
 
 /* ---- median normalisation ---- */
 
-/* Keys of one term: the value where > 0, else +inf; counts the positives.
- * mode 0: x[i*stride]; 1 (depth): radii > 0 ? x[i] : 0; 2 (radius): (float)radii[i]. */
+/* Keys of one term: the value (mode DC_MED_*) where > 0, else +inf; counts the positives. */
 __global__ void __launch_bounds__(DC_THREADS)
     median_keys_kernel(const float *__restrict__ x, const int *__restrict__ radii, size_t stride, int mode, size_t n,
                        float *__restrict__ keys, unsigned long long *__restrict__ n_pos) {
     const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     int pos = 0;
     if (i < n) {
-        float v = mode == 0 ? x[i * stride] : (mode == 1 ? (radii[i] > 0 ? x[i] : 0.0f) : (float)radii[i]);
+        float v = mode == DC_MED_VALUES ? x[i * stride]
+                  : mode == DC_MED_DEPTH ? (radii[i] > 0 ? x[i] : 0.0f)
+                                         : (float)radii[i];
         pos = v > 0; /* false for NaN */
         keys[i] = pos ? v : INFINITY;
     }
-    block_count(pos, n_pos);
+    dc_block_count(pos, n_pos);
 }
 
 __global__ void median_pick_kernel(const float *__restrict__ sorted, const unsigned long long *__restrict__ n_pos,
@@ -120,10 +105,8 @@ __global__ void median_pick_kernel(const float *__restrict__ sorted, const unsig
     *med = m ? sorted[(m - 1) / 2] : NAN;
 }
 
-/* Median of the positive values of one term into *d_med (NaN when none),
- * counter slot `slot` holding the count. */
-static tgs_status median(tgs_cuda_model *m, const float *d_x, const int *d_radii, size_t stride, int mode, size_t n,
-                         int slot, float *d_med, cudaStream_t stream) {
+tgs_status dc_median(tgs_cuda_model *m, const float *d_x, const int *d_radii, size_t stride, int mode, size_t n,
+                     int slot, float *d_med, cudaStream_t stream) {
     tgs_cuda_scratch *s = m->scratch;
     TGS_CUDA_TRY(cudaMemsetAsync(s->d_count + slot, 0, sizeof(unsigned long long), stream));
     median_keys_kernel<<<dc_grid(n), DC_THREADS, 0, stream>>>(d_x, d_radii, stride, mode, n, s->d_keys,
@@ -139,7 +122,7 @@ __global__ void add_normalized_kernel(const float *__restrict__ x, size_t n, flo
                                       float *__restrict__ out) {
     const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (i < n && x[i] > 0) /* no positive value: nothing passes, the NaN median is never used */
-        out[i] = __fadd_rn(out[i], __fmul_rn(cf, __fdiv_rn(x[i], *med)));
+        out[i] = tgs_taming_add_term(out[i], cf, x[i], *med);
 }
 
 tgs_status tgs_cuda_taming_add_normalized(tgs_cuda_model *m, double c, const float *d_x /*[n]*/, size_t n,
@@ -152,104 +135,23 @@ tgs_status tgs_cuda_taming_add_normalized(tgs_cuda_model *m, double c, const flo
     if (n == 0)
         return TGS_OK;
     float *d_med = m->scratch->d_med + 15; /* the last slot: score medians stay intact */
-    TGS_TRY(median(m, d_x, NULL, 1, 0, n, DC_N_MED + TERMS, d_med, stream));
+    TGS_TRY(dc_median(m, d_x, NULL, 1, DC_MED_VALUES, n, DC_N_MED + TGS_TERM_COUNT, d_med, stream));
     add_normalized_kernel<<<dc_grid(n), DC_THREADS, 0, stream>>>(d_x, n, (float)c, d_med, d_out);
     TGS_CUDA_LAUNCHED("add_normalized_kernel");
     return TGS_OK;
 }
 
-/* ---- the per-view score ---- */
-
-/* The view-independent terms: g = accum/denom (0 when never seen), sigmoid
- * opacity, product of the scales (exp of the log-scale sum), as train.c. */
-__global__ void score_terms_kernel(const float *__restrict__ accum, const float *__restrict__ denom,
-                                   const float *__restrict__ opacity_raw, const float *__restrict__ scale_raw, size_t n,
-                                   size_t stride, float *__restrict__ terms /*[3,stride]*/) {
-    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= n)
-        return;
-    const float d = denom[i];
-    terms[i] = d > 0 ? accum[i] / d : 0.0f;
-    terms[stride + i] = 1.0f / (1.0f + expf(-opacity_raw[i]));
-    terms[2 * stride + i] = expf(scale_raw[3 * i] + scale_raw[3 * i + 1] + scale_raw[3 * i + 2]);
-}
-
-struct score_coefs {
-    float c[TERMS];
-};
-
-/* scores += (float)(50 * ell) * (sum of the nine normalised terms) where radii > 0. */
-__global__ void score_view_kernel(const float *__restrict__ terms /*[3,stride]*/, size_t stride,
-                                  const int *__restrict__ radii, const float *__restrict__ depths,
-                                  const float *__restrict__ acc /*[N,4]*/, const float *__restrict__ med /*[9]*/,
-                                  score_coefs cf, const double *__restrict__ ell, size_t n,
-                                  float *__restrict__ scores) {
-    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= n || radii[i] <= 0)
-        return;
-    const float v[TERMS] = {terms[i],   terms[stride + i], depths[i],      (float)radii[i], terms[2 * stride + i],
-                            acc[4 * i], acc[4 * i + 1],    acc[4 * i + 2], acc[4 * i + 3]};
-    float term = 0.0f;
-#pragma unroll
-    for (int t = 0; t < TERMS; t++)
-        if (v[t] > 0)
-            term = __fadd_rn(term, __fmul_rn(cf.c[t], __fdiv_rn(v[t], med[t])));
-    scores[i] = __fadd_rn(scores[i], __fmul_rn((float)(50.0 * *ell), term));
-}
-
-tgs_status tgs_cuda_taming_score_begin(tgs_cuda_model *m, float *d_scores /*[N]*/, cudaStream_t stream) {
-    if (!m || !m->scratch || !d_scores)
-        return TGS_FAIL(TGS_ERR_ARG, "CUDA Taming score: model or scores missing (expected both)");
-    if (m->n == 0)
-        return TGS_OK;
-    tgs_cuda_scratch *s = m->scratch;
-    const size_t n = m->n, C = s->capacity;
-    TGS_CUDA_TRY(cudaMemsetAsync(d_scores, 0, n * sizeof(float), stream));
-    score_terms_kernel<<<dc_grid(n), DC_THREADS, 0, stream>>>(
-        m->d_grad_accum, m->d_denom, m->d_params + m->capacity * m->offset[TGS_G_OPACITY],
-        m->d_params + m->capacity * m->offset[TGS_G_SCALE], n, C, s->d_terms);
-    TGS_CUDA_LAUNCHED("score_terms_kernel");
-    /* medians of g, opacity and the scale product: term slots 0, 1, 4 */
-    static const int slot[3] = {0, 1, 4};
-    for (int t = 0; t < 3; t++)
-        TGS_TRY(median(m, s->d_terms + (size_t)t * C, NULL, 1, 0, n, DC_N_MED + slot[t], s->d_med + slot[t], stream));
-    return TGS_OK;
-}
-
-tgs_status tgs_cuda_taming_score_view(tgs_cuda_model *m, const int *d_radii /*[N]*/, const float *d_depths /*[N]*/,
-                                      const float *d_score_acc /*[N,4]*/, const double *d_ell, float *d_scores /*[N]*/,
-                                      cudaStream_t stream) {
-    if (!m || !m->scratch || !d_radii || !d_depths || !d_score_acc || !d_ell || !d_scores)
-        return TGS_FAIL(TGS_ERR_ARG, "CUDA Taming score: a view array is missing (expected radii, depths, sums, "
-                                     "loss and scores on the device)");
-    if (m->n == 0)
-        return TGS_OK;
-    tgs_cuda_scratch *s = m->scratch;
-    const size_t n = m->n;
-    TGS_TRY(median(m, d_depths, d_radii, 1, 1, n, DC_N_MED + 2, s->d_med + 2, stream));
-    TGS_TRY(median(m, NULL, d_radii, 1, 2, n, DC_N_MED + 3, s->d_med + 3, stream));
-    for (int t = 0; t < 4; t++)
-        TGS_TRY(median(m, d_score_acc + t, NULL, 4, 0, n, DC_N_MED + 5 + t, s->d_med + 5 + t, stream));
-    score_coefs cf;
-    for (int t = 0; t < TERMS; t++)
-        cf.c[t] = (float)term_coef[t];
-    score_view_kernel<<<dc_grid(n), DC_THREADS, 0, stream>>>(s->d_terms, s->capacity, d_radii, d_depths, d_score_acc,
-                                                             s->d_med, cf, d_ell, n, d_scores);
-    TGS_CUDA_LAUNCHED("score_view_kernel");
-    return TGS_OK;
-}
-
 /* ---- the Taming step ---- */
 
-/* w[i] = kind[i] == value ? scores[i] : 0 (value CAND_NONE: the prune weights
+/* w[i] = kind[i] == value ? scores[i] : 0 (value TGS_CAND_NONE: the prune weights
  * 1/(1e-6 + score) of the rows not REPLACED). */
 __global__ void taming_weights_kernel(const unsigned char *__restrict__ kind, const float *__restrict__ scores,
                                       size_t n, int value, float *__restrict__ w) {
     const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= n)
         return;
-    if (value == CAND_NONE)
-        w[i] = kind[i] != CAND_REPLACED ? 1.0f / (1e-6f + scores[i]) : 0.0f;
+    if (value == TGS_CAND_NONE)
+        w[i] = kind[i] != TGS_CAND_REPLACED ? 1.0f / (1e-6f + scores[i]) : 0.0f;
     else
         w[i] = kind[i] == value ? scores[i] : 0.0f;
 }
@@ -258,7 +160,7 @@ __global__ void mark_replaced_kernel(const uint32_t *__restrict__ pick, size_t c
                                      unsigned char *__restrict__ kind) {
     const size_t k = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (k < count)
-        kind[pick[k]] = CAND_REPLACED;
+        kind[pick[k]] = TGS_CAND_REPLACED;
 }
 
 /* rm[pick[k]] = mask[pick[k]]; counts the rows marked. */
@@ -273,7 +175,7 @@ __global__ void __launch_bounds__(DC_THREADS)
         if (hit)
             rm[i] = 1;
     }
-    block_count(hit, n_pruned);
+    dc_block_count(hit, n_pruned);
 }
 
 static tgs_status taming_weights(tgs_cuda_model *m, const float *d_scores, size_t n, int value, cudaStream_t stream) {
@@ -330,13 +232,8 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
     if (!p->cap_candidates && nc + ns < want)
         TGS_TRY(relax_candidates(m, p, want, stream, &nc, &ns));
 
-    /* budget of this step, shared in proportion to the candidate counts:
-     * the clone share floored, the split share the remainder (as taming.c) */
-    const size_t goal = TGS_MIN(target, n + nc + ns);
-    const size_t delta = goal > n ? goal - n : 0;
-    const size_t denom = TGS_MAX(nc + ns, (size_t)1);
-    const size_t clone_budget = (size_t)(((unsigned long long)delta * nc) / denom);
-    const size_t split_budget = delta - clone_budget;
+    size_t clone_budget, split_budget;
+    tgs_taming_budgets(n, target, nc, ns, &clone_budget, &split_budget);
     if (n + clone_budget + split_budget > m->capacity)
         return TGS_FAIL(TGS_ERR_NOMEM,
                         "CUDA Taming densification: %zu + %zu Gaussians exceed the capacity (expected at most %zu; "
@@ -345,13 +242,13 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
 
     /* clones: appended at rows n.. */
     size_t cloned = 0, split = 0;
-    TGS_TRY(taming_weights(m, d_scores, n, CAND_CLONE, stream));
+    TGS_TRY(taming_weights(m, d_scores, n, TGS_CAND_CLONE, stream));
     TGS_TRY(sample(m, s->d_w, n, clone_budget, rng, s->d_pick, &cloned, stream));
     TGS_TRY(dc_clone_rows(m, s->d_pick, cloned, stream));
     /* splits among the original rows; child 0 takes the parent's row */
-    TGS_TRY(taming_weights(m, d_scores, n, CAND_SPLIT, stream));
+    TGS_TRY(taming_weights(m, d_scores, n, TGS_CAND_SPLIT, stream));
     TGS_TRY(sample(m, s->d_w, n, split_budget, rng, s->d_pick, &split, stream));
-    TGS_TRY(dc_split_rows(m, s->d_pick, split, 1, rng, stream));
+    TGS_TRY(dc_split_rows(m, s->d_pick, split, rng, stream));
     if (split) {
         mark_replaced_kernel<<<dc_grid(split), DC_THREADS, 0, stream>>>(s->d_pick, split, s->d_kind);
         TGS_CUDA_LAUNCHED("mark_replaced_kernel");
@@ -364,7 +261,7 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
     size_t pruned = 0;
     if (step_j < 27 && n_cand / 2 > 0) {
         size_t drawn = 0;
-        TGS_TRY(taming_weights(m, d_scores, n, CAND_NONE, stream));
+        TGS_TRY(taming_weights(m, d_scores, n, TGS_CAND_NONE, stream));
         TGS_TRY(sample(m, s->d_w, n, n_cand / 2, rng, s->d_pick, &drawn, stream));
         TGS_CUDA_TRY(cudaMemsetAsync(s->d_rm, 0, m->n, stream));
         TGS_CUDA_TRY(cudaMemsetAsync(s->d_count + DC_N_PRUNED, 0, sizeof(unsigned long long), stream));

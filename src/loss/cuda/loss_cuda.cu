@@ -1,5 +1,6 @@
 /* loss_cuda.cu - the SPEC 4 loss ((1-l)*L1 + l*(1-SSIM)) with its gradient on
- * the GPU, the evaluation metrics (PSNR, SSIM) and the Taming pixel weights.
+ * the GPU, the evaluation metrics (PSNR, SSIM) and the per-pixel L1 map with
+ * its range (for the Taming pixel weights of src/densify/cuda/score_cuda.cu).
  * The GPU twin of src/loss/loss.c + loss_impl.h (same window, zero padding and
  * per-element formulas; float maps, double sums).
  *
@@ -33,7 +34,7 @@
 #define LOSS_C2 (0.03 * 0.03)
 #define LOSS_PSNR_MIN_MSE 1e-10
 #define RED_THREADS 256 /* final reductions: one block */
-#define MM_BLOCKS 1024  /* min/max partials of the pixel weights */
+#define MM_BLOCKS 1024  /* min/max partials of the L1 map */
 
 struct tgs_cuda_loss {
     int max_w, max_h;
@@ -382,7 +383,7 @@ tgs_status tgs_cuda_psnr_ssim(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/, 
     return TGS_OK;
 }
 
-/* ---- per-pixel L1 map and the Taming pixel weights ---- */
+/* ---- per-pixel L1 map and its range ---- */
 
 /* out[p] = mean over channels of |img - gt|; with mm != NULL also the block's
  * min and max into mm[blockIdx.x], mm[gridDim.x + blockIdx.x]. Grid-stride. */
@@ -431,22 +432,6 @@ __global__ void __launch_bounds__(RED_THREADS)
     }
 }
 
-/* out = 50 * (out - lo) / (hi - lo) + 50 * e, e = (v/255 - edge_lo) / edge_range the
- * normalised edge value of the 8-bit response v (tgs_score_edge_value), rounded as
- * the CPU does (no FMA, IEEE division). */
-__global__ void pixel_weights_kernel(float *__restrict__ out /*[H,W]*/,
-                                     const unsigned char *__restrict__ edges /*[H,W]*/, float edge_lo,
-                                     float edge_range, size_t npix, const float *__restrict__ lohi /*[2]*/) {
-    const size_t p = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (p >= npix)
-        return;
-    const float lo = lohi[0], range = lohi[1] - lohi[0];
-    const float nv = range > 0 ? __fdiv_rn(__fsub_rn(out[p], lo), range) : 0.0f;
-    const float e =
-        edge_range > 0 ? __fdiv_rn(__fsub_rn(__fdiv_rn((float)edges[p], 255.0f), edge_lo), edge_range) : 0.0f;
-    out[p] = __fadd_rn(__fmul_rn(50.0f, nv), __fmul_rn(50.0f, e));
-}
-
 static unsigned grid_for(size_t n, unsigned threads, unsigned cap) {
     size_t b = (n + threads - 1) / threads;
     return (unsigned)(b < cap ? (b > 0 ? b : 1) : cap);
@@ -462,21 +447,19 @@ tgs_status tgs_cuda_l1_map(const float *d_img /*[H,W,3]*/, const unsigned char *
     return TGS_OK;
 }
 
-tgs_status tgs_cuda_pixel_weights(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/,
-                                  const unsigned char *d_gt /*[H,W,3]*/, const unsigned char *d_edges /*[H,W]*/,
-                                  float edge_lo, float edge_range, int w, int h, float *d_out /*[H,W]*/,
-                                  cudaStream_t stream) {
-    TGS_TRY(loss_check(l, d_img, d_gt, w, h, "tgs_cuda_pixel_weights"));
-    if (!d_edges || !d_out)
-        return TGS_FAIL(TGS_ERR_ARG, "tgs_cuda_pixel_weights: missing edge map or output (expected device arrays)");
+tgs_status tgs_cuda_l1_map_range(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/,
+                                 const unsigned char *d_gt /*[H,W,3]*/, int w, int h, float *d_out /*[H,W]*/,
+                                 cudaStream_t stream) {
+    TGS_TRY(loss_check(l, d_img, d_gt, w, h, "tgs_cuda_l1_map_range"));
+    if (!d_out)
+        return TGS_FAIL(TGS_ERR_ARG, "tgs_cuda_l1_map_range: missing output (expected a device array)");
     const size_t npix = (size_t)w * h;
     const unsigned nb = grid_for(npix, 256, MM_BLOCKS);
     l1_map_kernel<<<nb, 256, 0, stream>>>(d_img, d_gt, npix, d_out, l->d_mm);
     TGS_CUDA_LAUNCHED("l1_map_kernel");
     minmax_final_kernel<<<1, RED_THREADS, 0, stream>>>(l->d_mm, (int)nb, l->d_mm_final);
     TGS_CUDA_LAUNCHED("minmax_final_kernel");
-    const unsigned grid = grid_for(npix, 256, 0xffffffffu);
-    pixel_weights_kernel<<<grid, 256, 0, stream>>>(d_out, d_edges, edge_lo, edge_range, npix, l->d_mm_final);
-    TGS_CUDA_LAUNCHED("pixel_weights_kernel");
     return TGS_OK;
 }
+
+const float *tgs_cuda_loss_l1_range(const tgs_cuda_loss *l) { return l->d_mm_final; }

@@ -1,7 +1,7 @@
-/* score.c - the Taming per-Gaussian score (SPEC 6): edge maps of the training
- * images, the per-pixel weight map, and the sum over views of the normalised
- * per-Gaussian terms. */
-#include "train/score.h"
+/* score.c - the Taming per-Gaussian score (DESIGN §6), the CPU oracle: edge
+ * maps of the training images, the per-pixel weight map, and the sum over
+ * views of the normalised per-Gaussian terms. */
+#include "densify/score.h"
 
 #include "tgs/common.h"
 #include "tgs/loss.h"
@@ -49,8 +49,7 @@ void tgs_score_pixel_weights(const float *img /*[H,W,3]*/, const float *gt /*[H,
     }
     float range = hi - lo;
     for (size_t i = 0; i < npix; i++)
-        out[i] = 50.0f * (range > 0 ? (out[i] - lo) / range : 0.0f) +
-                 50.0f * tgs_score_edge_value(edges[i], edge_lo, edge_range);
+        out[i] = tgs_taming_pixel_weight(out[i], lo, range, tgs_taming_edge_value(edges[i], edge_lo, edge_range));
 }
 
 int *tgs_score_pick_views(int n_train, int cams, tgs_rng *rng, int *ncams) {
@@ -115,4 +114,45 @@ tgs_status tgs_score_edge_maps_create(const tgs_scene *sc, const tgs_image *imag
     free(grey);
     *out = m;
     return TGS_OK;
+}
+
+/* Rows of the score's scratch [TGS_TAMING_SCORE_SCRATCH, n]. */
+enum { ROW_SELECT, ROW_GRAD, ROW_OPACITY, ROW_SCALE, ROW_DEPTH, ROW_RADIUS, ROW_SUM, ROW_TERM };
+
+void tgs_taming_score_begin(const tgs_gaussians *g, const tgs_densify_stats *s, float *scores /*[N]*/,
+                            float *scratch /*[TGS_TAMING_SCORE_SCRATCH,N]*/) {
+    const size_t n = g->n;
+    tgs_param_view p = tgs_gaussians_view(g, g->params);
+    float *grad = scratch + ROW_GRAD * n, *opac = scratch + ROW_OPACITY * n, *scl = scratch + ROW_SCALE * n;
+    memset(scores, 0, n * sizeof(float));
+    for (size_t i = 0; i < n; i++) {
+        grad[i] = tgs_taming_term_grad(s->grad_accum[i], s->denom[i]);
+        opac[i] = tgs_taming_term_opacity(p.opacity_raw[i]);
+        scl[i] = tgs_taming_term_scale(p.scale_raw + 3 * i);
+    }
+}
+
+void tgs_taming_score_view(size_t n, const int *radii /*[N]*/, const float *depths /*[N]*/,
+                           const float *score_acc /*[N,4]*/, double ell, float *scores /*[N]*/,
+                           float *scratch /*[TGS_TAMING_SCORE_SCRATCH,N]*/) {
+    float *sel = scratch + ROW_SELECT * n, *term = scratch + ROW_TERM * n;
+    float *depth = scratch + ROW_DEPTH * n, *radius = scratch + ROW_RADIUS * n, *sum = scratch + ROW_SUM * n;
+    for (size_t i = 0; i < n; i++) {
+        depth[i] = radii[i] > 0 ? depths[i] : 0.0f;
+        radius[i] = (float)radii[i];
+    }
+    /* the terms in their order of addition (taming_terms.h) */
+    const float *x[TGS_TERM_COUNT] = {scratch + ROW_GRAD * n, scratch + ROW_OPACITY * n, depth, radius,
+                                      scratch + ROW_SCALE * n, sum, sum, sum, sum};
+    memset(term, 0, n * sizeof(float));
+    for (int t = 0; t < TGS_TERM_COUNT; t++) {
+        if (t >= TGS_TERM_SUMS)
+            for (size_t i = 0; i < n; i++)
+                sum[i] = score_acc[TGS_SCORE_COUNT * i + (size_t)(t - TGS_TERM_SUMS)];
+        tgs_taming_add_normalized(tgs_taming_term_coef(t), x[t], n, term, sel);
+    }
+    const float f = tgs_taming_view_factor(ell);
+    for (size_t i = 0; i < n; i++)
+        if (radii[i] > 0)
+            scores[i] += f * term[i];
 }
