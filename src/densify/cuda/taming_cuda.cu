@@ -146,9 +146,9 @@ tgs_status tgs_cuda_taming_add_normalized(tgs_cuda_model *m, double c, const flo
                                           float *d_out /*[n]*/, cudaStream_t stream) {
     if (!m || !m->scratch || (n && (!d_x || !d_out)))
         return TGS_FAIL(TGS_ERR_ARG, "CUDA median normalisation: model, values or output missing (expected all)");
-    if (n > m->capacity)
+    if (n > m->g.capacity)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA median normalisation: %zu values (expected at most the capacity %zu)", n,
-                        m->capacity);
+                        m->g.capacity);
     if (n == 0)
         return TGS_OK;
     float *d_med = m->scratch->d_med + 15; /* the last slot: score medians stay intact */
@@ -200,14 +200,14 @@ __global__ void score_view_kernel(const float *__restrict__ terms /*[3,stride]*/
 tgs_status tgs_cuda_taming_score_begin(tgs_cuda_model *m, float *d_scores /*[N]*/, cudaStream_t stream) {
     if (!m || !m->scratch || !d_scores)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA Taming score: model or scores missing (expected both)");
-    if (m->n == 0)
+    if (m->g.n == 0)
         return TGS_OK;
     tgs_cuda_scratch *s = m->scratch;
-    const size_t n = m->n, C = s->capacity;
+    const size_t n = m->g.n, C = s->capacity;
     TGS_CUDA_TRY(cudaMemsetAsync(d_scores, 0, n * sizeof(float), stream));
     score_terms_kernel<<<dc_grid(n), DC_THREADS, 0, stream>>>(
-        m->d_grad_accum, m->d_denom, m->d_params + m->capacity * m->offset[TGS_G_OPACITY],
-        m->d_params + m->capacity * m->offset[TGS_G_SCALE], n, C, s->d_terms);
+        m->d_grad_accum, m->d_denom, m->g.params + m->g.capacity * m->g.offset[TGS_G_OPACITY],
+        m->g.params + m->g.capacity * m->g.offset[TGS_G_SCALE], n, C, s->d_terms);
     TGS_CUDA_LAUNCHED("score_terms_kernel");
     /* medians of g, opacity and the scale product: term slots 0, 1, 4 */
     static const int slot[3] = {0, 1, 4};
@@ -222,10 +222,10 @@ tgs_status tgs_cuda_taming_score_view(tgs_cuda_model *m, const int *d_radii /*[N
     if (!m || !m->scratch || !d_radii || !d_depths || !d_score_acc || !d_ell || !d_scores)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA Taming score: a view array is missing (expected radii, depths, sums, "
                                      "loss and scores on the device)");
-    if (m->n == 0)
+    if (m->g.n == 0)
         return TGS_OK;
     tgs_cuda_scratch *s = m->scratch;
-    const size_t n = m->n;
+    const size_t n = m->g.n;
     TGS_TRY(median(m, d_depths, d_radii, 1, 1, n, DC_N_MED + 2, s->d_med + 2, stream));
     TGS_TRY(median(m, NULL, d_radii, 1, 2, n, DC_N_MED + 3, s->d_med + 3, stream));
     for (int t = 0; t < 4; t++)
@@ -286,7 +286,7 @@ static tgs_status taming_weights(tgs_cuda_model *m, const float *d_scores, size_
 /* Reruns the candidate rule with the threshold that lets `want` Gaussians qualify. */
 static tgs_status relax_candidates(tgs_cuda_model *m, const tgs_densify_params *p, size_t want, cudaStream_t stream,
                                    size_t *nc, size_t *ns) {
-    const size_t n = m->n;
+    const size_t n = m->g.n;
     float *h = (float *)tgs_calloc(3 * n, sizeof(float), "densification statistics (host copy)");
     if (!h)
         return TGS_ERR_NOMEM;
@@ -316,10 +316,10 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
                                    size_t target, int step_j, tgs_cuda_rng *rng, tgs_densify_report *rep,
                                    cudaStream_t stream) {
     TGS_TRY(dc_check_model(m, p, "CUDA Taming densification"));
-    if (!rng || (m->n && !d_scores))
+    if (!rng || (m->g.n && !d_scores))
         return TGS_FAIL(TGS_ERR_ARG, "CUDA Taming densification: scores or generator missing (expected both)");
     tgs_cuda_scratch *s = m->scratch;
-    const size_t n = m->n;
+    const size_t n = m->g.n;
     TGS_TRY(dc_zero_counts(m, stream));
     TGS_TRY(dc_grad_candidates(m, p, stream));
     TGS_TRY(dc_read_counts(m, stream));
@@ -337,11 +337,11 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
     const size_t denom = TGS_MAX(nc + ns, (size_t)1);
     const size_t clone_budget = (size_t)(((unsigned long long)delta * nc) / denom);
     const size_t split_budget = delta - clone_budget;
-    if (n + clone_budget + split_budget > m->capacity)
+    if (n + clone_budget + split_budget > m->g.capacity)
         return TGS_FAIL(TGS_ERR_NOMEM,
                         "CUDA Taming densification: %zu + %zu Gaussians exceed the capacity (expected at most %zu; "
                         "plan the capacity for the budget)",
-                        n, clone_budget + split_budget, m->capacity);
+                        n, clone_budget + split_budget, m->g.capacity);
 
     /* clones: appended at rows n.. */
     size_t cloned = 0, split = 0;
@@ -366,7 +366,7 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
         size_t drawn = 0;
         TGS_TRY(taming_weights(m, d_scores, n, CAND_NONE, stream));
         TGS_TRY(sample(m, s->d_w, n, n_cand / 2, rng, s->d_pick, &drawn, stream));
-        TGS_CUDA_TRY(cudaMemsetAsync(s->d_rm, 0, m->n, stream));
+        TGS_CUDA_TRY(cudaMemsetAsync(s->d_rm, 0, m->g.n, stream));
         TGS_CUDA_TRY(cudaMemsetAsync(s->d_count + DC_N_PRUNED, 0, sizeof(unsigned long long), stream));
         if (drawn) {
             mark_pruned_kernel<<<dc_grid(drawn), DC_THREADS, 0, stream>>>(s->d_pick, drawn, s->d_mask, s->d_rm,
@@ -376,7 +376,7 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
         TGS_TRY(dc_read_counts(m, stream));
         pruned = (size_t)s->h_count[DC_N_PRUNED];
     }
-    const size_t n_grown = m->n;
+    const size_t n_grown = m->g.n;
     if (pruned)
         TGS_TRY(tgs_cuda_densify_remove(m, s->d_rm, stream));
     TGS_TRY(tgs_cuda_stats_reset(m, n_grown, stream));
@@ -385,7 +385,7 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
         rep->split = split;
         rep->pruned = pruned;
         rep->n_before = n;
-        rep->n_after = m->n;
+        rep->n_after = m->g.n;
     }
     return TGS_OK;
 }

@@ -16,7 +16,8 @@
  */
 #include "cuda/cuda_check.h"
 #include "cuda/cuda_alloc.h"
-#include "cuda/ops_cuda.h"
+#include "loss/cuda/loss_cuda.h"
+#include "cuda/ops_cuda.h" /* tgs_cuda_pixel_weights */
 
 #include <cub/block/block_reduce.cuh>
 
