@@ -9,6 +9,7 @@
 #include "check.h"
 #include "tgs/image.h"
 #include "tgs/model.h"
+#include "tgs/scene.h"
 
 static char tmpdir[256];
 
@@ -115,9 +116,10 @@ static void test_cameras_json(void) {
     const double c1[3] = {0.19943865327071245, 0.4176597465941882, -2.3816616867532967};
     make_camera(&cams[0], "0001", 0.3, -0.2, c0, 266, 474);
     make_camera(&cams[1], "caf\xc3\xa9", -1.1, 0.7, c1, 200, 100);
+    tgs_camera_record recs[2] = {tgs_camera_record_of(&cams[0]), tgs_camera_record_of(&cams[1])};
     char path[512];
     snprintf(path, sizeof path, "%s/cameras.json", tmpdir);
-    CHECK_OK(tgs_model_write_cameras_json(path, cams, 2));
+    CHECK_OK(tgs_model_write_cameras_json(path, recs, 2));
     char tmp[600];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     CHECK(!file_exists(tmp), "%s left behind", tmp);
@@ -171,7 +173,7 @@ static void test_cameras_json(void) {
     scene.n_test = 1;
     scene.train_idx = train_idx;
     scene.test_idx = test_idx;
-    CHECK_OK(tgs_model_write_scene_cameras(path, &scene));
+    CHECK_OK(tgs_scene_write_cameras(path, &scene));
     root = json_load_file(path, 0, &jerr);
     CHECK(root && json_array_size(root) == 2, "scene cameras");
     if (root && json_array_size(root) == 2) {
@@ -181,11 +183,11 @@ static void test_cameras_json(void) {
     json_decref(root);
 
     /* empty list; NaN refused */
-    CHECK_OK(tgs_model_write_cameras_json(path, cams, 0));
+    CHECK_OK(tgs_model_write_cameras_json(path, recs, 0));
     text = read_text(path);
     CHECK(text && strcmp(text, "[]") == 0, "empty list: %s", text ? text : "(none)");
-    cams[1].fx = NAN;
-    tgs_status st = tgs_model_write_cameras_json(path, cams, 2);
+    recs[1].fx = NAN;
+    tgs_status st = tgs_model_write_cameras_json(path, recs, 2);
     CHECK(st == TGS_ERR_ARG && strstr(tgs_error_message(), "camera 1"), "NaN: %s", tgs_error_message());
     text = read_text(path);
     CHECK(text && strcmp(text, "[]") == 0, "failed write left the old file: %s", text ? text : "(none)");

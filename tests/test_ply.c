@@ -1,5 +1,6 @@
 /* test_ply.c - 3DGS PLY round trips, the reference's file, the header variants
  * the reader accepts, and the malformed files it must refuse. */
+#include "tgs/gaussians.h"
 #include "tgs/ply.h"
 
 #include <math.h>

@@ -29,7 +29,6 @@ static double *group(scene *s, int gidx, int *len) {
     default: *len = NG * 4; return s->rot;
     }
 }
-static const char *group_name[6] = {"means", "sh_dc", "sh_rest", "opacity_raw", "scale_raw", "rot_raw"};
 
 static tgs_view make_view(double bg, int deg, tgs_opacity_act act) {
     tgs_view v = {0};
@@ -137,10 +136,10 @@ static double check_fd(scene *s, const tgs_view *v, const double *U, const char 
             maxerr = fmax(maxerr, fabs(num - an[j]));
         }
         double rel = maxg > 0 ? maxerr / maxg : maxerr;
-        printf("  %-10s %-12s max|grad| %.3e  max rel err %.2e\n", tag, group_name[gi], maxg, rel);
+        printf("  %-10s %-12s max|grad| %.3e  max rel err %.2e\n", tag, tgs_param_group_name(gi), maxg, rel);
         if (gi == 2 && s->k == 0)
             continue;
-        CHECK(maxg > 0 || gi == 2, "%s: %s gradient is identically zero", tag, group_name[gi]);
+        CHECK(maxg > 0 || gi == 2, "%s: %s gradient is identically zero", tag, tgs_param_group_name(gi));
         worst = fmax(worst, rel);
     }
     tgs_rctx_free_f64(&c);
@@ -240,7 +239,8 @@ static double check_full_loss(tgs_rng *rng) {
             maxg = fmax(maxg, fabs(num));
             maxerr = fmax(maxerr, fabs(num - an[j]));
         }
-        printf("  %-10s %-12s max|grad| %.3e  max rel err %.2e\n", "fullloss", group_name[gi], maxg, maxerr / maxg);
+        printf("  %-10s %-12s max|grad| %.3e  max rel err %.2e\n", "fullloss", tgs_param_group_name(gi), maxg,
+               maxerr / maxg);
         worst = fmax(worst, maxerr / maxg);
     }
     tgs_rctx_free_f64(&c);

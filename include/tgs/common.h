@@ -75,6 +75,9 @@ double tgs_now(void);
 #define TGS_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define TGS_MAX(a, b) ((a) > (b) ? (a) : (b))
 
+#define TGS_NAME_MAX 256  /* file names (image names) */
+#define TGS_PATH_MAX 4096 /* paths */
+
 #ifdef __cplusplus
 }
 #endif

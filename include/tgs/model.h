@@ -6,7 +6,6 @@
 #define TGS_MODEL_H
 
 #include "tgs/common.h"
-#include "tgs/scene.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -14,15 +13,22 @@ extern "C" {
 
 /* ---- cameras.json ------------------------------------------------------- */
 
+/* One camera as cameras.json records it (the scene module fills these from
+ * its cameras: tgs_scene_write_cameras). */
+typedef struct {
+    char image_name[TGS_NAME_MAX]; /* file name without extension */
+    int width, height;             /* the training resolution */
+    double fx, fy;                 /* focal in pixels at width x height */
+    double R[9];                   /* world->camera rotation, row-major */
+    double center[3];              /* camera centre in world coordinates */
+} tgs_camera_record;
+
 /* Writes the reference 3DGS camera file: a JSON array with, per camera i,
  * {"id": i, "img_name", "width", "height", "position": camera centre,
- *  "rotation": camera-to-world 3x3 as rows, "fy", "fx"} (that key order).
- * width/height/fx/fy are the training resolution (cam->width, cam->fx...).
- * The cameras are written in the order given; the reference lists the test
- * cameras first, then the training ones (tgs_model_write_scene_cameras does). */
-tgs_status tgs_model_write_cameras_json(const char *path, const tgs_camera *cams /*[n]*/, int n);
-/* The scene's cameras in the reference order: test cameras, then train cameras. */
-tgs_status tgs_model_write_scene_cameras(const char *path, const tgs_scene *scene);
+ *  "rotation": camera-to-world 3x3 as rows, "fy", "fx"} (that key order),
+ * the cameras in the order given (the reference lists the test cameras
+ * first, then the training ones). */
+tgs_status tgs_model_write_cameras_json(const char *path, const tgs_camera_record *cams /*[n]*/, int n);
 
 /* ---- cfg_args ------------------------------------------------------------ */
 

@@ -5,7 +5,7 @@
 #define TGS_PLY_H
 
 #include "tgs/common.h"
-#include "tgs/gaussians.h"
+#include "tgs/params.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -19,7 +19,8 @@ tgs_status tgs_ply_write(const char *path, const tgs_gaussians *g);
 /* Reads a 3DGS PLY (SH degree 0..3 inferred from the f_rest count; properties
  * may come in any order, float or double). With TGS_OPACITY_LINEAR the opacity
  * field holds sigma(o) values (0..1] and is converted to logits (clamped to
- * [1e-6, 1-1e-6]). Allocates *out with capacity = count, no optimiser state.
+ * [1e-6, 1-1e-6]). Allocates *out with capacity = count, no optimiser state
+ * (a host model as tgs/params.h describes it: tgs_gaussians_destroy frees it).
  * Format binary_little_endian or ascii; extra properties and other elements
  * with fixed-size properties are skipped; list properties, NaN/inf values and
  * a vertex count that does not match the data size are refused. */

@@ -6,13 +6,11 @@
 
 #include "tgs/common.h"
 #include "tgs/image.h"
+#include "tgs/model.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define TGS_NAME_MAX 256
-#define TGS_PATH_MAX 4096
 
 typedef struct {
     int uid;                          /* index in scene order */
@@ -63,6 +61,12 @@ tgs_status tgs_scene_load(const tgs_scene_options *opt, tgs_scene *out);
  * to the camera's width x height: 8-bit RGB [H,W,3]. */
 tgs_status tgs_scene_load_image(const tgs_scene *scene, int i, tgs_image *out);
 void tgs_scene_free(tgs_scene *scene); /* NULL-safe */
+
+/* The cameras.json record of a camera (its name, training size, focal, pose). */
+tgs_camera_record tgs_camera_record_of(const tgs_camera *c);
+/* Writes cameras.json with the scene's cameras in the reference order: the
+ * test cameras, then the training ones (tgs_model_write_cameras_json). */
+tgs_status tgs_scene_write_cameras(const char *path, const tgs_scene *scene);
 
 #ifdef __cplusplus
 }

@@ -36,7 +36,7 @@ tgs_status tgs_model_json_write_atomic(const char *path, const json_t *root, siz
 /* ---- cameras.json -------------------------------------------------------- */
 
 /* Appends one camera object; NULL on failure (allocation or invalid UTF-8 name). */
-static json_t *camera_json(int id, const tgs_camera *c) {
+static json_t *camera_json(int id, const tgs_camera_record *c) {
     json_t *o = json_object(), *pos = json_array(), *rot = json_array();
     int ok = o && pos && rot;
     ok = ok && json_object_set_new(o, "id", json_integer(id)) == 0;
@@ -67,7 +67,7 @@ static json_t *camera_json(int id, const tgs_camera *c) {
     return o;
 }
 
-static tgs_status check_camera(const char *path, int i, const tgs_camera *c) {
+static tgs_status check_camera(const char *path, int i, const tgs_camera_record *c) {
     if (!memchr(c->image_name, '\0', sizeof c->image_name))
         return TGS_FAIL(TGS_ERR_ARG, "%s: camera %d: image name is not terminated (expected < %d bytes)", path, i,
                         TGS_NAME_MAX);
@@ -85,8 +85,12 @@ static tgs_status check_camera(const char *path, int i, const tgs_camera *c) {
     return TGS_OK;
 }
 
-/* Writes cams[idx[i]] (or cams[i] when idx is NULL) for i < n, with id = i. */
-static tgs_status write_cameras(const char *path, const tgs_camera *cams /*[*]*/, const int *idx /*[n]*/, int n) {
+/* Note: the reference records width/height of the camera model (the full-size
+ * frames of sparse/0, e.g. 1061x1893 for fox -i images_4) with fx/fy for that
+ * size; we record the size we trained at (cam->width x cam->height) and the
+ * focal in pixels at that size. The field of view, and so any renderer that
+ * reads fx/width, agrees either way. */
+tgs_status tgs_model_write_cameras_json(const char *path, const tgs_camera_record *cams /*[n]*/, int n) {
     if (!path || n < 0 || (n > 0 && !cams))
         return TGS_FAIL(TGS_ERR_ARG, "tgs_model_write_cameras_json: %d cameras at %p (expected a path and n >= 0 "
                         "cameras)", n, (const void *)cams);
@@ -95,7 +99,7 @@ static tgs_status write_cameras(const char *path, const tgs_camera *cams /*[*]*/
     if (!root)
         return TGS_FAIL(TGS_ERR_NOMEM, "%s: out of memory building the camera list", path);
     for (int i = 0; i < n; i++) {
-        const tgs_camera *c = &cams[idx ? idx[i] : i];
+        const tgs_camera_record *c = &cams[i];
         st = check_camera(path, i, c);
         if (st != TGS_OK)
             goto cleanup;
@@ -111,40 +115,6 @@ static tgs_status write_cameras(const char *path, const tgs_camera *cams /*[*]*/
     st = tgs_model_json_write_atomic(path, root, JSON_ENSURE_ASCII | JSON_REAL_PRECISION(17));
 cleanup:
     json_decref(root);
-    return st;
-}
-
-/* Note: the reference records width/height of the camera model (the full-size
- * frames of sparse/0, e.g. 1061x1893 for fox -i images_4) with fx/fy for that
- * size; we record the size we trained at (cam->width x cam->height) and the
- * focal in pixels at that size. The field of view, and so any renderer that
- * reads fx/width, agrees either way. */
-tgs_status tgs_model_write_cameras_json(const char *path, const tgs_camera *cams /*[n]*/, int n) {
-    return write_cameras(path, cams, NULL, n);
-}
-
-tgs_status tgs_model_write_scene_cameras(const char *path, const tgs_scene *scene) {
-    if (!scene || scene->n_test < 0 || scene->n_train < 0 || scene->n_test > INT_MAX - scene->n_train)
-        return TGS_FAIL(TGS_ERR_ARG, "%s: no scene or bad train/test counts (expected a loaded scene)",
-                        path ? path : "cameras.json");
-    int n = scene->n_test + scene->n_train;
-    int *idx = tgs_calloc((size_t)n, sizeof *idx, "camera order");
-    if (!idx)
-        return TGS_ERR_NOMEM;
-    for (int i = 0; i < scene->n_test; i++)
-        idx[i] = scene->test_idx[i];
-    for (int i = 0; i < scene->n_train; i++)
-        idx[scene->n_test + i] = scene->train_idx[i];
-    tgs_status st = TGS_OK;
-    for (int i = 0; i < n; i++)
-        if (idx[i] < 0 || idx[i] >= scene->n_cameras) {
-            st = TGS_FAIL(TGS_ERR_ARG, "%s: camera index %d out of range (expected 0..%d)", path, idx[i],
-                          scene->n_cameras - 1);
-            break;
-        }
-    if (st == TGS_OK)
-        st = write_cameras(path, scene->cameras, idx, n);
-    free(idx);
     return st;
 }
 

@@ -306,6 +306,71 @@ static int split(char *line, char **tok, int max) {
     return n;
 }
 
+/* The format line's kind and version. */
+static tgs_status parse_format(const char *path, const char *kind, const char *version, ply_header *hd) {
+    if (strcmp(version, "1.0") != 0)
+        return TGS_FAIL(TGS_ERR_UNSUPPORTED, "%s: PLY version %s (expected 1.0)", path, version);
+    if (!strcmp(kind, "binary_little_endian"))
+        hd->ascii = 0;
+    else if (!strcmp(kind, "ascii"))
+        hd->ascii = 1;
+    else
+        return TGS_FAIL(TGS_ERR_UNSUPPORTED, "%s: PLY format %s is not supported (expected "
+                        "binary_little_endian or ascii)", path, kind);
+    return TGS_OK;
+}
+
+/* 'element <name> <count>': a new element of hd. */
+static tgs_status parse_element(const char *path, int lineno, char **tok /*[nt]*/, int nt, ply_header *hd) {
+    if (nt != 3)
+        return TGS_FAIL(TGS_ERR_FORMAT, "%s: PLY header line %d: expected 'element <name> <count>'", path, lineno);
+    if (hd->n_elems == (int)(sizeof hd->elems / sizeof hd->elems[0]))
+        return TGS_FAIL(TGS_ERR_UNSUPPORTED, "%s: PLY header declares more than %d elements", path, hd->n_elems);
+    char *end = NULL;
+    errno = 0;
+    unsigned long long cnt = strtoull(tok[2], &end, 10);
+    if (!isdigit((unsigned char)tok[2][0]) || *end || errno)
+        return TGS_FAIL(TGS_ERR_FORMAT, "%s: PLY header line %d: element count '%s' is not a valid count "
+                        "(expected an integer below 2^64)", path, lineno, tok[2]);
+    ply_elem *e = &hd->elems[hd->n_elems++];
+    snprintf(e->name, sizeof e->name, "%s", tok[1]);
+    e->count = cnt;
+    e->first = hd->n_props;
+    return TGS_OK;
+}
+
+/* 'property <type> <name>': a property of the latest element. */
+static tgs_status parse_property(const char *path, int lineno, char **tok /*[nt]*/, int nt, ply_header *hd) {
+    if (hd->n_elems == 0)
+        return TGS_FAIL(TGS_ERR_FORMAT, "%s: PLY header line %d: property before any element", path, lineno);
+    ply_elem *e = &hd->elems[hd->n_elems - 1];
+    if (nt >= 2 && !strcmp(tok[1], "list"))
+        return TGS_FAIL(TGS_ERR_UNSUPPORTED,
+                        "%s: PLY element '%s' has list property '%s' (list properties are not supported; "
+                        "expected fixed-size properties)",
+                        path, e->name, nt >= 5 ? tok[4] : "?");
+    if (nt != 3)
+        return TGS_FAIL(TGS_ERR_FORMAT, "%s: PLY header line %d: expected 'property <type> <name>'", path, lineno);
+    int ti = -1;
+    for (int i = 0; i < (int)(sizeof ply_types / sizeof ply_types[0]); i++)
+        if (!strcmp(tok[1], ply_types[i].name))
+            ti = i;
+    if (ti < 0)
+        return TGS_FAIL(TGS_ERR_FORMAT, "%s: PLY header line %d: unknown property type '%s'", path, lineno, tok[1]);
+    if (hd->n_props == PLY_MAX_PROPS)
+        return TGS_FAIL(TGS_ERR_UNSUPPORTED, "%s: PLY header declares more than %d properties", path,
+                        PLY_MAX_PROPS);
+    ply_prop *p = &hd->props[hd->n_props++];
+    snprintf(p->name, sizeof p->name, "%s", tok[2]);
+    snprintf(p->type_name, sizeof p->type_name, "%s", tok[1]);
+    p->type = ply_types[ti].type;
+    p->size = ply_types[ti].size;
+    p->offset = (int)e->rec_size;
+    e->rec_size += (size_t)p->size;
+    e->n_props++;
+    return TGS_OK;
+}
+
 static tgs_status parse_header(const char *path, FILE *f, ply_header *hd) {
     char line[PLY_MAX_LINE];
     char *tok[8];
@@ -355,67 +420,16 @@ static tgs_status parse_header(const char *path, FILE *f, ply_header *hd) {
         if (!strcmp(tok[0], "format")) {
             if (nt != 3 || have_format)
                 return TGS_FAIL(TGS_ERR_FORMAT, "%s: PLY header line %d: bad format line", path, lineno);
-            if (strcmp(tok[2], "1.0") != 0)
-                return TGS_FAIL(TGS_ERR_UNSUPPORTED, "%s: PLY version %s (expected 1.0)", path, tok[2]);
-            if (!strcmp(tok[1], "binary_little_endian"))
-                hd->ascii = 0;
-            else if (!strcmp(tok[1], "ascii"))
-                hd->ascii = 1;
-            else
-                return TGS_FAIL(TGS_ERR_UNSUPPORTED, "%s: PLY format %s is not supported (expected "
-                                "binary_little_endian or ascii)", path, tok[1]);
+            TGS_TRY(parse_format(path, tok[1], tok[2], hd));
             have_format = 1;
             continue;
         }
         if (!strcmp(tok[0], "element")) {
-            if (nt != 3)
-                return TGS_FAIL(TGS_ERR_FORMAT, "%s: PLY header line %d: expected 'element <name> <count>'", path,
-                                lineno);
-            if (hd->n_elems == (int)(sizeof hd->elems / sizeof hd->elems[0]))
-                return TGS_FAIL(TGS_ERR_UNSUPPORTED, "%s: PLY header declares more than %d elements", path,
-                                hd->n_elems);
-            char *end = NULL;
-            errno = 0;
-            unsigned long long cnt = strtoull(tok[2], &end, 10);
-            if (!isdigit((unsigned char)tok[2][0]) || *end || errno)
-                return TGS_FAIL(TGS_ERR_FORMAT, "%s: PLY header line %d: element count '%s' is not a valid count "
-                                "(expected an integer below 2^64)", path, lineno, tok[2]);
-            ply_elem *e = &hd->elems[hd->n_elems++];
-            snprintf(e->name, sizeof e->name, "%s", tok[1]);
-            e->count = cnt;
-            e->first = hd->n_props;
+            TGS_TRY(parse_element(path, lineno, tok, nt, hd));
             continue;
         }
         if (!strcmp(tok[0], "property")) {
-            if (hd->n_elems == 0)
-                return TGS_FAIL(TGS_ERR_FORMAT, "%s: PLY header line %d: property before any element", path, lineno);
-            ply_elem *e = &hd->elems[hd->n_elems - 1];
-            if (nt >= 2 && !strcmp(tok[1], "list"))
-                return TGS_FAIL(TGS_ERR_UNSUPPORTED,
-                                "%s: PLY element '%s' has list property '%s' (list properties are not supported; "
-                                "expected fixed-size properties)",
-                                path, e->name, nt >= 5 ? tok[4] : "?");
-            if (nt != 3)
-                return TGS_FAIL(TGS_ERR_FORMAT, "%s: PLY header line %d: expected 'property <type> <name>'", path,
-                                lineno);
-            int ti = -1;
-            for (int i = 0; i < (int)(sizeof ply_types / sizeof ply_types[0]); i++)
-                if (!strcmp(tok[1], ply_types[i].name))
-                    ti = i;
-            if (ti < 0)
-                return TGS_FAIL(TGS_ERR_FORMAT, "%s: PLY header line %d: unknown property type '%s'", path, lineno,
-                                tok[1]);
-            if (hd->n_props == PLY_MAX_PROPS)
-                return TGS_FAIL(TGS_ERR_UNSUPPORTED, "%s: PLY header declares more than %d properties", path,
-                                PLY_MAX_PROPS);
-            ply_prop *p = &hd->props[hd->n_props++];
-            snprintf(p->name, sizeof p->name, "%s", tok[2]);
-            snprintf(p->type_name, sizeof p->type_name, "%s", tok[1]);
-            p->type = ply_types[ti].type;
-            p->size = ply_types[ti].size;
-            p->offset = (int)e->rec_size;
-            e->rec_size += (size_t)p->size;
-            e->n_props++;
+            TGS_TRY(parse_property(path, lineno, tok, nt, hd));
             continue;
         }
         return TGS_FAIL(TGS_ERR_FORMAT, "%s: PLY header line %d: unexpected keyword '%.40s'", path, lineno, tok[0]);
@@ -602,113 +616,88 @@ static tgs_status read_ascii(ply_reader *r, const int *val_prop, int vertex_inde
     return TGS_OK;
 }
 
-tgs_status tgs_ply_read(const char *path, tgs_opacity_storage opacity, tgs_gaussians **out) {
-    *out = NULL;
-    tgs_status st = TGS_OK;
-    tgs_gaussians *g = NULL;
-    ply_header hd = {0};
-    ply_reader *r = NULL;
-    char missing[512] = "";
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return TGS_FAIL(TGS_ERR_IO, "%s: cannot open PLY (%s)", path, strerror(errno));
-    hd.props = tgs_calloc(PLY_MAX_PROPS, sizeof *hd.props, "PLY properties");
-    r = tgs_calloc(1, sizeof *r, "PLY reader");
-    if (!hd.props || !r) {
-        st = TGS_ERR_NOMEM;
-        goto cleanup;
-    }
-    if ((st = parse_header(path, f, &hd)) != TGS_OK)
-        goto cleanup;
-
-    /* The vertex element and its properties. */
-    int vi = -1;
-    for (int i = 0; i < hd.n_elems; i++) {
-        if (!strcmp(hd.elems[i].name, "vertex")) {
-            if (vi >= 0) {
-                st = TGS_FAIL(TGS_ERR_FORMAT, "%s: PLY declares the vertex element twice", path);
-                goto cleanup;
-            }
-            vi = i;
+/* The index of the vertex element in *vi. */
+static tgs_status find_vertex(const char *path, const ply_header *hd, int *vi) {
+    *vi = -1;
+    for (int i = 0; i < hd->n_elems; i++) {
+        if (!strcmp(hd->elems[i].name, "vertex")) {
+            if (*vi >= 0)
+                return TGS_FAIL(TGS_ERR_FORMAT, "%s: PLY declares the vertex element twice", path);
+            *vi = i;
         }
     }
-    if (vi < 0) {
-        st = TGS_FAIL(TGS_ERR_FORMAT, "%s: PLY has no vertex element (expected a 3DGS point cloud)", path);
-        goto cleanup;
-    }
-    const ply_elem *ve = &hd.elems[vi];
-    int val_prop[S_COUNT];
+    if (*vi < 0)
+        return TGS_FAIL(TGS_ERR_FORMAT, "%s: PLY has no vertex element (expected a 3DGS point cloud)", path);
+    return TGS_OK;
+}
+
+/* val_prop[slot] = the vertex property of each slot (-1 = absent); every slot
+ * but f_rest must be present, and the f_rest count gives *degree. */
+static tgs_status map_properties(const char *path, const ply_header *hd, const ply_elem *ve,
+                                 int val_prop[S_COUNT], int *degree) {
     for (int s = 0; s < S_COUNT; s++)
         val_prop[s] = -1;
     for (int k = 0; k < ve->n_props; k++) {
-        const ply_prop *p = &hd.props[ve->first + k];
+        const ply_prop *p = &hd->props[ve->first + k];
         int s = slot_of(p->name);
-        if (s == -2) {
-            st = TGS_FAIL(TGS_ERR_UNSUPPORTED, "%s: property %s is beyond SH degree 3 (expected f_rest_0..f_rest_44)",
-                          path, p->name);
-            goto cleanup;
-        }
+        if (s == -2)
+            return TGS_FAIL(TGS_ERR_UNSUPPORTED,
+                            "%s: property %s is beyond SH degree 3 (expected f_rest_0..f_rest_44)", path, p->name);
         if (s < 0)
             continue;
-        if (val_prop[s] >= 0) {
-            st = TGS_FAIL(TGS_ERR_FORMAT, "%s: vertex property %s is declared twice", path, p->name);
-            goto cleanup;
-        }
-        if (p->type == T_OTHER) {
-            st = TGS_FAIL(TGS_ERR_FORMAT, "%s: vertex property %s has type %s (expected float or double)", path,
-                          p->name, p->type_name);
-            goto cleanup;
-        }
+        if (val_prop[s] >= 0)
+            return TGS_FAIL(TGS_ERR_FORMAT, "%s: vertex property %s is declared twice", path, p->name);
+        if (p->type == T_OTHER)
+            return TGS_FAIL(TGS_ERR_FORMAT, "%s: vertex property %s has type %s (expected float or double)", path,
+                            p->name, p->type_name);
         val_prop[s] = k;
     }
+    char missing[512] = "";
     size_t mlen = 0;
     int n_missing = 0;
     for (int s = 0; s < S_COUNT; s++) {
-        if (s >= S_REST && s < S_OPA)
+        if ((s >= S_REST && s < S_OPA) || val_prop[s] >= 0)
             continue;
-        if (val_prop[s] < 0) {
-            char name[32];
-            slot_name(s, name, sizeof name);
-            mlen += (size_t)snprintf(missing + mlen, sizeof missing - mlen, "%s%s", n_missing ? ", " : "", name);
-            n_missing++;
-        }
+        char name[32];
+        slot_name(s, name, sizeof name);
+        mlen += (size_t)snprintf(missing + mlen, sizeof missing - mlen, "%s%s", n_missing ? ", " : "", name);
+        n_missing++;
     }
-    if (n_missing) {
-        st = TGS_FAIL(TGS_ERR_FORMAT, "%s: vertex element lacks propert%s %s (expected a 3DGS PLY)", path,
-                      n_missing > 1 ? "ies" : "y", missing);
-        goto cleanup;
-    }
+    if (n_missing)
+        return TGS_FAIL(TGS_ERR_FORMAT, "%s: vertex element lacks propert%s %s (expected a 3DGS PLY)", path,
+                        n_missing > 1 ? "ies" : "y", missing);
     int n_rest = 0;
     for (int s = S_REST; s < S_OPA; s++)
         n_rest += val_prop[s] >= 0;
-    int degree = n_rest == 0 ? 0 : n_rest == 9 ? 1 : n_rest == 24 ? 2 : n_rest == 45 ? 3 : -1;
-    if (degree < 0) {
-        st = TGS_FAIL(TGS_ERR_FORMAT, "%s: %d f_rest properties (expected 0, 9, 24 or 45 for SH degree 0..3)", path,
-                      n_rest);
-        goto cleanup;
-    }
-    for (int s = S_REST; s < S_REST + n_rest; s++) {
-        if (val_prop[s] < 0) {
-            st = TGS_FAIL(TGS_ERR_FORMAT, "%s: vertex element lacks property f_rest_%d (expected f_rest_0..f_rest_%d)",
-                          path, s - S_REST, n_rest - 1);
-            goto cleanup;
-        }
-    }
+    *degree = n_rest == 0 ? 0 : n_rest == 9 ? 1 : n_rest == 24 ? 2 : n_rest == 45 ? 3 : -1;
+    if (*degree < 0)
+        return TGS_FAIL(TGS_ERR_FORMAT, "%s: %d f_rest properties (expected 0, 9, 24 or 45 for SH degree 0..3)",
+                        path, n_rest);
+    for (int s = S_REST; s < S_REST + n_rest; s++)
+        if (val_prop[s] < 0)
+            return TGS_FAIL(TGS_ERR_FORMAT,
+                            "%s: vertex element lacks property f_rest_%d (expected f_rest_0..f_rest_%d)", path,
+                            s - S_REST, n_rest - 1);
+    return TGS_OK;
+}
 
-    /* Sizes against the file before any allocation. */
+/* Checks the declared elements against the bytes the file holds (before any
+ * allocation); *before = bytes of the elements ahead of the vertex element vi. */
+static tgs_status check_sizes(const char *path, FILE *f, const ply_header *hd, int vi, uint64_t *before) {
+    const ply_elem *ve = &hd->elems[vi];
     struct stat sb;
-    if (fstat(fileno(f), &sb) != 0) {
-        st = TGS_FAIL(TGS_ERR_IO, "%s: cannot stat (%s)", path, strerror(errno));
-        goto cleanup;
-    }
-    uint64_t avail = (uint64_t)sb.st_size > (uint64_t)hd.data_offset ? (uint64_t)sb.st_size - (uint64_t)hd.data_offset
-                                                                      : 0;
-    uint64_t before = 0, need = 0;
+    if (fstat(fileno(f), &sb) != 0)
+        return TGS_FAIL(TGS_ERR_IO, "%s: cannot stat (%s)", path, strerror(errno));
+    uint64_t avail = (uint64_t)sb.st_size > (uint64_t)hd->data_offset
+                         ? (uint64_t)sb.st_size - (uint64_t)hd->data_offset
+                         : 0;
+    uint64_t need = 0;
     int ok = 1;
-    for (int i = 0; i < hd.n_elems && ok; i++) {
-        const ply_elem *e = &hd.elems[i];
+    *before = 0;
+    for (int i = 0; i < hd->n_elems && ok; i++) {
+        const ply_elem *e = &hd->elems[i];
         /* ascii: every value takes at least one character and one separator. */
-        uint64_t per = hd.ascii ? 2u * (uint64_t)e->n_props : (uint64_t)e->rec_size;
+        uint64_t per = hd->ascii ? 2u * (uint64_t)e->n_props : (uint64_t)e->rec_size;
         if (e->count > (uint64_t)SIZE_MAX || (per && e->count > UINT64_MAX / per)) {
             ok = 0;
             break;
@@ -719,52 +708,99 @@ tgs_status tgs_ply_read(const char *path, tgs_opacity_storage opacity, tgs_gauss
         else
             need += bytes;
         if (i < vi)
-            before += bytes;
+            *before += bytes;
     }
-    if (hd.ascii)
+    if (hd->ascii)
         need = need > 0 ? need - 1 : 0; /* the last value needs no separator */
-    if (!ok || need > avail) {
-        st = TGS_FAIL(TGS_ERR_FORMAT,
-                      "%s: header declares %llu vertices (%zu bytes each%s) but the file holds only %llu bytes of "
-                      "data (truncated file or wrong vertex count)",
-                      path, (unsigned long long)ve->count, ve->rec_size,
-                      hd.n_elems > 1 ? ", plus other elements" : "", (unsigned long long)avail);
-        goto cleanup;
-    }
-    if (!hd.ascii && need < avail) {
-        st = TGS_FAIL(TGS_ERR_FORMAT,
-                      "%s: %llu bytes follow the %llu declared vertices (%zu bytes each; wrong vertex count?)", path,
-                      (unsigned long long)(avail - need), (unsigned long long)ve->count, ve->rec_size);
-        goto cleanup;
-    }
+    if (!ok || need > avail)
+        return TGS_FAIL(TGS_ERR_FORMAT,
+                        "%s: header declares %llu vertices (%zu bytes each%s) but the file holds only %llu bytes of "
+                        "data (truncated file or wrong vertex count)",
+                        path, (unsigned long long)ve->count, ve->rec_size,
+                        hd->n_elems > 1 ? ", plus other elements" : "", (unsigned long long)avail);
+    if (!hd->ascii && need < avail)
+        return TGS_FAIL(TGS_ERR_FORMAT,
+                        "%s: %llu bytes follow the %llu declared vertices (%zu bytes each; wrong vertex count?)", path,
+                        (unsigned long long)(avail - need), (unsigned long long)ve->count, ve->rec_size);
+    return TGS_OK;
+}
 
-    if ((st = tgs_gaussians_create((size_t)ve->count, degree, 0, &g)) != TGS_OK)
-        goto cleanup;
-    g->n = (size_t)ve->count;
-    r->path = path;
-    r->f = f;
-    r->hd = &hd;
-    r->ve = ve;
-    r->degree = degree;
-    r->K = tgs_sh_rest_count(degree);
-    r->opacity = opacity;
-    r->v = tgs_gaussians_view(g, g->params);
-    if (hd.ascii) {
-        st = read_ascii(r, val_prop, vi);
-    } else {
-        if (fseek(f, hd.data_offset + (long)before, SEEK_SET) != 0) {
-            st = TGS_FAIL(TGS_ERR_IO, "%s: cannot seek to the vertex data (%s)", path, strerror(errno));
-            goto cleanup;
-        }
-        st = read_binary(r, val_prop);
+static void model_free(tgs_gaussians *g) {
+    if (g)
+        free(g->params);
+    free(g);
+}
+
+/* A host model of `count` Gaussians with parameters only, malloc'd as
+ * tgs/params.h asks of host models. */
+static tgs_status model_alloc(size_t count, int degree, tgs_gaussians **out) {
+    tgs_gaussians *g = tgs_calloc(1, sizeof *g, "model");
+    if (!g)
+        return TGS_ERR_NOMEM;
+    tgs_gaussians_set_layout(g, degree);
+    g->capacity = count > 0 ? count : 1;
+    g->params = tgs_calloc(g->capacity * (size_t)g->floats_per_gaussian, sizeof(float), "Gaussian parameters");
+    if (!g->params) {
+        model_free(g);
+        return TGS_ERR_NOMEM;
     }
-cleanup:
-    if (st == TGS_OK)
-        *out = g;
+    g->n = count;
+    *out = g;
+    return TGS_OK;
+}
+
+/* Reads the vertex data of a checked header into a new model. */
+static tgs_status read_vertices(ply_reader *r, const int *val_prop, int vi, uint64_t before, tgs_gaussians **out) {
+    tgs_gaussians *g = NULL;
+    TGS_TRY(model_alloc((size_t)r->ve->count, r->degree, &g));
+    r->K = tgs_sh_rest_count(r->degree);
+    r->v = tgs_gaussians_view(g, g->params);
+    tgs_status st;
+    if (r->hd->ascii)
+        st = read_ascii(r, val_prop, vi);
+    else if (fseek(r->f, r->hd->data_offset + (long)before, SEEK_SET) != 0)
+        st = TGS_FAIL(TGS_ERR_IO, "%s: cannot seek to the vertex data (%s)", r->path, strerror(errno));
     else
-        tgs_gaussians_destroy(g);
+        st = read_binary(r, val_prop);
+    if (st != TGS_OK) {
+        model_free(g);
+        return st;
+    }
+    *out = g;
+    return TGS_OK;
+}
+
+tgs_status tgs_ply_read(const char *path, tgs_opacity_storage opacity, tgs_gaussians **out) {
+    *out = NULL;
+    tgs_status st = TGS_OK;
+    ply_header hd = {0};
+    ply_reader r = {0};
+    int vi = -1, degree = 0, val_prop[S_COUNT];
+    uint64_t before = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return TGS_FAIL(TGS_ERR_IO, "%s: cannot open PLY (%s)", path, strerror(errno));
+    hd.props = tgs_calloc(PLY_MAX_PROPS, sizeof *hd.props, "PLY properties");
+    if (!hd.props)
+        st = TGS_ERR_NOMEM;
+    if (st == TGS_OK)
+        st = parse_header(path, f, &hd);
+    if (st == TGS_OK)
+        st = find_vertex(path, &hd, &vi);
+    if (st == TGS_OK)
+        st = map_properties(path, &hd, &hd.elems[vi], val_prop, &degree);
+    if (st == TGS_OK)
+        st = check_sizes(path, f, &hd, vi, &before);
+    if (st == TGS_OK) {
+        r.path = path;
+        r.f = f;
+        r.hd = &hd;
+        r.ve = &hd.elems[vi];
+        r.degree = degree;
+        r.opacity = opacity;
+        st = read_vertices(&r, val_prop, vi, before, out);
+    }
     free(hd.props);
-    free(r);
     fclose(f);
     return st;
 }

@@ -4,28 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-int tgs_sh_rest_count(int sh_degree) { return (sh_degree + 1) * (sh_degree + 1) - 1; }
-
-static void layout(tgs_gaussians *g, int sh_degree) {
-    g->sh_degree = sh_degree;
-    g->width[TGS_G_MEANS] = 3;
-    g->width[TGS_G_DC] = 3;
-    g->width[TGS_G_REST] = 3 * tgs_sh_rest_count(sh_degree);
-    g->width[TGS_G_OPACITY] = 1;
-    g->width[TGS_G_SCALE] = 3;
-    g->width[TGS_G_ROT] = 4;
-    size_t off = 0;
-    for (int i = 0; i < TGS_G_COUNT; i++) {
-        g->offset[i] = off;
-        off += (size_t)g->width[i];
-    }
-    g->floats_per_gaussian = (int)off;
-}
-
 size_t tgs_gaussians_buffer_bytes(size_t capacity, int sh_degree) {
-    tgs_gaussians g;
-    layout(&g, sh_degree);
-    return capacity * (size_t)g.floats_per_gaussian * sizeof(float);
+    int width[TGS_G_COUNT];
+    size_t offset[TGS_G_COUNT];
+    return capacity * (size_t)tgs_param_layout(sh_degree, width, offset) * sizeof(float);
 }
 
 tgs_status tgs_gaussians_create(size_t capacity, int sh_degree, int with_optim, tgs_gaussians **out) {
@@ -35,7 +17,7 @@ tgs_status tgs_gaussians_create(size_t capacity, int sh_degree, int with_optim, 
     tgs_gaussians *g = tgs_calloc(1, sizeof *g, "model");
     if (!g)
         return TGS_ERR_NOMEM;
-    layout(g, sh_degree);
+    tgs_gaussians_set_layout(g, sh_degree);
     if (capacity == 0)
         capacity = 1;
     g->capacity = capacity;
@@ -101,18 +83,4 @@ tgs_status tgs_gaussians_reserve(tgs_gaussians *g, size_t capacity) {
     g->adam_v = v;
     g->capacity = capacity;
     return TGS_OK;
-}
-
-tgs_param_view tgs_gaussians_view(const tgs_gaussians *g, float *base) {
-    tgs_param_view v = {0};
-    if (!base)
-        return v;
-    size_t c = g->capacity;
-    v.means = base + c * g->offset[TGS_G_MEANS];
-    v.sh_dc = base + c * g->offset[TGS_G_DC];
-    v.sh_rest = base + c * g->offset[TGS_G_REST];
-    v.opacity_raw = base + c * g->offset[TGS_G_OPACITY];
-    v.scale_raw = base + c * g->offset[TGS_G_SCALE];
-    v.rot_raw = base + c * g->offset[TGS_G_ROT];
-    return v;
 }

@@ -6,6 +6,7 @@
 #include "tgs/rng.h"
 #include "tgs/scene.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -342,4 +343,39 @@ void tgs_scene_free(tgs_scene *s) {
     free(s->points_xyz);
     free(s->points_rgb);
     memset(s, 0, sizeof *s);
+}
+
+tgs_camera_record tgs_camera_record_of(const tgs_camera *c) {
+    tgs_camera_record r;
+    memcpy(r.image_name, c->image_name, sizeof r.image_name);
+    r.width = c->width;
+    r.height = c->height;
+    r.fx = c->fx;
+    r.fy = c->fy;
+    memcpy(r.R, c->R, sizeof r.R);
+    memcpy(r.center, c->center, sizeof r.center);
+    return r;
+}
+
+tgs_status tgs_scene_write_cameras(const char *path, const tgs_scene *scene) {
+    if (!scene || scene->n_test < 0 || scene->n_train < 0 || scene->n_test > INT_MAX - scene->n_train)
+        return TGS_FAIL(TGS_ERR_ARG, "%s: no scene or bad train/test counts (expected a loaded scene)",
+                        path ? path : "cameras.json");
+    const int n = scene->n_test + scene->n_train;
+    tgs_camera_record *recs = tgs_calloc(n > 0 ? (size_t)n : 1, sizeof *recs, "camera records");
+    if (!recs)
+        return TGS_ERR_NOMEM;
+    tgs_status st = TGS_OK;
+    for (int i = 0; i < n && st == TGS_OK; i++) {
+        const int k = i < scene->n_test ? scene->test_idx[i] : scene->train_idx[i - scene->n_test];
+        if (k < 0 || k >= scene->n_cameras)
+            st = TGS_FAIL(TGS_ERR_ARG, "%s: camera index %d out of range (expected 0..%d)", path, k,
+                          scene->n_cameras - 1);
+        else
+            recs[i] = tgs_camera_record_of(&scene->cameras[k]);
+    }
+    if (st == TGS_OK)
+        st = tgs_model_write_cameras_json(path, recs, n);
+    free(recs);
+    return st;
 }

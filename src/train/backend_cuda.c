@@ -7,8 +7,8 @@
 #ifdef TGS_HAVE_CUDA
 
 #include "cuda/cuda_alloc.h"
-#include "cuda/ops_cuda.h"
 #include "densify/cuda/densify_cuda.h"
+#include "optim/cuda/adam_cuda.h"
 #include "raster/cuda/raster_cuda.h"
 #include "train/plan.h"
 #include "densify/score.h"
@@ -202,7 +202,7 @@ static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double la
             CU(cudaEventCreate(&b->ev[k]));
     if (prof)
         CU(cudaEventRecord(b->ev[0], 0));
-    TGS_TRY(tgs_cuda_raster_forward(b->r, m->d_params, m->n, m->capacity, m->sh_degree, v, b->d_img, NULL, NULL));
+    TGS_TRY(tgs_cuda_raster_forward(b->r, &m->g, v, b->d_img, NULL, NULL));
     if (prof)
         CU(cudaEventRecord(b->ev[1], 0));
     /* the previous step's loss: its copy finished when the forward waited for its pair count */
@@ -222,8 +222,7 @@ static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double la
     }
     if (prof)
         CU(cudaEventRecord(b->ev[2], 0));
-    TGS_TRY(tgs_cuda_raster_backward(b->r, m->d_params, m->n, m->capacity, m->sh_degree, v, b->d_v_img, m->d_grads,
-                                     b->d_v_mean2d));
+    TGS_TRY(tgs_cuda_raster_backward(b->r, &m->g, v, b->d_v_img, b->d_v_mean2d));
     if (prof) {
         CU(cudaEventRecord(b->ev[3], 0));
         CU(cudaEventSynchronize(b->ev[3]));
@@ -261,21 +260,19 @@ static tgs_status taming_scores(tgs_backend *b, int sh_active, const float bg[3]
         tgs_view v = tgs_view_from_camera(c, bg, sh_active);
         const unsigned char *d_gt = NULL;
         if ((st = gt_of(b, ci, &d_gt)) != TGS_OK ||
-            (st = tgs_cuda_raster_forward(b->r, m->d_params, m->n, m->capacity, m->sh_degree, &v, b->d_img, NULL,
-                                          NULL)) != TGS_OK ||
+            (st = tgs_cuda_raster_forward(b->r, &m->g, &v, b->d_img, NULL, NULL)) != TGS_OK ||
             (st = tgs_cuda_loss_forward_backward(b->loss, b->d_img, d_gt, c->width, c->height, 0.2f, NULL, NULL, 0)) !=
                 TGS_OK ||
             (st = tgs_cuda_pixel_weights(b->loss, b->d_img, d_gt, b->d_edges + b->edges->off[order[k]],
                                          b->edges->lo[order[k]], b->edges->range[order[k]], c->width, c->height,
                                          b->d_pixel_w, 0)) != TGS_OK)
             break;
-        cudaError_t e = cudaMemsetAsync(b->d_score_acc, 0, m->n * 4 * sizeof(float), 0);
+        cudaError_t e = cudaMemsetAsync(b->d_score_acc, 0, m->g.n * 4 * sizeof(float), 0);
         if (e != cudaSuccess) {
             st = TGS_FAIL(TGS_ERR_DEVICE, "CUDA: clearing the score sums failed: %s", cudaGetErrorString(e));
             break;
         }
-        if ((st = tgs_cuda_raster_forward(b->r, m->d_params, m->n, m->capacity, m->sh_degree, &v, b->d_img,
-                                          b->d_pixel_w, b->d_score_acc)) != TGS_OK ||
+        if ((st = tgs_cuda_raster_forward(b->r, &m->g, &v, b->d_img, b->d_pixel_w, b->d_score_acc)) != TGS_OK ||
             (st = tgs_cuda_taming_score_view(m, tgs_cuda_raster_radii(b->r), tgs_cuda_raster_depths(b->r),
                                              b->d_score_acc, tgs_cuda_loss_values(b->loss), b->d_scores, 0)) != TGS_OK)
             break;
@@ -288,8 +285,8 @@ static tgs_status cuda_densify(tgs_backend *b, const tgs_densify_params *p, size
                                const float bg[3], tgs_rng *rng, tgs_densify_report *rep) {
     if (b->cfg->densify_mode == TGS_DENSIFY_CLASSIC) {
         TGS_TRY(tgs_cuda_densify_classic(b->m, p, &b->rng, rep, 0));
-        TGS_TRY(tgs_cuda_raster_reserve(b->r, b->m->capacity));
-        return reserve_per_gaussian(b, b->m->capacity);
+        TGS_TRY(tgs_cuda_raster_reserve(b->r, b->m->g.capacity));
+        return reserve_per_gaussian(b, b->m->g.capacity);
     }
     TGS_TRY(taming_scores(b, sh_active, bg, rng));
     TGS_TRY(tgs_cuda_densify_taming(b->m, p, b->d_scores, target, step_j, &b->rng, rep, 0));
@@ -305,7 +302,7 @@ static tgs_status cuda_evaluate(tgs_backend *b, const int *idx, int n, int sh_ac
         const unsigned char *d_gt = NULL;
         double p1, s1;
         TGS_TRY(gt_of(b, idx[k], &d_gt));
-        TGS_TRY(tgs_cuda_raster_forward(b->r, m->d_params, m->n, m->capacity, m->sh_degree, &v, b->d_img, NULL, NULL));
+        TGS_TRY(tgs_cuda_raster_forward(b->r, &m->g, &v, b->d_img, NULL, NULL));
         TGS_TRY(tgs_cuda_psnr_ssim(b->loss, b->d_img, d_gt, c->width, c->height, &p1, &s1, 0));
         ps += p1;
         ss += s1;
@@ -317,7 +314,7 @@ static tgs_status cuda_evaluate(tgs_backend *b, const int *idx, int n, int sh_ac
 
 static tgs_status cuda_model(tgs_backend *b, const tgs_gaussians **out) {
     if (!b->host)
-        TGS_TRY(tgs_gaussians_create(b->m->capacity, b->m->sh_degree, 0, &b->host)); /* download grows it */
+        TGS_TRY(tgs_gaussians_create(b->m->g.capacity, b->m->g.sh_degree, 0, &b->host)); /* download grows it */
     TGS_TRY(tgs_cuda_model_download(b->m, b->host, NULL, 0));
     *out = b->host;
     return TGS_OK;
@@ -325,8 +322,8 @@ static tgs_status cuda_model(tgs_backend *b, const tgs_gaussians **out) {
 
 static tgs_status cuda_state_get(tgs_backend *b, const tgs_gaussians **g, const tgs_densify_stats **s) {
     if (!b->host_full) {
-        TGS_TRY(tgs_gaussians_create(b->m->capacity, b->m->sh_degree, 1, &b->host_full));
-        TGS_TRY(tgs_densify_stats_reserve(&b->host_stats, b->m->capacity));
+        TGS_TRY(tgs_gaussians_create(b->m->g.capacity, b->m->g.sh_degree, 1, &b->host_full));
+        TGS_TRY(tgs_densify_stats_reserve(&b->host_stats, b->m->g.capacity));
     }
     TGS_TRY(tgs_cuda_model_download(b->m, b->host_full, &b->host_stats, 0));
     *g = b->host_full;
@@ -335,7 +332,7 @@ static tgs_status cuda_state_get(tgs_backend *b, const tgs_gaussians **g, const 
 }
 
 static tgs_status cuda_state_set(tgs_backend *b, const tgs_gaussians *g, const tgs_densify_stats *s) {
-    if (g->capacity > b->m->capacity) {
+    if (g->capacity > b->m->g.capacity) {
         TGS_TRY(tgs_cuda_model_reserve(b->m, g->capacity, 0));
         TGS_TRY(tgs_cuda_raster_reserve(b->r, g->capacity));
         TGS_TRY(reserve_per_gaussian(b, g->capacity));
@@ -343,7 +340,7 @@ static tgs_status cuda_state_set(tgs_backend *b, const tgs_gaussians *g, const t
     return tgs_cuda_model_upload(b->m, g, s, 0);
 }
 
-static size_t cuda_count(const tgs_backend *b) { return b->m->n; }
+static size_t cuda_count(const tgs_backend *b) { return b->m->g.n; }
 static void cuda_pairs(const tgs_backend *b, size_t *peak, size_t *capacity) {
     *peak = tgs_cuda_raster_pair_peak(b->r);
     *capacity = tgs_cuda_raster_pair_capacity(b->r);

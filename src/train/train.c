@@ -185,7 +185,7 @@ static tgs_status write_model_files(train_run *s) {
     snprintf(path, sizeof path, "%s/input.ply", cfg->model_path);
     TGS_TRY(tgs_ply_write_points(path, s->scene.points_xyz, s->scene.points_rgb, s->scene.n_points));
     snprintf(path, sizeof path, "%s/cameras.json", cfg->model_path);
-    TGS_TRY(tgs_model_write_scene_cameras(path, &s->scene));
+    TGS_TRY(tgs_scene_write_cameras(path, &s->scene));
     tgs_cfg_args a;
     tgs_cfg_args_defaults(&a);
     tgs_train_cfg_args(cfg, &a);

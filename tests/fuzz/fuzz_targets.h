@@ -7,6 +7,7 @@
 
 #include "fuzz_util.h"
 #include "tgs/checkpoint.h"
+#include "tgs/gaussians.h"
 #include "tgs/io.h"
 #include "tgs/ply.h"
 

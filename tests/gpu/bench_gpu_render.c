@@ -60,6 +60,8 @@ int main(int argc, char **argv) {
     CU(cudaMalloc((void **)&d_vimg, pixels * 3 * sizeof(float)));
     CU(cudaMalloc((void **)&d_vm, g->n * 2 * sizeof(float)));
     CU(cudaMemcpy(d_params, g->params, floats * sizeof(float), cudaMemcpyHostToDevice));
+    tgs_gaussians dg = *g; /* the same model in device memory */
+    dg.params = d_params, dg.grads = d_grads, dg.adam_m = dg.adam_v = NULL;
     float *v_img = malloc(pixels * 3 * sizeof(float));
     for (size_t i = 0; i < pixels * 3; i++)
         v_img[i] = 1e-3f * (float)((i * 2654435761u) % 2001) / 1000.0f - 1e-3f;
@@ -78,9 +80,9 @@ int main(int argc, char **argv) {
             const tgs_camera *c = &s.cameras[s.train_idx[k]];
             tgs_view v = tgs_view_from_camera(c, bg, g->sh_degree);
             CU(cudaEventRecord(e0, 0));
-            OK(tgs_cuda_raster_forward(r, d_params, g->n, g->capacity, g->sh_degree, &v, d_img, NULL, NULL));
+            OK(tgs_cuda_raster_forward(r, &dg, &v, d_img, NULL, NULL));
             CU(cudaEventRecord(e1, 0));
-            OK(tgs_cuda_raster_backward(r, d_params, g->n, g->capacity, g->sh_degree, &v, d_vimg, d_grads, d_vm));
+            OK(tgs_cuda_raster_backward(r, &dg, &v, d_vimg, d_vm));
             CU(cudaEventRecord(e2, 0));
             CU(cudaEventSynchronize(e2));
             if (rep < 0)

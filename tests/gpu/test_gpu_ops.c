@@ -10,8 +10,8 @@
  * Prints one table; exit 0 when every row passes, 1 otherwise, 77 without a GPU. */
 #include "check.h"
 #include "cuda/cuda_alloc.h"
-#include "cuda/ops_cuda.h"
 #include "densify/cuda/densify_cuda.h"
+#include "optim/cuda/adam_cuda.h"
 #include "densify/densify_internal.h"
 #include "tgs/densify.h"
 #include "tgs/loss.h"
@@ -373,7 +373,7 @@ static size_t model_diff(const tgs_gaussians *a, const tgs_gaussians *b, const t
 
 static tgs_gaussians *download(const tgs_cuda_model *m, tgs_densify_stats *s) {
     tgs_gaussians *g = NULL;
-    OK(tgs_gaussians_create(m->capacity, m->sh_degree, 1, &g));
+    OK(tgs_gaussians_create(m->g.capacity, m->g.sh_degree, 1, &g));
     memset(s, 0, sizeof *s);
     OK(tgs_cuda_model_download(m, g, s, 0));
     return g;
@@ -451,7 +451,7 @@ static void test_adam(tgs_rng *r) {
                 radii[i] = (tgs_rng_u32(r) % 10) < 3 ? 0 : (int)(tgs_rng_u32(r) % 50) + 1;
             CU(cudaMemcpy(d_radii, radii, n * sizeof(int), cudaMemcpyHostToDevice));
             for (int k = 0; k < TGS_G_COUNT; k++)
-                CU(cudaMemcpy(m->d_grads + cap * g->offset[k], grp(g, 1, k), n * (size_t)g->width[k] * sizeof(float),
+                CU(cudaMemcpy(m->g.grads + cap * g->offset[k], grp(g, 1, k), n * (size_t)g->width[k] * sizeof(float),
                               cudaMemcpyHostToDevice));
             if (sparse)
                 sparse_adam_ref(&ac, g, masks[st], radii);
@@ -479,11 +479,11 @@ static void test_adam(tgs_rng *r) {
                 for (size_t e = 0; e < n * (size_t)g->width[k]; e++)
                     grp(g, 1, k)[e] = (float)uni(r, -1e-2, 1e-2);
             for (int k = 0; k < TGS_G_COUNT; k++)
-                CU(cudaMemcpy(m->d_grads + cap * g->offset[k], grp(g, 1, k), n * (size_t)g->width[k] * sizeof(float),
+                CU(cudaMemcpy(m->g.grads + cap * g->offset[k], grp(g, 1, k), n * (size_t)g->width[k] * sizeof(float),
                               cudaMemcpyHostToDevice));
             tgs_adam_step(&ac, g, TGS_ADAM_ALL);
-            OK(tgs_cuda_adam_step(m->d_params, m->d_grads, m->d_m, m->d_v, m->n, m->capacity, m->sh_degree, lr,
-                                  TGS_ADAM_ALL, step, NULL, 0));
+            OK(tgs_cuda_adam_step(m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v, m->g.n, m->g.capacity,
+                                  m->g.sh_degree, lr, TGS_ADAM_ALL, step, NULL, 0));
             tgs_gaussians_destroy(got);
             tgs_densify_stats_free(&sg);
             got = download(m, &sg);
@@ -582,7 +582,7 @@ static void test_rows(tgs_rng *r, tgs_gaussians *g, tgs_densify_stats *s, tgs_cu
     tgs_gaussians_destroy(got);
     tgs_densify_stats_free(&sg);
     /* an index out of range is refused */
-    idx[3] = (uint32_t)(m->n + 5);
+    idx[3] = (uint32_t)(m->g.n + 5);
     CU(cudaMemcpy(d_idx, idx, nclone * sizeof(uint32_t), cudaMemcpyHostToDevice));
     report("clone: out-of-range index refused", "status == TGS_ERR_ARG",
            (double)(tgs_cuda_densify_clone(m, d_idx, nclone, 0) != TGS_ERR_ARG), 0, -1);
@@ -1038,7 +1038,7 @@ static void test_taming(tgs_rng *r) {
             tgs_cuda_rng_seed(&trng, 1);
             tgs_status st = tgs_cuda_densify_taming(m, &p, d_scores, cap + 1000000, 30, &trng, &rg, 0);
             report("Taming step beyond capacity refused", "wrong status or count",
-                   (double)(st != TGS_ERR_NOMEM) + (double)(m->n != n), 0, -1);
+                   (double)(st != TGS_ERR_NOMEM) + (double)(m->g.n != n), 0, -1);
         }
         tgs_cuda_rng grng;
         tgs_cuda_rng_seed(&grng, 11);

@@ -62,8 +62,6 @@
 
 static int small_mode; /* only the smallest cases (emulator) */
 
-static const char *group_name[TGS_G_COUNT] = {"means", "sh_dc", "sh_rest", "opacity", "scale", "rot"};
-
 static void *dev_alloc(size_t bytes) {
     void *p = NULL;
     CU(cudaMalloc(&p, bytes ? bytes : 1));
@@ -83,6 +81,13 @@ static void *xcalloc(size_t n, size_t s) {
         exit(1);
     }
     return p;
+}
+
+/* g's description with device buffers (the model contract holds either). */
+static tgs_gaussians on_device(const tgs_gaussians *g, float *d_params, float *d_grads) {
+    tgs_gaussians d = *g;
+    d.params = d_params, d.grads = d_grads, d.adam_m = d.adam_v = NULL;
+    return d;
 }
 
 /* ---------------------------------------------------------------- comparison */
@@ -161,12 +166,13 @@ static void gpu_compare(tgs_cuda_raster *gr, int exact, const tgs_gaussians *g, 
     float *d_pw = dev_upload(pw, npix * sizeof(float)), *d_vimg = dev_upload(v_img, npix * 3 * sizeof(float));
     float *d_score = dev_alloc(n * 4 * sizeof(float)), *d_vm = dev_alloc(n * 2 * sizeof(float));
     float *d_img3 = dev_alloc(npix * 3 * sizeof(float));
-    OK_OR_DIE(tgs_cuda_raster_forward(gr, d_params, n, g->capacity, g->sh_degree, v, d_img, d_pw, d_score));
-    OK_OR_DIE(tgs_cuda_raster_forward(gr, d_params, n, g->capacity, g->sh_degree, v, d_img3, NULL, NULL));
-    OK_OR_DIE(tgs_cuda_raster_forward(gr, d_params, n, g->capacity, g->sh_degree, v, d_img2, NULL, NULL));
+    tgs_gaussians dg = on_device(g, d_params, d_grads);
+    OK_OR_DIE(tgs_cuda_raster_forward(gr, &dg, v, d_img, d_pw, d_score));
+    OK_OR_DIE(tgs_cuda_raster_forward(gr, &dg, v, d_img3, NULL, NULL));
+    OK_OR_DIE(tgs_cuda_raster_forward(gr, &dg, v, d_img2, NULL, NULL));
     *pairs = tgs_cuda_raster_pair_count(gr);
-    OK_OR_DIE(tgs_cuda_raster_backward(gr, d_params, n, g->capacity, g->sh_degree, v, d_vimg, d_grads, d_vm));
-    OK_OR_DIE(tgs_cuda_raster_backward(gr, d_params, n, g->capacity, g->sh_degree, v, d_vimg, d_grads, d_vm));
+    OK_OR_DIE(tgs_cuda_raster_backward(gr, &dg, v, d_vimg, d_vm));
+    OK_OR_DIE(tgs_cuda_raster_backward(gr, &dg, v, d_vimg, d_vm));
     CU(cudaDeviceSynchronize());
     float *img = xcalloc(npix * 3, sizeof(float)), *img2 = xcalloc(npix * 3, sizeof(float));
     float *score = xcalloc(n * 4, sizeof(float)), *vm = xcalloc(n * 2, sizeof(float));
@@ -280,7 +286,7 @@ static void print_header(void) {
 static void print_mode_detail(const char *tag, const mode_report *r) {
     printf("    %s: groups", tag);
     for (int grp = 0; grp < TGS_G_COUNT; grp++)
-        printf(" %s %.2e", group_name[grp], r->grad_rel[grp]);
+        printf(" %s %.2e", tgs_param_group_name(grp), r->grad_rel[grp]);
     printf("; ndc %.2e, depth %.2e, >1e-4 frac %.2e, repeatable %d\n", r->vm_rel, r->depth_rel, r->img_frac,
            r->img_repeat_ok);
 }
@@ -372,6 +378,53 @@ typedef struct {
     int dense; /* faint Gaussians of 6..16 px: several batches of 256 per tile */
 } scene_case;
 
+/* The contract edges: empty model, culled-only model, score without weights,
+ * a count beyond the capacity, views too large; returns 1 on failure. */
+static int check_edges(tgs_cuda_raster *gr) {
+    tgs_gaussians *g = NULL;
+    OK_OR_DIE(tgs_gaussians_create(8, 0, 1, &g));
+    tgs_rng rng;
+    tgs_rng_seed(&rng, 5, 3);
+    tgs_view v = make_view(&rng, 40, 30, 1, 0, TGS_OPACITY_SIGMOID);
+    float *d_params = dev_upload(g->params, 8 * (size_t)g->floats_per_gaussian * sizeof(float));
+    float *d_img = dev_alloc(40 * 30 * 3 * sizeof(float)), *d_score = dev_alloc(8 * 4 * sizeof(float));
+    float img[40 * 30 * 3];
+    int bad = 0;
+    tgs_gaussians dg = on_device(g, d_params, NULL);
+    OK_OR_DIE(tgs_cuda_raster_forward(gr, &dg, &v, d_img, NULL, NULL));
+    download(img, d_img, sizeof img);
+    for (int i = 0; i < 40 * 30 * 3; i++)
+        bad += img[i] != 1.0f;
+    dg.n = 8; /* all-zero parameters: zero quaternions, every Gaussian culled */
+    OK_OR_DIE(tgs_cuda_raster_forward(gr, &dg, &v, d_img, NULL, NULL));
+    download(img, d_img, sizeof img);
+    for (int i = 0; i < 40 * 30 * 3; i++)
+        bad += img[i] != 1.0f;
+    bad += tgs_cuda_raster_pair_count(gr) != 0;
+    tgs_status st = tgs_cuda_raster_forward(gr, &dg, &v, d_img, NULL, d_score);
+    bad += st != TGS_ERR_ARG;
+    dg.n = 9; /* beyond the capacity */
+    st = tgs_cuda_raster_forward(gr, &dg, &v, d_img, NULL, NULL);
+    bad += st != TGS_ERR_ARG;
+    dg.n = 8;
+    /* views too large for 32-bit tile keys are refused before anything is
+     * allocated: 2^19 x 2^18 pixels make exactly 2^31 8x8 tiles */
+    const size_t bytes_before = tgs_cuda_raster_bytes(gr);
+    const int sides[3][2] = {{1 << 19, 1 << 19}, {1 << 19, 1 << 18}, {(1 << 19) + 1, 16}};
+    for (int k = 0; k < 3; k++) {
+        tgs_view big = v;
+        big.width = sides[k][0];
+        big.height = sides[k][1];
+        st = tgs_cuda_raster_forward(gr, &dg, &big, d_img, NULL, NULL);
+        bad += st != TGS_ERR_ARG || !strstr(tgs_error_message(), k < 2 ? "tiles" : "render size");
+    }
+    bad += tgs_cuda_raster_bytes(gr) != bytes_before;
+    printf("%-34s %s\n", "edge cases (empty, culled, args, size)", bad ? "FAIL" : "ok");
+    cudaFree(d_params), cudaFree(d_img), cudaFree(d_score);
+    tgs_gaussians_destroy(g);
+    return bad != 0;
+}
+
 static int run_random(void) {
     static const scene_case cases[] = {
         /* N    deg act  W    H  white  opacity            dense */
@@ -432,48 +485,7 @@ static int run_random(void) {
     printf("pair buffers grew %d times (capacity now %zu pairs); device scratch %.1f MiB\n", pair_growths, pair_cap,
            tgs_cuda_raster_bytes(gr) / 1048576.0);
 
-    /* the contract edges: empty model, culled-only model, score without weights */
-    {
-        tgs_gaussians *g = NULL;
-        OK_OR_DIE(tgs_gaussians_create(8, 0, 1, &g));
-        tgs_rng rng;
-        tgs_rng_seed(&rng, 5, 3);
-        tgs_view v = make_view(&rng, 40, 30, 1, 0, TGS_OPACITY_SIGMOID);
-        float *d_params = dev_upload(g->params, 8 * (size_t)g->floats_per_gaussian * sizeof(float));
-        float *d_img = dev_alloc(40 * 30 * 3 * sizeof(float)), *d_score = dev_alloc(8 * 4 * sizeof(float));
-        float img[40 * 30 * 3];
-        int bad = 0;
-        OK_OR_DIE(tgs_cuda_raster_forward(gr, d_params, 0, 8, 0, &v, d_img, NULL, NULL));
-        download(img, d_img, sizeof img);
-        for (int i = 0; i < 40 * 30 * 3; i++)
-            bad += img[i] != 1.0f;
-        g->n = 8; /* all-zero parameters: zero quaternions, every Gaussian culled */
-        OK_OR_DIE(tgs_cuda_raster_forward(gr, d_params, 8, 8, 0, &v, d_img, NULL, NULL));
-        download(img, d_img, sizeof img);
-        for (int i = 0; i < 40 * 30 * 3; i++)
-            bad += img[i] != 1.0f;
-        bad += tgs_cuda_raster_pair_count(gr) != 0;
-        tgs_status st = tgs_cuda_raster_forward(gr, d_params, 8, 8, 0, &v, d_img, NULL, d_score);
-        bad += st != TGS_ERR_ARG;
-        st = tgs_cuda_raster_forward(gr, d_params, 9, 8, 0, &v, d_img, NULL, NULL);
-        bad += st != TGS_ERR_ARG;
-        /* views too large for 32-bit tile keys are refused before anything is
-         * allocated: 2^19 x 2^18 pixels make exactly 2^31 8x8 tiles */
-        const size_t bytes_before = tgs_cuda_raster_bytes(gr);
-        const int sides[3][2] = {{1 << 19, 1 << 19}, {1 << 19, 1 << 18}, {(1 << 19) + 1, 16}};
-        for (int k = 0; k < 3; k++) {
-            tgs_view big = v;
-            big.width = sides[k][0];
-            big.height = sides[k][1];
-            st = tgs_cuda_raster_forward(gr, d_params, 8, 8, 0, &big, d_img, NULL, NULL);
-            bad += st != TGS_ERR_ARG || !strstr(tgs_error_message(), k < 2 ? "tiles" : "render size");
-        }
-        bad += tgs_cuda_raster_bytes(gr) != bytes_before;
-        printf("%-34s %s\n", "edge cases (empty, culled, args, size)", bad ? "FAIL" : "ok");
-        failures += bad != 0;
-        cudaFree(d_params), cudaFree(d_img), cudaFree(d_score);
-        tgs_gaussians_destroy(g);
-    }
+    failures += check_edges(gr);
     tgs_cuda_raster_destroy(gr);
     return failures;
 }
@@ -500,8 +512,8 @@ typedef struct {
 } gpu_ms;
 
 /* Mean GPU milliseconds of forward and of backward over reps (after a warm-up). */
-static gpu_ms time_gpu(tgs_cuda_raster *gr, const float *d_params, const tgs_gaussians *g, const tgs_view *v,
-                       float *d_img, const float *d_vimg, float *d_grads, float *d_vm, int reps) {
+static gpu_ms time_gpu(tgs_cuda_raster *gr, tgs_gaussians *dg /*device buffers*/, const tgs_view *v, float *d_img,
+                       const float *d_vimg, float *d_vm, int reps) {
     cudaEvent_t e0, e1, e2;
     CU(cudaEventCreate(&e0));
     CU(cudaEventCreate(&e1));
@@ -509,9 +521,9 @@ static gpu_ms time_gpu(tgs_cuda_raster *gr, const float *d_params, const tgs_gau
     gpu_ms t = {0, 0};
     for (int k = -2; k < reps; k++) {
         CU(cudaEventRecord(e0, 0));
-        OK_OR_DIE(tgs_cuda_raster_forward(gr, d_params, g->n, g->capacity, g->sh_degree, v, d_img, NULL, NULL));
+        OK_OR_DIE(tgs_cuda_raster_forward(gr, dg, v, d_img, NULL, NULL));
         CU(cudaEventRecord(e1, 0));
-        OK_OR_DIE(tgs_cuda_raster_backward(gr, d_params, g->n, g->capacity, g->sh_degree, v, d_vimg, d_grads, d_vm));
+        OK_OR_DIE(tgs_cuda_raster_backward(gr, dg, v, d_vimg, d_vm));
         CU(cudaEventRecord(e2, 0));
         CU(cudaEventSynchronize(e2));
         float a, b;
@@ -583,6 +595,7 @@ static int run_fox(const char *data) {
            "cpu bwd");
     const size_t buf = g->capacity * (size_t)g->floats_per_gaussian;
     float *d_params = dev_upload(g->params, buf * sizeof(float)), *d_grads = dev_alloc(buf * sizeof(float));
+    tgs_gaussians dg = on_device(g, d_params, d_grads);
     float *d_img = dev_alloc((size_t)maxw * maxh * 3 * sizeof(float));
     float *d_vm = dev_alloc(g->n * 2 * sizeof(float));
     float *img = xcalloc((size_t)maxw * maxh * 3, sizeof(float)), *vm = xcalloc(g->n * 2, sizeof(float));
@@ -596,9 +609,9 @@ static int run_fox(const char *data) {
         const tgs_camera *c = &s.cameras[s.test_idx[k]];
         tgs_view v = tgs_view_from_camera(c, bg, g->sh_degree);
         tgs_cuda_raster_set_exact(gr, 1);
-        gpu_ms te = time_gpu(gr, d_params, g, &v, d_img, d_vimg, d_grads, d_vm, 20);
+        gpu_ms te = time_gpu(gr, &dg, &v, d_img, d_vimg, d_vm, 20);
         tgs_cuda_raster_set_exact(gr, 0);
-        gpu_ms tg = time_gpu(gr, d_params, g, &v, d_img, d_vimg, d_grads, d_vm, 20);
+        gpu_ms tg = time_gpu(gr, &dg, &v, d_img, d_vimg, d_vm, 20);
         gpu_ms tc = time_cpu(cr, g, &v, img, v_img, vm);
         printf("%-34s %9zu %9.3f %9.3f %9.3f %9.2f %9.2f\n", c->image_name, tgs_cuda_raster_pair_count(gr), tg.fwd,
                tg.bwd, te.fwd, tc.fwd, tc.bwd);
@@ -638,13 +651,14 @@ static int run_large(void) {
     print_row("random 500k 1600x1064", &rep, ok);
     const size_t buf = g->capacity * (size_t)g->floats_per_gaussian, npix = (size_t)W * H;
     float *d_params = dev_upload(g->params, buf * sizeof(float)), *d_grads = dev_alloc(buf * sizeof(float));
+    tgs_gaussians dg = on_device(g, d_params, d_grads);
     float *d_img = dev_alloc(npix * 3 * sizeof(float)), *d_vm = dev_alloc(n * 2 * sizeof(float));
     float *v_img = xcalloc(npix * 3, sizeof(float)), *img = xcalloc(npix * 3, sizeof(float));
     float *vm = xcalloc(n * 2, sizeof(float));
     for (size_t i = 0; i < npix * 3; i++)
         v_img[i] = 1e-3f;
     float *d_vimg = dev_upload(v_img, npix * 3 * sizeof(float));
-    gpu_ms tg = time_gpu(gr, d_params, g, &v, d_img, d_vimg, d_grads, d_vm, 20);
+    gpu_ms tg = time_gpu(gr, &dg, &v, d_img, d_vimg, d_vm, 20);
     gpu_ms tc = time_cpu(cr, g, &v, img, v_img, vm);
     printf("%-34s %9s %9s %9s %9s %9s\n", "timing (ms)", "pairs", "gpu fwd", "gpu bwd", "cpu fwd", "cpu bwd");
     printf("%-34s %9zu %9.3f %9.3f %9.2f %9.2f\n", "random 500k 1600x1064", tgs_cuda_raster_pair_count(gr), tg.fwd,

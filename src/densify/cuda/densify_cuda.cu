@@ -17,8 +17,8 @@ struct dc_layout {
 static dc_layout layout_of(const tgs_cuda_model *m) {
     dc_layout L;
     for (int k = 0; k < TGS_G_COUNT; k++) {
-        L.off[k] = m->capacity * m->offset[k];
-        L.width[k] = m->width[k];
+        L.off[k] = m->g.capacity * m->g.offset[k];
+        L.width[k] = m->g.width[k];
     }
     return L;
 }
@@ -49,11 +49,11 @@ __global__ void __launch_bounds__(DC_THREADS)
 }
 
 tgs_status dc_grad_candidates(tgs_cuda_model *m, const tgs_densify_params *p, cudaStream_t stream) {
-    if (m->n == 0)
+    if (m->g.n == 0)
         return TGS_OK;
-    const float *scale = m->d_params + m->capacity * m->offset[TGS_G_SCALE];
-    grad_cand_kernel<<<dc_grid(m->n), DC_THREADS, 0, stream>>>(
-        m->d_grad_accum, m->d_denom, scale, m->n, (float)p->grad_threshold, (float)(p->percent_dense * p->extent),
+    const float *scale = m->g.params + m->g.capacity * m->g.offset[TGS_G_SCALE];
+    grad_cand_kernel<<<dc_grid(m->g.n), DC_THREADS, 0, stream>>>(
+        m->d_grad_accum, m->d_denom, scale, m->g.n, (float)p->grad_threshold, (float)(p->percent_dense * p->extent),
         m->scratch->d_kind, m->scratch->d_count);
     TGS_CUDA_LAUNCHED("grad_cand_kernel");
     return TGS_OK;
@@ -92,11 +92,12 @@ static tgs_status prune_launch(tgs_cuda_model *m, const tgs_densify_params *p, u
                                const unsigned char *d_kind, size_t n_pre, cudaStream_t stream) {
     tgs_cuda_scratch *s = m->scratch;
     TGS_CUDA_TRY(cudaMemsetAsync(s->d_count + DC_N_PRUNE, 0, 2 * sizeof(unsigned long long), stream));
-    if (m->n == 0)
+    if (m->g.n == 0)
         return TGS_OK;
-    prune_cand_kernel<<<dc_grid(m->n), DC_THREADS, 0, stream>>>(
-        m->d_params + m->capacity * m->offset[TGS_G_OPACITY], m->d_params + m->capacity * m->offset[TGS_G_SCALE],
-        m->d_max_radii, m->n, p->min_opacity, p->opacity_act == TGS_OPACITY_ABS, p->size_rule,
+    prune_cand_kernel<<<dc_grid(m->g.n), DC_THREADS, 0, stream>>>(
+        m->g.params + m->g.capacity * m->g.offset[TGS_G_OPACITY],
+        m->g.params + m->g.capacity * m->g.offset[TGS_G_SCALE],
+        m->d_max_radii, m->g.n, p->min_opacity, p->opacity_act == TGS_OPACITY_ABS, p->size_rule,
         (float)(0.1 * p->extent), (float)p->max_screen_size, d_mask, d_kind, n_pre, s->d_count);
     TGS_CUDA_LAUNCHED("prune_cand_kernel");
     return TGS_OK;
@@ -151,9 +152,9 @@ static tgs_status new_rows(tgs_cuda_model *m, const uint32_t *d_src, size_t coun
                            cudaStream_t stream) {
     int wmax = 0;
     for (int k = 0; k < TGS_G_COUNT; k++)
-        wmax = m->width[k] > wmax ? m->width[k] : wmax;
+        wmax = m->g.width[k] > wmax ? m->g.width[k] : wmax;
     const dim3 grid(dc_grid(count * (size_t)wmax), TGS_G_COUNT);
-    new_rows_kernel<<<grid, DC_THREADS, 0, stream>>>(m->d_params, m->d_grads, m->d_m, m->d_v, m->d_grad_accum,
+    new_rows_kernel<<<grid, DC_THREADS, 0, stream>>>(m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v, m->d_grad_accum,
                                                      m->d_denom, m->d_max_radii, layout_of(m), d_src, count, base,
                                                      skip, zero_src);
     TGS_CUDA_LAUNCHED("new_rows_kernel");
@@ -172,12 +173,12 @@ static tgs_status check_indices(tgs_cuda_model *m, const uint32_t *d_idx, size_t
                                 cudaStream_t stream) {
     tgs_cuda_scratch *s = m->scratch;
     TGS_CUDA_TRY(cudaMemsetAsync(s->d_count + DC_N_SEL, 0, sizeof(unsigned long long), stream));
-    check_idx_kernel<<<dc_grid(count), DC_THREADS, 0, stream>>>(d_idx, count, m->n, s->d_count + DC_N_SEL);
+    check_idx_kernel<<<dc_grid(count), DC_THREADS, 0, stream>>>(d_idx, count, m->g.n, s->d_count + DC_N_SEL);
     TGS_CUDA_LAUNCHED("check_idx_kernel");
     TGS_TRY(dc_read_counts(m, stream));
     if (s->h_count[DC_N_SEL])
         return TGS_FAIL(TGS_ERR_ARG, "CUDA %s: %llu of %zu indices are out of range (expected < %zu)", op,
-                        s->h_count[DC_N_SEL], count, m->n);
+                        s->h_count[DC_N_SEL], count, m->g.n);
     return TGS_OK;
 }
 
@@ -185,11 +186,11 @@ static tgs_status check_indices(tgs_cuda_model *m, const uint32_t *d_idx, size_t
 static tgs_status clone_rows(tgs_cuda_model *m, const uint32_t *d_idx, size_t count, cudaStream_t stream) {
     if (count == 0)
         return TGS_OK;
-    if (m->n + count > m->capacity)
+    if (m->g.n + count > m->g.capacity)
         return TGS_FAIL(TGS_ERR_NOMEM, "CUDA clone: %zu + %zu Gaussians exceed the capacity (expected at most %zu)",
-                        m->n, count, m->capacity);
-    TGS_TRY(new_rows(m, d_idx, count, m->n, 0, 0, stream));
-    m->n += count;
+                        m->g.n, count, m->g.capacity);
+    TGS_TRY(new_rows(m, d_idx, count, m->g.n, 0, 0, stream));
+    m->g.n += count;
     return TGS_OK;
 }
 
@@ -254,19 +255,19 @@ static tgs_status split_rows(tgs_cuda_model *m, const uint32_t *d_idx, size_t co
                              cudaStream_t stream) {
     if (count == 0)
         return TGS_OK;
-    if (m->n + count > m->capacity)
+    if (m->g.n + count > m->g.capacity)
         return TGS_FAIL(TGS_ERR_NOMEM, "CUDA split: %zu + %zu Gaussians exceed the capacity (expected at most %zu)",
-                        m->n, count, m->capacity);
+                        m->g.n, count, m->g.capacity);
     const uint64_t call = dc_call_key(rng);
     rng->counter++;
     /* the other groups first: they read the parent rows (means and scales are not touched) */
     const int skip = (1 << TGS_G_MEANS) | (1 << TGS_G_SCALE);
-    TGS_TRY(new_rows(m, d_idx, count, m->n, skip, 1, stream));
+    TGS_TRY(new_rows(m, d_idx, count, m->g.n, skip, 1, stream));
     split_children_kernel<<<dc_grid(count), DC_THREADS, 0, stream>>>(
-        m->d_params + m->capacity * m->offset[TGS_G_MEANS], m->d_params + m->capacity * m->offset[TGS_G_SCALE],
-        m->d_params + m->capacity * m->offset[TGS_G_ROT], d_idx, count, m->n, call);
+        m->g.params + m->g.capacity * m->g.offset[TGS_G_MEANS], m->g.params + m->g.capacity * m->g.offset[TGS_G_SCALE],
+        m->g.params + m->g.capacity * m->g.offset[TGS_G_ROT], d_idx, count, m->g.n, call);
     TGS_CUDA_LAUNCHED("split_children_kernel");
-    m->n += count;
+    m->g.n += count;
     return TGS_OK;
 }
 
@@ -302,7 +303,7 @@ __global__ void gather_rows_kernel(const float *__restrict__ in, float *__restri
 tgs_status tgs_cuda_densify_remove(tgs_cuda_model *m, const unsigned char *d_remove /*[N]*/, cudaStream_t stream) {
     if (!m || !d_remove)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA remove: model or mask missing (expected both)");
-    const size_t n = m->n;
+    const size_t n = m->g.n;
     if (n == 0)
         return TGS_OK;
     tgs_cuda_scratch *s = m->scratch;
@@ -313,11 +314,11 @@ tgs_status tgs_cuda_densify_remove(tgs_cuda_model *m, const unsigned char *d_rem
     const size_t kept = (size_t)s->h_count[DC_N_SEL];
     if (kept == n)
         return TGS_OK;
-    float *bufs[4] = {m->d_params, m->d_grads, m->d_m, m->d_v};
+    float *bufs[4] = {m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v};
     for (int b = 0; b < 4; b++)
         for (int k = 0; k < TGS_G_COUNT; k++) {
-            const size_t w = (size_t)m->width[k];
-            float *base = bufs[b] + m->capacity * m->offset[k];
+            const size_t w = (size_t)m->g.width[k];
+            float *base = bufs[b] + m->g.capacity * m->g.offset[k];
             if (kept) {
                 gather_rows_kernel<<<dc_grid(kept * w), DC_THREADS, 0, stream>>>(base, s->d_rows, s->d_pick, kept, w);
                 TGS_CUDA_LAUNCHED("gather_rows_kernel");
@@ -334,7 +335,7 @@ tgs_status tgs_cuda_densify_remove(tgs_cuda_model *m, const unsigned char *d_rem
     for (int b = 0; b < 3 && kept; b++)
         TGS_CUDA_TRY(cudaMemcpyAsync(stats[b], s->d_stats_tmp + b * s->capacity, kept * sizeof(float),
                                      cudaMemcpyDeviceToDevice, stream));
-    m->n = kept;
+    m->g.n = kept;
     return TGS_OK;
 }
 
@@ -358,23 +359,23 @@ tgs_status dc_pick_kind(tgs_cuda_model *m, size_t n, unsigned char value, cudaSt
 tgs_status dc_check_model(const tgs_cuda_model *m, const tgs_densify_params *p, const char *what) {
     if (!m || !p || !m->scratch)
         return TGS_FAIL(TGS_ERR_ARG, "%s: model or settings missing (expected both)", what);
-    if (m->n > m->capacity || m->capacity > UINT32_MAX)
-        return TGS_FAIL(TGS_ERR_ARG, "%s: %zu Gaussians in capacity %zu (expected n <= capacity < 2^32)", what, m->n,
-                        m->capacity);
+    if (m->g.n > m->g.capacity || m->g.capacity > UINT32_MAX)
+        return TGS_FAIL(TGS_ERR_ARG, "%s: %zu Gaussians in capacity %zu (expected n <= capacity < 2^32)", what, m->g.n,
+                        m->g.capacity);
     return TGS_OK;
 }
 
 tgs_status tgs_cuda_densify_classic(tgs_cuda_model *m, const tgs_densify_params *p, tgs_cuda_rng *rng,
                                     tgs_densify_report *rep, cudaStream_t stream) {
     TGS_TRY(dc_check_model(m, p, "CUDA classic densification"));
-    const size_t n = m->n;
+    const size_t n = m->g.n;
     TGS_TRY(dc_zero_counts(m, stream));
     TGS_TRY(dc_grad_candidates(m, p, stream));
     TGS_TRY(dc_read_counts(m, stream));
     const size_t nc = (size_t)m->scratch->h_count[DC_N_CLONE], ns = (size_t)m->scratch->h_count[DC_N_SPLIT];
-    if (n + nc + ns > m->capacity) {
+    if (n + nc + ns > m->g.capacity) {
         /* classic mode has no plan: grow (doubling), then redo the candidates in the new scratch */
-        size_t cap = n + nc + ns > 2 * m->capacity ? n + nc + ns : 2 * m->capacity;
+        size_t cap = n + nc + ns > 2 * m->g.capacity ? n + nc + ns : 2 * m->g.capacity;
         if (cap > UINT32_MAX)
             cap = UINT32_MAX;
         TGS_TRY(tgs_cuda_model_reserve(m, cap, stream));
@@ -385,7 +386,7 @@ tgs_status tgs_cuda_densify_classic(tgs_cuda_model *m, const tgs_densify_params 
     TGS_TRY(clone_rows(m, m->scratch->d_pick, nc, stream));
     TGS_TRY(dc_pick_kind(m, n, TGS_CAND_SPLIT, stream));
     TGS_TRY(split_rows(m, m->scratch->d_pick, ns, rng, stream));
-    const size_t n_grown = m->n;
+    const size_t n_grown = m->g.n;
     TGS_TRY(prune_launch(m, p, m->scratch->d_mask, NULL, 0, stream));
     TGS_TRY(dc_read_counts(m, stream));
     const size_t pruned = (size_t)m->scratch->h_count[DC_N_PRUNE];
@@ -397,7 +398,7 @@ tgs_status tgs_cuda_densify_classic(tgs_cuda_model *m, const tgs_densify_params 
         rep->split = ns;
         rep->pruned = pruned;
         rep->n_before = n;
-        rep->n_after = m->n;
+        rep->n_after = m->g.n;
     }
     return TGS_OK;
 }

@@ -2,13 +2,14 @@
  * statistics, clone/split/remove, classic densification, weighted sampling,
  * the Taming pixel weights, score and step (DESIGN §5, §6). Internal,
  * C-callable; implementations beside it (densify_cuda.cu, taming_cuda.cu,
- * score_cuda.cu, model_cuda.cu). The conventions of cuda/ops_cuda.h hold:
+ * score_cuda.cu, model_cuda.cu). The conventions of scene/cuda/model_cuda.h hold:
  * d_* device pointers, calls queued on `stream`, synchronising only where a
  * host value comes back. */
 #ifndef TGS_DENSIFY_CUDA_H
 #define TGS_DENSIFY_CUDA_H
 
-#include "cuda/ops_cuda.h"
+#include "loss/cuda/loss_cuda.h"
+#include "scene/cuda/model_cuda.h"
 #include "tgs/common.h"
 #include "tgs/densify.h"
 

@@ -77,14 +77,14 @@ __global__ void score_view_kernel(const float *__restrict__ terms /*[3,stride]*/
 tgs_status tgs_cuda_taming_score_begin(tgs_cuda_model *m, float *d_scores /*[N]*/, cudaStream_t stream) {
     if (!m || !m->scratch || !d_scores)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA Taming score: model or scores missing (expected both)");
-    if (m->n == 0)
+    if (m->g.n == 0)
         return TGS_OK;
     tgs_cuda_scratch *s = m->scratch;
-    const size_t n = m->n, C = s->capacity;
+    const size_t n = m->g.n, C = s->capacity;
     TGS_CUDA_TRY(cudaMemsetAsync(d_scores, 0, n * sizeof(float), stream));
     score_terms_kernel<<<dc_grid(n), DC_THREADS, 0, stream>>>(
-        m->d_grad_accum, m->d_denom, m->d_params + m->capacity * m->offset[TGS_G_OPACITY],
-        m->d_params + m->capacity * m->offset[TGS_G_SCALE], n, C, s->d_terms);
+        m->d_grad_accum, m->d_denom, m->g.params + m->g.capacity * m->g.offset[TGS_G_OPACITY],
+        m->g.params + m->g.capacity * m->g.offset[TGS_G_SCALE], n, C, s->d_terms);
     TGS_CUDA_LAUNCHED("score_terms_kernel");
     static const int row[3] = {ROW_GRAD, ROW_OPACITY, ROW_SCALE};
     static const int term[3] = {TGS_TERM_GRAD, TGS_TERM_OPACITY, TGS_TERM_SCALE};
@@ -100,10 +100,10 @@ tgs_status tgs_cuda_taming_score_view(tgs_cuda_model *m, const int *d_radii /*[N
     if (!m || !m->scratch || !d_radii || !d_depths || !d_score_acc || !d_ell || !d_scores)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA Taming score: a view array is missing (expected radii, depths, sums, "
                                      "loss and scores on the device)");
-    if (m->n == 0)
+    if (m->g.n == 0)
         return TGS_OK;
     tgs_cuda_scratch *s = m->scratch;
-    const size_t n = m->n;
+    const size_t n = m->g.n;
     TGS_TRY(dc_median(m, d_depths, d_radii, 1, DC_MED_DEPTH, n, DC_N_MED + TGS_TERM_DEPTH, s->d_med + TGS_TERM_DEPTH,
                       stream));
     TGS_TRY(dc_median(m, NULL, d_radii, 1, DC_MED_RADIUS, n, DC_N_MED + TGS_TERM_RADIUS, s->d_med + TGS_TERM_RADIUS,

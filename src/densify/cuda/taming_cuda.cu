@@ -129,9 +129,9 @@ tgs_status tgs_cuda_taming_add_normalized(tgs_cuda_model *m, double c, const flo
                                           float *d_out /*[n]*/, cudaStream_t stream) {
     if (!m || !m->scratch || (n && (!d_x || !d_out)))
         return TGS_FAIL(TGS_ERR_ARG, "CUDA median normalisation: model, values or output missing (expected all)");
-    if (n > m->capacity)
+    if (n > m->g.capacity)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA median normalisation: %zu values (expected at most the capacity %zu)", n,
-                        m->capacity);
+                        m->g.capacity);
     if (n == 0)
         return TGS_OK;
     float *d_med = m->scratch->d_med + 15; /* the last slot: score medians stay intact */
@@ -188,7 +188,7 @@ static tgs_status taming_weights(tgs_cuda_model *m, const float *d_scores, size_
 /* Reruns the candidate rule with the threshold that lets `want` Gaussians qualify. */
 static tgs_status relax_candidates(tgs_cuda_model *m, const tgs_densify_params *p, size_t want, cudaStream_t stream,
                                    size_t *nc, size_t *ns) {
-    const size_t n = m->n;
+    const size_t n = m->g.n;
     float *h = (float *)tgs_calloc(3 * n, sizeof(float), "densification statistics (host copy)");
     if (!h)
         return TGS_ERR_NOMEM;
@@ -218,10 +218,10 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
                                    size_t target, int step_j, tgs_cuda_rng *rng, tgs_densify_report *rep,
                                    cudaStream_t stream) {
     TGS_TRY(dc_check_model(m, p, "CUDA Taming densification"));
-    if (!rng || (m->n && !d_scores))
+    if (!rng || (m->g.n && !d_scores))
         return TGS_FAIL(TGS_ERR_ARG, "CUDA Taming densification: scores or generator missing (expected both)");
     tgs_cuda_scratch *s = m->scratch;
-    const size_t n = m->n;
+    const size_t n = m->g.n;
     TGS_TRY(dc_zero_counts(m, stream));
     TGS_TRY(dc_grad_candidates(m, p, stream));
     TGS_TRY(dc_read_counts(m, stream));
@@ -234,11 +234,11 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
 
     size_t clone_budget, split_budget;
     tgs_taming_budgets(n, target, nc, ns, &clone_budget, &split_budget);
-    if (n + clone_budget + split_budget > m->capacity)
+    if (n + clone_budget + split_budget > m->g.capacity)
         return TGS_FAIL(TGS_ERR_NOMEM,
                         "CUDA Taming densification: %zu + %zu Gaussians exceed the capacity (expected at most %zu; "
                         "plan the capacity for the budget)",
-                        n, clone_budget + split_budget, m->capacity);
+                        n, clone_budget + split_budget, m->g.capacity);
 
     /* clones: appended at rows n.. */
     size_t cloned = 0, split = 0;
@@ -263,7 +263,7 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
         size_t drawn = 0;
         TGS_TRY(taming_weights(m, d_scores, n, TGS_CAND_NONE, stream));
         TGS_TRY(sample(m, s->d_w, n, n_cand / 2, rng, s->d_pick, &drawn, stream));
-        TGS_CUDA_TRY(cudaMemsetAsync(s->d_rm, 0, m->n, stream));
+        TGS_CUDA_TRY(cudaMemsetAsync(s->d_rm, 0, m->g.n, stream));
         TGS_CUDA_TRY(cudaMemsetAsync(s->d_count + DC_N_PRUNED, 0, sizeof(unsigned long long), stream));
         if (drawn) {
             mark_pruned_kernel<<<dc_grid(drawn), DC_THREADS, 0, stream>>>(s->d_pick, drawn, s->d_mask, s->d_rm,
@@ -273,7 +273,7 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
         TGS_TRY(dc_read_counts(m, stream));
         pruned = (size_t)s->h_count[DC_N_PRUNED];
     }
-    const size_t n_grown = m->n;
+    const size_t n_grown = m->g.n;
     if (pruned)
         TGS_TRY(tgs_cuda_densify_remove(m, s->d_rm, stream));
     TGS_TRY(tgs_cuda_stats_reset(m, n_grown, stream));
@@ -282,7 +282,7 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
         rep->split = split;
         rep->pruned = pruned;
         rep->n_before = n;
-        rep->n_after = m->n;
+        rep->n_after = m->g.n;
     }
     return TGS_OK;
 }

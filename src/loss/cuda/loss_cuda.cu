@@ -17,7 +17,7 @@
  */
 #include "cuda/cuda_check.h"
 #include "cuda/cuda_alloc.h"
-#include "cuda/ops_cuda.h"
+#include "loss/cuda/loss_cuda.h"
 
 #include <cub/block/block_reduce.cuh>
 

@@ -4,7 +4,7 @@
  * gives the CPU's float results bit for bit. Optional "sparse Adam": with the
  * view's radii, Gaussians with radius <= 0 keep their parameters and moments. */
 #include "cuda/cuda_check.h"
-#include "cuda/ops_cuda.h"
+#include "optim/cuda/adam_cuda.h"
 
 #include <math.h>
 #include <string.h>
@@ -82,7 +82,7 @@ static tgs_status adam_launch(float *d_params, float *d_grads, float *d_m, float
                         n, capacity);
     int width[TGS_G_COUNT];
     size_t offset[TGS_G_COUNT];
-    tgs_cuda_model_layout(sh_degree, width, offset);
+    tgs_param_layout(sh_degree, width, offset);
     adam_groups G;
     memset(&G, 0, sizeof G);
     G.b1 = (float)beta1;
@@ -127,8 +127,8 @@ tgs_status tgs_cuda_adam_step_model(tgs_adam *a, tgs_cuda_model *m, unsigned mas
     long step[TGS_G_COUNT];
     for (int grp = 0; grp < TGS_G_COUNT; grp++)
         step[grp] = a->step[grp] + ((mask & (1u << grp)) ? 1 : 0);
-    TGS_TRY(adam_launch(m->d_params, m->d_grads, m->d_m, m->d_v, m->n, m->capacity, m->sh_degree, a->lr, mask, step,
-                        a->beta1, a->beta2, a->eps, d_radii_or_NULL, stream));
+    TGS_TRY(adam_launch(m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v, m->g.n, m->g.capacity, m->g.sh_degree,
+                        a->lr, mask, step, a->beta1, a->beta2, a->eps, d_radii_or_NULL, stream));
     for (int grp = 0; grp < TGS_G_COUNT; grp++)
         a->step[grp] = step[grp];
     return TGS_OK;
@@ -136,8 +136,8 @@ tgs_status tgs_cuda_adam_step_model(tgs_adam *a, tgs_cuda_model *m, unsigned mas
 
 tgs_status tgs_cuda_adam_zero_grad(tgs_cuda_model *m, unsigned mask, cudaStream_t stream) {
     for (int grp = 0; grp < TGS_G_COUNT; grp++)
-        if ((mask & (1u << grp)) && m->n > 0)
-            TGS_CUDA_TRY(cudaMemsetAsync(m->d_grads + m->capacity * m->offset[grp], 0,
-                                         m->n * (size_t)m->width[grp] * sizeof(float), stream));
+        if ((mask & (1u << grp)) && m->g.n > 0)
+            TGS_CUDA_TRY(cudaMemsetAsync(m->g.grads + m->g.capacity * m->g.offset[grp], 0,
+                                         m->g.n * (size_t)m->g.width[grp] * sizeof(float), stream));
     return TGS_OK;
 }

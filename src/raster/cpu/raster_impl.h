@@ -102,31 +102,7 @@ typedef struct {
     REAL cov[3];        /* a b c of the 2D covariance (with the 0.3 low-pass) */
 } RN(tgs_geom);
 
-typedef struct {
-    REAL Rv[9], tv[3], campos[3], fx, fy, cx, cy, limx, limy;
-    int width, height, tiles_x, tiles_y;
-} RN(tgs_vparams);
-
-static RN(tgs_vparams) RN(view_params)(const tgs_view *v) {
-    RN(tgs_vparams) w;
-    for (int i = 0; i < 9; i++)
-        w.Rv[i] = (REAL)v->R[i];
-    for (int i = 0; i < 3; i++) {
-        w.tv[i] = (REAL)v->t[i];
-        w.campos[i] = (REAL)v->campos[i];
-    }
-    w.fx = (REAL)v->fx;
-    w.fy = (REAL)v->fy;
-    w.cx = K(0.5) * (REAL)(v->width - 1);
-    w.cy = K(0.5) * (REAL)(v->height - 1);
-    w.limx = K(1.3) * (REAL)v->tan_fovx;
-    w.limy = K(1.3) * (REAL)v->tan_fovy;
-    w.width = v->width;
-    w.height = v->height;
-    w.tiles_x = (v->width + TGS_TILE - 1) / TGS_TILE;
-    w.tiles_y = (v->height + TGS_TILE - 1) / TGS_TILE;
-    return w;
-}
+#include "raster/view_params.h"
 
 /* Geometry of Gaussian i; returns 0 if culled by depth or a degenerate quaternion. */
 static int RN(geom)(const RN(tgs_rparams) *p, const RN(tgs_vparams) *w, size_t i, RN(tgs_geom) *g) {
@@ -361,7 +337,7 @@ tgs_status RN(tgs_raster_cpu_forward)(RN(tgs_rctx) *c, const RN(tgs_rparams) *p,
     if (v->width <= 0 || v->height <= 0)
         return TGS_FAIL(TGS_ERR_ARG, "render size %dx%d is empty", v->width, v->height);
     TGS_TRY(RN(tgs_rctx_reserve)(c, p->n, v->width * v->height));
-    RN(tgs_vparams) w = RN(view_params)(v);
+    RN(tgs_vparams) w = RN(tgs_view_params)(v, TGS_TILE);
     c->width = v->width;
     c->height = v->height;
     RN(preprocess)(c, p, &w, v);
@@ -702,7 +678,7 @@ tgs_status RN(tgs_raster_cpu_backward)(RN(tgs_rctx) *c, const RN(tgs_rparams) *p
     if (v->width != c->width || v->height != c->height || p->n > c->capacity)
         return TGS_FAIL(TGS_ERR_ARG, "backward called without a matching forward (%dx%d, %zu Gaussians)",
                         v->width, v->height, p->n);
-    RN(tgs_vparams) w = RN(view_params)(v);
+    RN(tgs_vparams) w = RN(tgs_view_params)(v, TGS_TILE);
     RN(raster_backward)(c, &w, v, p->n, v_img);
     const int nthreads = c->nthreads;
 #pragma omp parallel for schedule(static)

@@ -306,26 +306,12 @@ extern "C" tgs_status tgs_cuda_raster_reserve_pairs(tgs_cuda_raster *r, size_t p
     return reserve_temp(r, r->capacity, r->pair_capacity);
 }
 
-/* View constants in float, computed like the CPU's view_params. */
+/* The view's constants and render settings. */
 static rc_view view_of(const tgs_view *v, int exact) {
     rc_view w;
-    for (int i = 0; i < 9; i++)
-        w.Rv[i] = (float)v->R[i];
-    for (int i = 0; i < 3; i++) {
-        w.tv[i] = (float)v->t[i];
-        w.campos[i] = (float)v->campos[i];
+    w.vp = tgs_view_params_f32(v, RC_TILE);
+    for (int i = 0; i < 3; i++)
         w.bg[i] = v->bg[i];
-    }
-    w.fx = (float)v->fx;
-    w.fy = (float)v->fy;
-    w.cx = 0.5f * (float)(v->width - 1);
-    w.cy = 0.5f * (float)(v->height - 1);
-    w.limx = 1.3f * (float)v->tan_fovx;
-    w.limy = 1.3f * (float)v->tan_fovy;
-    w.width = v->width;
-    w.height = v->height;
-    w.tiles_x = (v->width + RC_TILE - 1) / RC_TILE;
-    w.tiles_y = (v->height + RC_TILE - 1) / RC_TILE;
     w.sh_degree = v->sh_degree;
     w.opacity_abs = v->opacity_act == TGS_OPACITY_ABS;
     w.exact = exact;
@@ -333,83 +319,68 @@ static rc_view view_of(const tgs_view *v, int exact) {
     return w;
 }
 
-/* Group pointers of the tgs_gaussians layout (include/tgs/gaussians.h): widths
- * means 3, dc 3, rest 3K, opacity 1, scale 3, rot 4; group g starts at
- * capacity * (sum of the widths before it). */
-static void layout(size_t capacity, int deg, size_t off[TGS_G_COUNT], int *k_rest) {
-    const int K = (deg + 1) * (deg + 1) - 1;
-    const int width[TGS_G_COUNT] = {3, 3, 3 * K, 1, 3, 4};
-    size_t o = 0;
-    for (int g = 0; g < TGS_G_COUNT; g++) {
-        off[g] = capacity * o;
-        o += (size_t)width[g];
-    }
-    *k_rest = K;
-}
-
-static rc_params params_of(const float *d, size_t capacity, int deg) {
-    size_t off[TGS_G_COUNT];
+/* Pointers to the groups of g->params (device memory). */
+static rc_params params_of(const tgs_gaussians *g) {
+    const tgs_param_view pv = tgs_gaussians_view(g, g->params);
     rc_params p;
-    layout(capacity, deg, off, &p.k_rest);
-    p.means = d + off[TGS_G_MEANS];
-    p.dc = d + off[TGS_G_DC];
-    p.rest = d + off[TGS_G_REST];
-    p.opacity = d + off[TGS_G_OPACITY];
-    p.scale = d + off[TGS_G_SCALE];
-    p.rot = d + off[TGS_G_ROT];
+    p.means = pv.means;
+    p.dc = pv.sh_dc;
+    p.rest = pv.sh_rest;
+    p.opacity = pv.opacity_raw;
+    p.scale = pv.scale_raw;
+    p.rot = pv.rot_raw;
+    p.k_rest = tgs_sh_rest_count(g->sh_degree);
     return p;
 }
 
-static rc_grads grads_of(float *d, size_t capacity, int deg) {
-    size_t off[TGS_G_COUNT];
-    int k;
-    rc_grads g;
-    layout(capacity, deg, off, &k);
-    g.means = d + off[TGS_G_MEANS];
-    g.dc = d + off[TGS_G_DC];
-    g.rest = d + off[TGS_G_REST];
-    g.opacity = d + off[TGS_G_OPACITY];
-    g.scale = d + off[TGS_G_SCALE];
-    g.rot = d + off[TGS_G_ROT];
-    return g;
+/* Pointers to the groups of g->grads (device memory). */
+static rc_grads grads_of(const tgs_gaussians *g) {
+    const tgs_param_view gv = tgs_gaussians_view(g, g->grads);
+    rc_grads d;
+    d.means = gv.means;
+    d.dc = gv.sh_dc;
+    d.rest = gv.sh_rest;
+    d.opacity = gv.opacity_raw;
+    d.scale = gv.scale_raw;
+    d.rot = gv.rot_raw;
+    return d;
 }
 
-static tgs_status check_args(const float *d_params, size_t n, size_t capacity, int model_sh_degree,
-                             const tgs_view *v) {
-    if (!d_params || !v)
+static tgs_status check_args(const tgs_gaussians *g, const tgs_view *v) {
+    if (!g || !g->params || !v)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA rasteriser: parameters or view missing");
-    if (model_sh_degree < 0 || model_sh_degree > 3 || v->sh_degree < 0 || v->sh_degree > model_sh_degree)
+    if (g->sh_degree < 0 || g->sh_degree > 3 || v->sh_degree < 0 || v->sh_degree > g->sh_degree)
         return TGS_FAIL(TGS_ERR_ARG,
                         "CUDA rasteriser: active SH degree %d with a model of degree %d "
                         "(expected 0 <= active <= model <= 3)",
-                        v->sh_degree, model_sh_degree);
-    if (n > capacity || n > (size_t)INT32_MAX)
+                        v->sh_degree, g->sh_degree);
+    if (g->n > g->capacity || g->n > (size_t)INT32_MAX)
         return TGS_FAIL(TGS_ERR_ARG,
                         "CUDA rasteriser: %zu Gaussians in a buffer of capacity %zu (expected n <= capacity < 2^31)",
-                        n, capacity);
+                        g->n, g->capacity);
     if (v->width <= 0 || v->height <= 0 || v->width > (1 << 19) || v->height > (1 << 19))
         return TGS_FAIL(TGS_ERR_ARG, "CUDA rasteriser: render size %dx%d (expected 1..2^19 per side)", v->width,
                         v->height);
     return TGS_OK;
 }
 
-extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const float *d_params, size_t n, size_t capacity,
-                                              int model_sh_degree, const tgs_view *v, float *d_img,
-                                              const float *d_pixel_weight, float *d_score) {
-    TGS_TRY(check_args(d_params, n, capacity, model_sh_degree, v));
+extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const tgs_gaussians *g, const tgs_view *v,
+                                              float *d_img, const float *d_pixel_weight, float *d_score) {
+    TGS_TRY(check_args(g, v));
+    const size_t n = g->n;
     if (d_score && !d_pixel_weight)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA rasteriser: score sums need a pixel weight map");
     r->have_forward = 0;
     const rc_view w = view_of(v, r->exact);
-    const size_t n_tiles = (size_t)w.tiles_x * (size_t)w.tiles_y; /* tile ids are the 32-bit sort keys */
+    const size_t n_tiles = (size_t)w.vp.tiles_x * (size_t)w.vp.tiles_y; /* tile ids are the 32-bit sort keys */
     if (n_tiles > (size_t)INT32_MAX)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA rasteriser: %dx%d pixels make %zu tiles (expected < 2^31)", v->width,
                         v->height, n_tiles);
     if (n > r->capacity)
         TGS_TRY(tgs_cuda_raster_reserve(r, n));
-    TGS_TRY(alloc_pixels(r, (size_t)w.width * (size_t)w.height, n_tiles));
+    TGS_TRY(alloc_pixels(r, (size_t)w.vp.width * (size_t)w.vp.height, n_tiles));
     TGS_TRY(reserve_temp(r, n, r->pair_capacity));
-    const rc_params p = params_of(d_params, capacity, model_sh_degree);
+    const rc_params p = params_of(g);
 
     /* preprocess, depth order and the pairs per Gaussian */
     size_t n_pairs = 0;
@@ -436,7 +407,7 @@ extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const float *d
     const uint32_t *sorted_vals = r->vals[0];
     if (n_pairs > 0) {
         TGS_TRY(grow_pairs(r, n_pairs, 1));
-        rc_launch_duplicate(n, n_pairs, r->g, w.tiles_x, order, r->counts, r->keys[0], r->vals[0]);
+        rc_launch_duplicate(n, n_pairs, r->g, w.vp.tiles_x, order, r->counts, r->keys[0], r->vals[0]);
         TGS_CUDA_LAUNCHED("duplicate");
         int tile_bits = 0;
         while (tile_bits < 32 && ((uint64_t)1 << tile_bits) < n_tiles)
@@ -471,11 +442,11 @@ extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const float *d
     return TGS_OK;
 }
 
-extern "C" tgs_status tgs_cuda_raster_backward(tgs_cuda_raster *r, const float *d_params, size_t n,
-                                               size_t capacity, int model_sh_degree, const tgs_view *v,
-                                               const float *d_v_img, float *d_grads, float *d_v_mean2d) {
-    TGS_TRY(check_args(d_params, n, capacity, model_sh_degree, v));
-    if (!d_v_img || !d_grads)
+extern "C" tgs_status tgs_cuda_raster_backward(tgs_cuda_raster *r, tgs_gaussians *g, const tgs_view *v,
+                                               const float *d_v_img, float *d_v_mean2d) {
+    TGS_TRY(check_args(g, v));
+    const size_t n = g->n;
+    if (!d_v_img || !g->grads)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA rasteriser: backward needs dL/dimage and a gradient buffer");
     if (!r->have_forward || v->width != r->width || v->height != r->height || n != r->n)
         return TGS_FAIL(TGS_ERR_ARG,
@@ -488,8 +459,7 @@ extern "C" tgs_status tgs_cuda_raster_backward(tgs_cuda_raster *r, const float *
     rc_launch_render_backward(w, r->ranges, r->chunks, max_items(r->n_pairs, r->n_tiles), r->sorted_vals, r->g,
                               r->st, d_v_img, r->acc);
     TGS_CUDA_LAUNCHED("render backward");
-    rc_launch_preprocess_backward(n, params_of(d_params, capacity, model_sh_degree), w, r->g, r->acc,
-                                  grads_of(d_grads, capacity, model_sh_degree), d_v_mean2d);
+    rc_launch_preprocess_backward(n, params_of(g), w, r->g, r->acc, grads_of(g), d_v_mean2d);
     TGS_CUDA_LAUNCHED("preprocess backward");
     return TGS_OK;
 }

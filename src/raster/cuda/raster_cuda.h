@@ -15,6 +15,7 @@
 #define TGS_RASTER_CUDA_H
 
 #include "tgs/common.h"
+#include "tgs/params.h"
 #include "tgs/raster.h"
 
 #ifdef __cplusplus
@@ -32,21 +33,18 @@ tgs_status tgs_cuda_raster_reserve(tgs_cuda_raster *r, size_t capacity);
  * the largest image from now on (a frame that needs more grows them by 25%). */
 tgs_status tgs_cuda_raster_reserve_pairs(tgs_cuda_raster *r, size_t pairs);
 
-/* Renders the first n Gaussians of d_params (layout of tgs_gaussians with
- * capacity `capacity` and SH degree model_sh_degree) into d_img. With
- * d_pixel_weight and d_score both given, ADDS to d_score [N,4] (TGS_SCORE_*)
- * the sums over the pixels each Gaussian contributed to (d_score without
- * d_pixel_weight is an error). */
-tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const float *d_params, size_t n, size_t capacity,
-                                   int model_sh_degree, const tgs_view *v, float *d_img /*[H,W,3]*/,
-                                   const float *d_pixel_weight /*[H,W] or NULL*/,
+/* Renders g's first g->n Gaussians (g: the model contract, tgs/params.h, with
+ * device pointers) into d_img. With d_pixel_weight and d_score both given,
+ * ADDS to d_score [N,4] (TGS_SCORE_*) the sums over the pixels each Gaussian
+ * contributed to (d_score without d_pixel_weight is an error). */
+tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const tgs_gaussians *g /*device pointers*/, const tgs_view *v,
+                                   float *d_img /*[H,W,3]*/, const float *d_pixel_weight /*[H,W] or NULL*/,
                                    float *d_score /*[N,4] or NULL*/);
-/* Backward of the last forward (same parameters, n and view): ADDS dL/dparams
- * to d_grads (layout of d_params) and writes dL/d(NDC mean) = dL/dpixel *
- * (W/2, H/2) into d_v_mean2d (0 for Gaussians not visible; may be NULL). */
-tgs_status tgs_cuda_raster_backward(tgs_cuda_raster *r, const float *d_params, size_t n, size_t capacity,
-                                    int model_sh_degree, const tgs_view *v, const float *d_v_img /*[H,W,3]*/,
-                                    float *d_grads /*layout of d_params*/, float *d_v_mean2d /*[N,2] or NULL*/);
+/* Backward of the last forward (same model, count and view): ADDS dL/dparams
+ * to g->grads and writes dL/d(NDC mean) = dL/dpixel * (W/2, H/2) into
+ * d_v_mean2d (0 for Gaussians not visible; may be NULL). */
+tgs_status tgs_cuda_raster_backward(tgs_cuda_raster *r, tgs_gaussians *g /*device pointers*/, const tgs_view *v,
+                                    const float *d_v_img /*[H,W,3]*/, float *d_v_mean2d /*[N,2] or NULL*/);
 
 /* exact != 0: blending alphas use exp rounded once from double, as the CPU's
  * expf rounds it, instead of the fast single-precision expf (<= 2 ulp; the

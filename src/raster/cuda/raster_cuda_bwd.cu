@@ -65,7 +65,7 @@ __global__ void __launch_bounds__(RC_BLOCK)
     __shared__ float4 s_cp[RC_BLOCK]; /* rgb, pmin */
     __shared__ uint32_t s_max_last;
     int t, c;
-    if (!rc_item_of(chunk_end, w.tiles_x * w.tiles_y, blockIdx.x, &t, &c))
+    if (!rc_item_of(chunk_end, w.vp.tiles_x * w.vp.tiles_y, blockIdx.x, &t, &c))
         return;
     const rc_pixel p = rc_pixel_of(w, t, blockIdx.y);
     const int tid = threadIdx.y * RC_TILE + threadIdx.x, lane = tid & 31;
@@ -190,8 +190,8 @@ __global__ void rc_preprocess_backward_kernel(size_t n, rc_params p, rc_view w, 
     for (int k = 0; k < RC_ACC_N; k++)
         acc[k] = accs[(size_t)RC_ACC_N * i + k];
     if (v_mean2d) {
-        v_mean2d[2 * i] = acc[RC_ACC_M2] * 0.5f * (float)w.width;
-        v_mean2d[2 * i + 1] = acc[RC_ACC_M2 + 1] * 0.5f * (float)w.height;
+        v_mean2d[2 * i] = acc[RC_ACC_M2] * 0.5f * (float)w.vp.width;
+        v_mean2d[2 * i + 1] = acc[RC_ACC_M2 + 1] * 0.5f * (float)w.vp.height;
     }
     rc_geom g;
     rc_geometry(&p, &w, i, &g);
@@ -241,9 +241,9 @@ __global__ void rc_preprocess_backward_kernel(size_t n, rc_params p, rc_view w, 
     /* screen mean -> view-space mean */
     const float tz = g.pv[2], tz2 = tz * tz, tz3 = tz2 * tz;
     float v_pv[3];
-    v_pv[0] = acc[RC_ACC_M2] * w.fx / tz;
-    v_pv[1] = acc[RC_ACC_M2 + 1] * w.fy / tz;
-    v_pv[2] = -acc[RC_ACC_M2] * w.fx * g.pv[0] / tz2 - acc[RC_ACC_M2 + 1] * w.fy * g.pv[1] / tz2;
+    v_pv[0] = acc[RC_ACC_M2] * w.vp.fx / tz;
+    v_pv[1] = acc[RC_ACC_M2 + 1] * w.vp.fy / tz;
+    v_pv[2] = -acc[RC_ACC_M2] * w.vp.fx * g.pv[0] / tz2 - acc[RC_ACC_M2 + 1] * w.vp.fy * g.pv[1] / tz2;
 
     /* conic -> 2D covariance a b c, in double as on the CPU (raster_impl.h):
      * for long thin splats float would amplify the summation-order rounding
@@ -274,23 +274,23 @@ __global__ void rc_preprocess_backward_kernel(size_t n, rc_params p, rc_view w, 
             dSig[3 * r + k] = T0[r] * GT[k] + T1[r] * GT[3 + k];
 
     /* T = J Rview -> dJ (J00, J02, J11, J12) -> view-space mean */
-    const float *Rv = w.Rv;
+    const float *Rv = w.vp.Rv;
     const float vJ00 = dT[0] * Rv[0] + dT[1] * Rv[1] + dT[2] * Rv[2];
     const float vJ02 = dT[0] * Rv[6] + dT[1] * Rv[7] + dT[2] * Rv[8];
     const float vJ11 = dT[3] * Rv[3] + dT[4] * Rv[4] + dT[5] * Rv[5];
     const float vJ12 = dT[3] * Rv[6] + dT[4] * Rv[7] + dT[5] * Rv[8];
-    v_pv[2] += -w.fx / tz2 * vJ00 - w.fy / tz2 * vJ11;
+    v_pv[2] += -w.vp.fx / tz2 * vJ00 - w.vp.fy / tz2 * vJ11;
     if (g.clamp_x) {
-        v_pv[2] += w.fx * g.tx / tz3 * vJ02;
+        v_pv[2] += w.vp.fx * g.tx / tz3 * vJ02;
     } else {
-        v_pv[0] += -w.fx / tz2 * vJ02;
-        v_pv[2] += 2.0f * w.fx * g.tx / tz3 * vJ02;
+        v_pv[0] += -w.vp.fx / tz2 * vJ02;
+        v_pv[2] += 2.0f * w.vp.fx * g.tx / tz3 * vJ02;
     }
     if (g.clamp_y) {
-        v_pv[2] += w.fy * g.ty / tz3 * vJ12;
+        v_pv[2] += w.vp.fy * g.ty / tz3 * vJ12;
     } else {
-        v_pv[1] += -w.fy / tz2 * vJ12;
-        v_pv[2] += 2.0f * w.fy * g.ty / tz3 * vJ12;
+        v_pv[1] += -w.vp.fy / tz2 * vJ12;
+        v_pv[2] += 2.0f * w.vp.fy * g.ty / tz3 * vJ12;
     }
     for (int d = 0; d < 3; d++)
         v_mean[d] += Rv[d] * v_pv[0] + Rv[3 + d] * v_pv[1] + Rv[6 + d] * v_pv[2];

@@ -39,8 +39,8 @@ __global__ void rc_preprocess_kernel(size_t n, rc_params p, rc_view w, rc_gauss 
     const float disc = __fsqrt_rn(fmaxf(0.1f, RC_SUB(RC_MUL(mid, mid), det)));
     const float lam = fmaxf(RC_ADD(mid, disc), RC_SUB(mid, disc));
     const int radius = rc_f2i(ceilf(RC_MUL(3.0f, __fsqrt_rn(lam))));
-    const float px = RC_ADD(RC_DIV(RC_MUL(w.fx, g.pv[0]), g.pv[2]), w.cx);
-    const float py = RC_ADD(RC_DIV(RC_MUL(w.fy, g.pv[1]), g.pv[2]), w.cy);
+    const float px = RC_ADD(RC_DIV(RC_MUL(w.vp.fx, g.pv[0]), g.pv[2]), w.vp.cx);
+    const float py = RC_ADD(RC_DIV(RC_MUL(w.vp.fy, g.pv[1]), g.pv[2]), w.vp.cy);
     /* The radius rect on the CPU's (and the published rasteriser's) 16-pixel
      * tile grid decides visibility, and which pixels may see the Gaussian: it
      * cuts the alpha >= 1/255 footprint of an opaque one (3 sigma < 3.33
@@ -48,12 +48,12 @@ __global__ void rc_preprocess_kernel(size_t n, rc_params p, rc_view w, rc_gauss 
      * tiles (empty for a visible Gaussian in the padding beyond the last pixel
      * row or column), narrowed by the ellipse below: every pixel sees the
      * Gaussians it sees on the CPU. */
-    const int4 vis = rc_tile_rect(px, py, (float)radius, TGS_TILE, (w.width + TGS_TILE - 1) / TGS_TILE,
-                                  (w.height + TGS_TILE - 1) / TGS_TILE);
+    const int4 vis = rc_tile_rect(px, py, (float)radius, TGS_TILE, (w.vp.width + TGS_TILE - 1) / TGS_TILE,
+                                  (w.vp.height + TGS_TILE - 1) / TGS_TILE);
     if ((vis.z - vis.x) * (vis.w - vis.y) == 0)
         return;
     const int f = TGS_TILE / RC_TILE;
-    int4 rc = make_int4(f * vis.x, f * vis.y, min(w.tiles_x, f * vis.z), min(w.tiles_y, f * vis.w));
+    int4 rc = make_int4(f * vis.x, f * vis.y, min(w.vp.tiles_x, f * vis.z), min(w.vp.tiles_y, f * vis.w));
     const float tile = (float)RC_TILE;
     const float c0 = RC_DIV(cc, det), c1 = RC_DIV(-b, det), c2 = RC_DIV(a, det);
     const float o = p.opacity[i];
@@ -293,7 +293,7 @@ static __device__ __forceinline__ void rc_write_pixel(const rc_view &w, rc_state
 __global__ void __launch_bounds__(RC_BLOCK)
     rc_render_kernel(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, const uint32_t *vals, rc_gauss g,
                      float *img, rc_state st, const float *pixel_weight, float *score) {
-    const int t = (blockIdx.y / RC_SPLIT) * w.tiles_x + blockIdx.x;
+    const int t = (blockIdx.y / RC_SPLIT) * w.vp.tiles_x + blockIdx.x;
     const rc_pixel p = rc_pixel_of(w, t, blockIdx.y % RC_SPLIT);
     const uint2 range = ranges[t];
     const uint32_t q0 = t > 0 ? chunk_end[t - 1] : 0u;
@@ -322,7 +322,7 @@ __global__ void __launch_bounds__(RC_BLOCK)
     __shared__ float4 s_co[RC_BLOCK];
     __shared__ float4 s_cp[RC_BLOCK];
     int t, c;
-    if (!rc_item_of(chunk_end, w.tiles_x * w.tiles_y, blockIdx.x, &t, &c))
+    if (!rc_item_of(chunk_end, w.vp.tiles_x * w.vp.tiles_y, blockIdx.x, &t, &c))
         return;
     const rc_pixel p = rc_pixel_of(w, t, blockIdx.y);
     const int tid = threadIdx.y * RC_TILE + threadIdx.x;
@@ -370,7 +370,7 @@ __global__ void __launch_bounds__(RC_BLOCK)
  * chunk_end[t] - 1. Replaces each chunk's result by the state before it. */
 __global__ void __launch_bounds__(RC_BLOCK)
     rc_render_resolve_kernel(rc_view w, const uint32_t *chunk_end, rc_state st, float *img) {
-    const int t = (blockIdx.y / RC_SPLIT) * w.tiles_x + blockIdx.x;
+    const int t = (blockIdx.y / RC_SPLIT) * w.vp.tiles_x + blockIdx.x;
     const rc_pixel p = rc_pixel_of(w, t, blockIdx.y % RC_SPLIT);
     if (!p.inside)
         return;
@@ -412,7 +412,7 @@ __global__ void __launch_bounds__(RC_BLOCK)
     rc_render_rewalk_kernel(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, const uint32_t *vals,
                             rc_gauss g, rc_state st, float *img) {
     int t, c;
-    if (!rc_item_of(chunk_end, w.tiles_x * w.tiles_y, blockIdx.x, &t, &c))
+    if (!rc_item_of(chunk_end, w.vp.tiles_x * w.vp.tiles_y, blockIdx.x, &t, &c))
         return;
     const rc_pixel p = rc_pixel_of(w, t, blockIdx.y);
     const int mine = p.inside && st.stop_item[p.pix] == blockIdx.x;
@@ -434,7 +434,7 @@ __global__ void __launch_bounds__(RC_BLOCK)
 void rc_launch_render(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, size_t max_items,
                       const uint32_t *vals, rc_gauss g, float *img, rc_state st, const float *pixel_weight,
                       float *score) {
-    const dim3 grid((unsigned)w.tiles_x, (unsigned)w.tiles_y * RC_SPLIT), block(RC_TILE, RC_TILE / RC_SPLIT);
+    const dim3 grid((unsigned)w.vp.tiles_x, (unsigned)w.vp.tiles_y * RC_SPLIT), block(RC_TILE, RC_TILE / RC_SPLIT);
     if (score) {
         rc_render_kernel<<<grid, block>>>(w, ranges, chunk_end, vals, g, img, st, pixel_weight, score);
         return;

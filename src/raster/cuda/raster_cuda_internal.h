@@ -40,11 +40,16 @@
 #error "RC_CHUNK must be a multiple of RC_BLOCK (checkpoints are written at batch starts)"
 #endif
 
-/* View constants in float, computed on the host exactly as the CPU's view_params. */
+#define REAL float
+#define SFX f32
+#include "raster/view_params.h" /* tgs_vparams_f32, tgs_view_params_f32 */
+#undef REAL
+#undef SFX
+
+/* One view: the CPU's constants in float, and the render settings. */
 typedef struct {
-    float Rv[9], tv[3], campos[3], fx, fy, cx, cy, limx, limy;
+    tgs_vparams_f32 vp; /* tgs_view_params_f32(view, RC_TILE) */
     float bg[3];
-    int width, height, tiles_x, tiles_y;
     int sh_degree, opacity_abs;
     int exact; /* blending exp rounded from double (tgs_cuda_raster_set_exact) */
     int clamp_exact; /* tgs_view.alpha_clamp_exact */

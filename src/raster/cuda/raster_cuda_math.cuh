@@ -104,9 +104,9 @@ static __device__ __forceinline__ void rc_sh_basis(int deg, float x, float y, fl
 
 /* Unit viewing direction from the camera centre to mean m; len its length. */
 static __device__ __forceinline__ void rc_view_dir(const float *m, const rc_view *w, float *dir, float *len) {
-    dir[0] = RC_SUB(m[0], w->campos[0]);
-    dir[1] = RC_SUB(m[1], w->campos[1]);
-    dir[2] = RC_SUB(m[2], w->campos[2]);
+    dir[0] = RC_SUB(m[0], w->vp.campos[0]);
+    dir[1] = RC_SUB(m[1], w->vp.campos[1]);
+    dir[2] = RC_SUB(m[2], w->vp.campos[2]);
     *len = __fsqrt_rn(RC_ADD(RC_ADD(RC_MUL(dir[0], dir[0]), RC_MUL(dir[1], dir[1])), RC_MUL(dir[2], dir[2])));
     if (*len > 0.0f)
         for (int k = 0; k < 3; k++)
@@ -136,7 +136,7 @@ static __device__ __forceinline__ float rc_dot3(float a0, float b0, float a1, fl
 static __device__ __forceinline__ int rc_geometry(const rc_params *p, const rc_view *w, size_t i, rc_geom *g) {
     const float m0 = p->means[3 * i], m1 = p->means[3 * i + 1], m2 = p->means[3 * i + 2];
     for (int r = 0; r < 3; r++)
-        g->pv[r] = RC_ADD(rc_dot3(w->Rv[3 * r], m0, w->Rv[3 * r + 1], m1, w->Rv[3 * r + 2], m2), w->tv[r]);
+        g->pv[r] = RC_ADD(rc_dot3(w->vp.Rv[3 * r], m0, w->vp.Rv[3 * r + 1], m1, w->vp.Rv[3 * r + 2], m2), w->vp.tv[r]);
     if (g->pv[2] <= 0.2f)
         return 0;
     const float *q = p->rot + 4 * i;
@@ -176,16 +176,16 @@ static __device__ __forceinline__ int rc_geometry(const rc_params *p, const rc_v
 
     const float tz = g->pv[2];
     const float txtz = RC_DIV(g->pv[0], tz), tytz = RC_DIV(g->pv[1], tz);
-    g->clamp_x = txtz < -w->limx || txtz > w->limx;
-    g->clamp_y = tytz < -w->limy || tytz > w->limy;
-    g->tx = RC_MUL(fminf(w->limx, fmaxf(-w->limx, txtz)), tz);
-    g->ty = RC_MUL(fminf(w->limy, fmaxf(-w->limy, tytz)), tz);
+    g->clamp_x = txtz < -w->vp.limx || txtz > w->vp.limx;
+    g->clamp_y = tytz < -w->vp.limy || tytz > w->vp.limy;
+    g->tx = RC_MUL(fminf(w->vp.limx, fmaxf(-w->vp.limx, txtz)), tz);
+    g->ty = RC_MUL(fminf(w->vp.limy, fmaxf(-w->vp.limy, tytz)), tz);
     const float tz2 = RC_MUL(tz, tz);
-    const float J00 = RC_DIV(w->fx, tz), J02 = RC_DIV(RC_MUL(-w->fx, g->tx), tz2);
-    const float J11 = RC_DIV(w->fy, tz), J12 = RC_DIV(RC_MUL(-w->fy, g->ty), tz2);
+    const float J00 = RC_DIV(w->vp.fx, tz), J02 = RC_DIV(RC_MUL(-w->vp.fx, g->tx), tz2);
+    const float J11 = RC_DIV(w->vp.fy, tz), J12 = RC_DIV(RC_MUL(-w->vp.fy, g->ty), tz2);
     for (int k = 0; k < 3; k++) {
-        g->T[k] = RC_ADD(RC_MUL(J00, w->Rv[k]), RC_MUL(J02, w->Rv[6 + k]));
-        g->T[3 + k] = RC_ADD(RC_MUL(J11, w->Rv[3 + k]), RC_MUL(J12, w->Rv[6 + k]));
+        g->T[k] = RC_ADD(RC_MUL(J00, w->vp.Rv[k]), RC_MUL(J02, w->vp.Rv[6 + k]));
+        g->T[3 + k] = RC_ADD(RC_MUL(J11, w->vp.Rv[3 + k]), RC_MUL(J12, w->vp.Rv[6 + k]));
     }
     /* cov2D = T Sig T^T */
     const float *S = g->Sig, *T0 = g->T, *T1 = g->T + 3;
@@ -274,11 +274,11 @@ typedef struct {
 static __device__ __forceinline__ rc_pixel rc_pixel_of(const rc_view &w, int t, int sub) {
     rc_pixel p;
     const int ly = sub * (RC_TILE / RC_SPLIT) + (int)threadIdx.y;
-    p.x = (t % w.tiles_x) * RC_TILE + (int)threadIdx.x;
-    p.y = (t / w.tiles_x) * RC_TILE + ly;
+    p.x = (t % w.vp.tiles_x) * RC_TILE + (int)threadIdx.x;
+    p.y = (t / w.vp.tiles_x) * RC_TILE + ly;
     p.lp = ly * RC_TILE + (int)threadIdx.x;
-    p.inside = p.x < w.width && p.y < w.height;
-    p.pix = (size_t)p.y * (size_t)w.width + (size_t)p.x;
+    p.inside = p.x < w.vp.width && p.y < w.vp.height;
+    p.pix = (size_t)p.y * (size_t)w.vp.width + (size_t)p.x;
     return p;
 }
 

@@ -1,28 +1,14 @@
-/* model_cuda.cu - the model on the device: parameter, gradient and moment
- * buffers in the layout of tgs_gaussians, the densification statistics and the
- * scratch of the densification operations (measured once for the capacity and
- * carved from one allocation); upload/download to a host model; the statistics
- * of SPEC 5 and the opacity reset. */
-#include "densify/cuda/densify_cuda.cuh"
+/* model_cuda.cu - the model on the device (model_cuda.h): parameter, gradient
+ * and moment buffers in the layout of tgs/params.h, the densification
+ * statistics and the scratch of the densification operations (measured once
+ * for the capacity and carved from one allocation); upload/download to a host
+ * model; the statistics of DESIGN §5 and the opacity reset. */
+#include "scene/cuda/model_cuda.h"
 #include "cuda/cuda_alloc.h"
+#include "densify/cuda/densify_cuda.cuh"
 
 #include <math.h>
 #include <string.h>
-
-int tgs_cuda_model_layout(int sh_degree, int width[TGS_G_COUNT], size_t offset[TGS_G_COUNT]) {
-    width[TGS_G_MEANS] = 3;
-    width[TGS_G_DC] = 3;
-    width[TGS_G_REST] = 3 * tgs_sh_rest_count(sh_degree);
-    width[TGS_G_OPACITY] = 1;
-    width[TGS_G_SCALE] = 3;
-    width[TGS_G_ROT] = 4;
-    size_t off = 0;
-    for (int i = 0; i < TGS_G_COUNT; i++) {
-        offset[i] = off;
-        off += (size_t)width[i];
-    }
-    return (int)off;
-}
 
 __global__ void iota_kernel(uint32_t *__restrict__ out /*[n]*/, size_t n) {
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x)
@@ -140,7 +126,7 @@ static tgs_status model_alloc(size_t C, int fpg, float *bufs[4], float *stats[3]
 static int max_width(const tgs_cuda_model *m) {
     int w = 0;
     for (int k = 0; k < TGS_G_COUNT; k++)
-        w = m->width[k] > w ? m->width[k] : w;
+        w = m->g.width[k] > w ? m->g.width[k] : w;
     return w;
 }
 
@@ -158,12 +144,11 @@ tgs_status tgs_cuda_model_create(size_t capacity, int sh_degree, tgs_cuda_model 
     float *bufs[4], *stats[3];
     if (capacity == 0)
         capacity = 1;
-    m->capacity = capacity;
-    m->sh_degree = sh_degree;
-    m->floats_per_gaussian = tgs_cuda_model_layout(sh_degree, m->width, m->offset);
-    if ((st = model_alloc(capacity, m->floats_per_gaussian, bufs, stats)) != TGS_OK)
+    m->g.capacity = capacity;
+    tgs_gaussians_set_layout(&m->g, sh_degree);
+    if ((st = model_alloc(capacity, m->g.floats_per_gaussian, bufs, stats)) != TGS_OK)
         goto cleanup;
-    m->d_params = bufs[0], m->d_grads = bufs[1], m->d_m = bufs[2], m->d_v = bufs[3];
+    m->g.params = bufs[0], m->g.grads = bufs[1], m->g.adam_m = bufs[2], m->g.adam_v = bufs[3];
     m->d_grad_accum = stats[0], m->d_denom = stats[1], m->d_max_radii = stats[2];
     if ((st = scratch_create(capacity, max_width(m), &m->scratch)) != TGS_OK)
         goto cleanup;
@@ -177,10 +162,10 @@ cleanup:
 void tgs_cuda_model_destroy(tgs_cuda_model *m) {
     if (!m)
         return;
-    tgs_cuda_free(m->d_params);
-    tgs_cuda_free(m->d_grads);
-    tgs_cuda_free(m->d_m);
-    tgs_cuda_free(m->d_v);
+    tgs_cuda_free(m->g.params);
+    tgs_cuda_free(m->g.grads);
+    tgs_cuda_free(m->g.adam_m);
+    tgs_cuda_free(m->g.adam_v);
     tgs_cuda_free(m->d_grad_accum);
     tgs_cuda_free(m->d_denom);
     tgs_cuda_free(m->d_max_radii);
@@ -189,25 +174,25 @@ void tgs_cuda_model_destroy(tgs_cuda_model *m) {
 }
 
 tgs_status tgs_cuda_model_reserve(tgs_cuda_model *m, size_t capacity, cudaStream_t stream) {
-    if (capacity <= m->capacity)
+    if (capacity <= m->g.capacity)
         return TGS_OK;
     if (capacity > UINT32_MAX)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA model: capacity %zu (expected at most %u: 32-bit indices)", capacity,
                         (unsigned)UINT32_MAX);
     TGS_CUDA_TRY(cudaStreamSynchronize(stream));
     float *bufs[4], *stats[3];
-    TGS_TRY(model_alloc(capacity, m->floats_per_gaussian, bufs, stats));
+    TGS_TRY(model_alloc(capacity, m->g.floats_per_gaussian, bufs, stats));
     tgs_cuda_scratch *s = NULL;
     tgs_status st = scratch_create(capacity, max_width(m), &s);
-    float *old[4] = {m->d_params, m->d_grads, m->d_m, m->d_v};
+    float *old[4] = {m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v};
     float *old_stats[3] = {m->d_grad_accum, m->d_denom, m->d_max_radii};
     cudaError_t e = cudaSuccess;
     for (int b = 0; b < 4 && st == TGS_OK && e == cudaSuccess; b++)
         for (int k = 0; k < TGS_G_COUNT && e == cudaSuccess; k++)
-            e = cudaMemcpy(bufs[b] + capacity * m->offset[k], old[b] + m->capacity * m->offset[k],
-                           m->n * (size_t)m->width[k] * sizeof(float), cudaMemcpyDeviceToDevice);
+            e = cudaMemcpy(bufs[b] + capacity * m->g.offset[k], old[b] + m->g.capacity * m->g.offset[k],
+                           m->g.n * (size_t)m->g.width[k] * sizeof(float), cudaMemcpyDeviceToDevice);
     for (int b = 0; b < 3 && st == TGS_OK && e == cudaSuccess; b++)
-        e = cudaMemcpy(stats[b], old_stats[b], m->n * sizeof(float), cudaMemcpyDeviceToDevice);
+        e = cudaMemcpy(stats[b], old_stats[b], m->g.n * sizeof(float), cudaMemcpyDeviceToDevice);
     if (st == TGS_OK && e != cudaSuccess)
         st = TGS_FAIL(TGS_ERR_DEVICE, "CUDA: moving the model to capacity %zu failed: %s", capacity,
                       cudaGetErrorString(e));
@@ -222,9 +207,9 @@ tgs_status tgs_cuda_model_reserve(tgs_cuda_model *m, size_t capacity, cudaStream
     }
     scratch_free(m->scratch);
     m->scratch = s;
-    m->d_params = bufs[0], m->d_grads = bufs[1], m->d_m = bufs[2], m->d_v = bufs[3];
+    m->g.params = bufs[0], m->g.grads = bufs[1], m->g.adam_m = bufs[2], m->g.adam_v = bufs[3];
     m->d_grad_accum = stats[0], m->d_denom = stats[1], m->d_max_radii = stats[2];
-    m->capacity = capacity;
+    m->g.capacity = capacity;
     return TGS_OK;
 }
 
@@ -232,20 +217,20 @@ tgs_status tgs_cuda_model_upload(tgs_cuda_model *m, const tgs_gaussians *g, cons
                                  cudaStream_t stream) {
     if (!m || !g)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA model upload: model missing (expected a device and a host model)");
-    if (g->sh_degree != m->sh_degree || g->n > m->capacity)
+    if (g->sh_degree != m->g.sh_degree || g->n > m->g.capacity)
         return TGS_FAIL(TGS_ERR_ARG,
                         "CUDA model upload: %zu Gaussians of SH degree %d (expected at most %zu of degree %d)", g->n,
-                        g->sh_degree, m->capacity, m->sh_degree);
+                        g->sh_degree, m->g.capacity, m->g.sh_degree);
     if (s && s->grad_accum && s->capacity < g->n)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA model upload: statistics cover %zu Gaussians (expected at least %zu)",
                         s->capacity, g->n);
     const float *src[4] = {g->params, g->grads, g->adam_m, g->adam_v};
-    float *dst[4] = {m->d_params, m->d_grads, m->d_m, m->d_v};
+    float *dst[4] = {m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v};
     const size_t n = g->n;
     for (int b = 0; b < 4; b++)
         for (int k = 0; k < TGS_G_COUNT; k++) {
-            float *d = dst[b] + m->capacity * m->offset[k];
-            const size_t bytes = n * (size_t)m->width[k] * sizeof(float);
+            float *d = dst[b] + m->g.capacity * m->g.offset[k];
+            const size_t bytes = n * (size_t)m->g.width[k] * sizeof(float);
             if (src[b])
                 TGS_CUDA_TRY(
                     cudaMemcpyAsync(d, src[b] + g->capacity * g->offset[k], bytes, cudaMemcpyHostToDevice, stream));
@@ -262,7 +247,7 @@ tgs_status tgs_cuda_model_upload(tgs_cuda_model *m, const tgs_gaussians *g, cons
             TGS_CUDA_TRY(cudaMemsetAsync(ds[b], 0, n * sizeof(float), stream));
     }
     TGS_CUDA_TRY(cudaStreamSynchronize(stream));
-    m->n = n;
+    m->g.n = n;
     return TGS_OK;
 }
 
@@ -270,27 +255,28 @@ tgs_status tgs_cuda_model_download(const tgs_cuda_model *m, tgs_gaussians *g, tg
                                    cudaStream_t stream) {
     if (!m || !g)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA model download: model missing (expected a device and a host model)");
-    if (g->sh_degree != m->sh_degree)
+    if (g->sh_degree != m->g.sh_degree)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA model download: host model of SH degree %d (expected %d)", g->sh_degree,
-                        m->sh_degree);
-    if (g->capacity < m->n)
-        TGS_TRY(tgs_gaussians_reserve(g, m->n));
+                        m->g.sh_degree);
+    if (g->capacity < m->g.n)
+        TGS_TRY(tgs_gaussians_reserve(g, m->g.n));
     if (s)
-        TGS_TRY(tgs_densify_stats_reserve(s, m->n > 0 ? m->n : 1));
+        TGS_TRY(tgs_densify_stats_reserve(s, m->g.n > 0 ? m->g.n : 1));
     float *dst[4] = {g->params, g->grads, g->adam_m, g->adam_v};
-    const float *src[4] = {m->d_params, m->d_grads, m->d_m, m->d_v};
+    const float *src[4] = {m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v};
     for (int b = 0; b < 4; b++)
         for (int k = 0; k < TGS_G_COUNT && dst[b]; k++)
-            TGS_CUDA_TRY(cudaMemcpyAsync(dst[b] + g->capacity * g->offset[k], src[b] + m->capacity * m->offset[k],
-                                         m->n * (size_t)m->width[k] * sizeof(float), cudaMemcpyDeviceToHost, stream));
+            TGS_CUDA_TRY(cudaMemcpyAsync(dst[b] + g->capacity * g->offset[k], src[b] + m->g.capacity * m->g.offset[k],
+                                         m->g.n * (size_t)m->g.width[k] * sizeof(float), cudaMemcpyDeviceToHost,
+                                         stream));
     if (s) {
         float *hs[3] = {s->grad_accum, s->denom, s->max_radii};
         const float *ds[3] = {m->d_grad_accum, m->d_denom, m->d_max_radii};
         for (int b = 0; b < 3; b++)
-            TGS_CUDA_TRY(cudaMemcpyAsync(hs[b], ds[b], m->n * sizeof(float), cudaMemcpyDeviceToHost, stream));
+            TGS_CUDA_TRY(cudaMemcpyAsync(hs[b], ds[b], m->g.n * sizeof(float), cudaMemcpyDeviceToHost, stream));
     }
     TGS_CUDA_TRY(cudaStreamSynchronize(stream));
-    g->n = m->n;
+    g->n = m->g.n;
     return TGS_OK;
 }
 
@@ -328,16 +314,16 @@ tgs_status tgs_cuda_stats_add(tgs_cuda_model *m, const int *d_radii /*[N]*/, con
                               cudaStream_t stream) {
     if (!m || !d_radii || !d_v_mean2d)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA statistics: model, radii or gradients missing (expected device arrays)");
-    if (m->n == 0)
+    if (m->g.n == 0)
         return TGS_OK;
-    stats_add_kernel<<<dc_grid(m->n), DC_THREADS, 0, stream>>>(m->d_grad_accum, m->d_denom, m->d_max_radii, d_radii,
-                                                               d_v_mean2d, m->n);
+    stats_add_kernel<<<dc_grid(m->g.n), DC_THREADS, 0, stream>>>(m->d_grad_accum, m->d_denom, m->d_max_radii, d_radii,
+                                                               d_v_mean2d, m->g.n);
     TGS_CUDA_LAUNCHED("stats_add_kernel");
     return TGS_OK;
 }
 
 tgs_status tgs_cuda_stats_reset(tgs_cuda_model *m, size_t n, cudaStream_t stream) {
-    n = n < m->capacity ? n : m->capacity;
+    n = n < m->g.capacity ? n : m->g.capacity;
     if (n == 0)
         return TGS_OK;
     TGS_CUDA_TRY(cudaMemsetAsync(m->d_grad_accum, 0, n * sizeof(float), stream));
@@ -353,14 +339,14 @@ __global__ void opacity_cap_kernel(float *__restrict__ o /*[N]*/, size_t n, floa
 }
 
 tgs_status tgs_cuda_reset_opacity(tgs_cuda_model *m, cudaStream_t stream) {
-    if (m->n == 0)
+    if (m->g.n == 0)
         return TGS_OK;
     const float cap = (float)log(0.01 / 0.99); /* logit(0.01) */
-    const size_t off = m->capacity * m->offset[TGS_G_OPACITY];
-    opacity_cap_kernel<<<dc_grid(m->n), DC_THREADS, 0, stream>>>(m->d_params + off, m->n, cap);
+    const size_t off = m->g.capacity * m->g.offset[TGS_G_OPACITY];
+    opacity_cap_kernel<<<dc_grid(m->g.n), DC_THREADS, 0, stream>>>(m->g.params + off, m->g.n, cap);
     TGS_CUDA_LAUNCHED("opacity_cap_kernel");
-    TGS_CUDA_TRY(cudaMemsetAsync(m->d_m + off, 0, m->n * sizeof(float), stream));
-    TGS_CUDA_TRY(cudaMemsetAsync(m->d_v + off, 0, m->n * sizeof(float), stream));
+    TGS_CUDA_TRY(cudaMemsetAsync(m->g.adam_m + off, 0, m->g.n * sizeof(float), stream));
+    TGS_CUDA_TRY(cudaMemsetAsync(m->g.adam_v + off, 0, m->g.n * sizeof(float), stream));
     return TGS_OK;
 }
 
