@@ -11,11 +11,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "io/model_internal.h"
+#include <jansson.h>
 
-/* ---- atomic writes ------------------------------------------------------- */
+/* ---- JSON files ---------------------------------------------------------- */
 
-tgs_status tgs_model_json_write_atomic(const char *path, const json_t *root, size_t flags) {
+tgs_status tgs_model_write_json(const char *path, const json_t *root, size_t flags) {
     tgs_atomic_file af;
     TGS_TRY(tgs_atomic_open(path, &af));
     errno = 0;
@@ -104,7 +104,7 @@ static tgs_status write_cameras(const char *path, const tgs_camera *cams /*[*]*/
     }
     /* Python's json.dump layout: ", " and ": " separators, one line, ASCII only.
      * Doubles are written with 17 significant digits (exact round trip). */
-    st = tgs_model_json_write_atomic(path, root, JSON_ENSURE_ASCII | JSON_REAL_PRECISION(17));
+    st = tgs_model_write_json(path, root, JSON_ENSURE_ASCII | JSON_REAL_PRECISION(17));
 cleanup:
     json_decref(root);
     return st;
