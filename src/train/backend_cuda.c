@@ -238,7 +238,7 @@ static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double la
 }
 
 static tgs_status cuda_adam(tgs_backend *b, tgs_adam *a, unsigned mask) {
-    return tgs_cuda_adam_step_model(a, b->m, mask, NULL, 0);
+    return tgs_cuda_adam_step_model(a, b->m, mask, 0);
 }
 
 static tgs_status cuda_zero_grad(tgs_backend *b, unsigned mask) { return tgs_cuda_adam_zero_grad(b->m, mask, 0); }
