@@ -46,6 +46,7 @@ typedef struct tgs_cuda_loss tgs_cuda_loss; /* device scratch for max_w x max_h 
 
 tgs_status tgs_cuda_loss_create(int max_w, int max_h, tgs_cuda_loss **out);
 void tgs_cuda_loss_destroy(tgs_cuda_loss *l); /* NULL-safe */
+size_t tgs_cuda_loss_bytes(int max_w, int max_h); /* the device bytes create allocates */
 
 /* (1-lambda)*L1 + lambda*(1-SSIM) of SPEC 4 and its exact gradient, as
  * tgs_loss_forward_backward computes them (same window, zero padding, same
@@ -107,6 +108,10 @@ int tgs_cuda_model_layout(int sh_degree, int width[TGS_G_COUNT], size_t offset[T
  * allocated here, for `capacity` Gaussians (plan the Taming budget up front). */
 tgs_status tgs_cuda_model_create(size_t capacity, int sh_degree, tgs_cuda_model **out);
 void tgs_cuda_model_destroy(tgs_cuda_model *m); /* NULL-safe */
+/* The device bytes create allocates besides the four parameter buffers
+ * (tgs_gaussians_buffer_bytes each): the statistics and the densification
+ * scratch (its CUB part a device query; 0 if it fails). */
+size_t tgs_cuda_model_scratch_bytes(size_t capacity, int sh_degree);
 /* Grows the capacity (contents kept; the device pointers change). Synchronises. */
 tgs_status tgs_cuda_model_reserve(tgs_cuda_model *m, size_t capacity, cudaStream_t stream);
 /* Host model (and statistics, may be NULL = zero) to the device; the host's

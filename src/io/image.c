@@ -90,6 +90,10 @@ void tgs_image_free(tgs_image *img) {
     img->width = img->height = img->channels = 0;
 }
 
+size_t tgs_image_bytes(int width, int height, int channels) {
+    return (size_t)width * (size_t)height * (size_t)channels;
+}
+
 /* ------------------------------------------------------------------------ */
 /* JPEG                                                                      */
 
