@@ -442,7 +442,8 @@ static void bad_cameras(const char *dir, const buf b[3], const offsets *o) {
     /* Impossible sizes, zero focal length. */
     {
         struct { size_t off; uint64_t v; } sizes[] = {
-            {o->cam_width[0], 0}, {o->cam_height[1], 0}, {o->cam_width[1], 1u << 20}, {o->cam_height[0], (uint64_t)1 << 40},
+            {o->cam_width[0], 0}, {o->cam_height[1], 0}, {o->cam_width[1], 1u << 20},
+            {o->cam_height[0], (uint64_t)1 << 40},
             {o->cam_width[0], UINT64_MAX},
         };
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {

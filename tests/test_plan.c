@@ -21,7 +21,8 @@ static double heap_in_use(void) {
 
 static void check_close(const char *what, double planned, double held) {
     double rel = fabs(held - planned) / planned;
-    printf("%-28s planned %10.0f held %10.0f bytes (%+.2f%%)\n", what, planned, held, 100.0 * (held - planned) / planned);
+    printf("%-28s planned %10.0f held %10.0f bytes (%+.2f%%)\n", what, planned, held,
+           100.0 * (held - planned) / planned);
     CHECK(rel < 0.03, "%s: planned %.0f, held %.0f bytes (expected within 3%%)", what, planned, held);
 }
 

@@ -378,8 +378,9 @@ static tgs_status cuda_sync(tgs_backend *b) {
 }
 
 const tgs_backend_ops tgs_backend_cuda = {
-    "cuda", cuda_plan, cuda_create, cuda_destroy, cuda_step, cuda_adam, cuda_zero_grad, cuda_reset_opacity, cuda_densify,
-    cuda_evaluate, cuda_model, cuda_state_get, cuda_state_set, cuda_count, cuda_pairs, cuda_device_bytes, cuda_sync,
+    "cuda", cuda_plan, cuda_create, cuda_destroy, cuda_step, cuda_adam, cuda_zero_grad, cuda_reset_opacity,
+    cuda_densify, cuda_evaluate, cuda_model, cuda_state_get, cuda_state_set, cuda_count, cuda_pairs, cuda_device_bytes,
+    cuda_sync,
 };
 
 #else
