@@ -372,18 +372,8 @@ static void test_truncation_every_byte(void) {
     rmdir(dir);
 }
 
-static void test_bad_values(void) {
-    synth s = make_small();
-    char dir[256];
-    check_tmpdir(dir, sizeof dir, "colmap_bad");
-    buf b[3];
-    offsets o;
-    build_bin(&s, b, &o);
-    write_bin_dir(dir, b);
-    tgs_colmap_model ok;
-    CHECK_OK(tgs_colmap_read(dir, &ok));
-    tgs_colmap_free(&ok);
-
+/* Counts larger than the file, n2d and track lengths. */
+static void bad_counts(const char *dir, const buf b[3], const offsets *o) {
     const uint64_t huge[] = {(uint64_t)1 << 60, UINT64_MAX, (uint64_t)1 << 63, 0x0AAAAAAAAAAAAAABull};
     /* Counts larger than the file, for each file. */
     for (int k = 0; k < 3; k++) {
@@ -401,30 +391,34 @@ static void test_bad_values(void) {
     /* n2d and track lengths. */
     for (size_t h = 0; h < sizeof huge / sizeof huge[0]; h++) {
         buf p = copy_buf(&b[1]);
-        set_u64(&p, o.img_n2d[1], huge[h]);
+        set_u64(&p, o->img_n2d[1], huge[h]);
         PATCHED_FAIL(dir, b, 1, &p, TGS_ERR_FORMAT, "2D point count");
         free(p.d);
         p = copy_buf(&b[2]);
-        set_u64(&p, o.pt_track[2], huge[h]);
+        set_u64(&p, o->pt_track[2], huge[h]);
         PATCHED_FAIL(dir, b, 2, &p, TGS_ERR_FORMAT, "track length");
         free(p.d);
     }
     {
         buf p = copy_buf(&b[1]);
-        set_u64(&p, o.img_n2d[2], (uint64_t)g_n2d[2] + 1);
+        set_u64(&p, o->img_n2d[2], (uint64_t)g_n2d[2] + 1);
         PATCHED_FAIL(dir, b, 1, &p, TGS_ERR_FORMAT, NULL);
         free(p.d);
         p = copy_buf(&b[2]);
-        set_u64(&p, o.pt_track[4], (uint64_t)g_track[4] + 1);
+        set_u64(&p, o->pt_track[4], (uint64_t)g_track[4] + 1);
         PATCHED_FAIL(dir, b, 2, &p, TGS_ERR_FORMAT, NULL);
         free(p.d);
     }
+}
+
+/* NaN and infinities in the cameras, images and points. */
+static void bad_floats(const char *dir, const buf b[3], const offsets *o) {
     /* NaN and infinities. */
     const double bad[] = {NAN, INFINITY, -INFINITY};
     for (int v = 0; v < 3; v++) {
         struct { int k; size_t off; } where[] = {
-            {0, o.cam_params[0]}, {0, o.cam_params[1] + 24}, {1, o.img_qvec[0]}, {1, o.img_qvec[2] + 16},
-            {1, o.img_tvec[1] + 16}, {2, o.pt_xyz[0]}, {2, o.pt_xyz[4] + 8}, {2, o.pt_error[3]},
+            {0, o->cam_params[0]}, {0, o->cam_params[1] + 24}, {1, o->img_qvec[0]}, {1, o->img_qvec[2] + 16},
+            {1, o->img_tvec[1] + 16}, {2, o->pt_xyz[0]}, {2, o->pt_xyz[4] + 8}, {2, o->pt_error[3]},
         };
         for (size_t w = 0; w < sizeof where / sizeof where[0]; w++) {
             buf p = copy_buf(&b[where[w].k]);
@@ -433,19 +427,24 @@ static void test_bad_values(void) {
             free(p.d);
         }
     }
+}
+
+/* Unknown models, impossible sizes, zero focal length or quaternion, dangling and duplicate camera ids. */
+static void bad_cameras(const char *dir, const buf b[3], const offsets *o) {
     /* Unknown model ids. */
     const int32_t bad_models[] = {-1, 18, 99, INT32_MIN};
     for (size_t i = 0; i < sizeof bad_models / sizeof bad_models[0]; i++) {
         buf p = copy_buf(&b[0]);
-        set_i32(&p, o.cam_model[1], bad_models[i]);
+        set_i32(&p, o->cam_model[1], bad_models[i]);
         PATCHED_FAIL(dir, b, 0, &p, TGS_ERR_FORMAT, "unknown model");
         free(p.d);
     }
     /* Impossible sizes, zero focal length. */
     {
         struct { size_t off; uint64_t v; } sizes[] = {
-            {o.cam_width[0], 0}, {o.cam_height[1], 0}, {o.cam_width[1], 1u << 20}, {o.cam_height[0], (uint64_t)1 << 40},
-            {o.cam_width[0], UINT64_MAX},
+            {o->cam_width[0], 0}, {o->cam_height[1], 0}, {o->cam_width[1], 1u << 20},
+            {o->cam_height[0], (uint64_t)1 << 40},
+            {o->cam_width[0], UINT64_MAX},
         };
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
             buf p = copy_buf(&b[0]);
@@ -454,35 +453,39 @@ static void test_bad_values(void) {
             free(p.d);
         }
         buf p = copy_buf(&b[0]);
-        set_f64(&p, o.cam_params[1] + 8, 0.0);
+        set_f64(&p, o->cam_params[1] + 8, 0.0);
         PATCHED_FAIL(dir, b, 0, &p, TGS_ERR_FORMAT, "focal");
         free(p.d);
         p = copy_buf(&b[1]);
         for (int k = 0; k < 4; k++)
-            set_f64(&p, o.img_qvec[1] + 8 * k, 0.0);
+            set_f64(&p, o->img_qvec[1] + 8 * k, 0.0);
         PATCHED_FAIL(dir, b, 1, &p, TGS_ERR_FORMAT, "quaternion");
         free(p.d);
     }
     /* A camera reference to nowhere; a duplicate camera id. */
     {
         buf p = copy_buf(&b[1]);
-        set_i32(&p, o.img_camid[2], 99);
+        set_i32(&p, o->img_camid[2], 99);
         PATCHED_FAIL(dir, b, 1, &p, TGS_ERR_FORMAT, "camera 99");
         free(p.d);
         p = copy_buf(&b[0]);
-        set_i32(&p, o.cam_model[1] - 4, g_cams[0].id);
+        set_i32(&p, o->cam_model[1] - 4, g_cams[0].id);
         PATCHED_FAIL(dir, b, 0, &p, TGS_ERR_FORMAT, "more than once");
         free(p.d);
     }
+}
+
+/* Names without NUL or empty, trailing bytes, zero images (zero points is fine). */
+static void bad_names_and_tail(const char *dir, const buf b[3], const offsets *o) {
     /* A name without NUL: the last image ends in the middle of its name. */
     {
         buf p = copy_buf(&b[1]);
-        p.n = o.img_name[2] + 3;
+        p.n = o->img_name[2] + 3;
         PATCHED_FAIL(dir, b, 1, &p, TGS_ERR_FORMAT, "NUL");
         /* An empty name. */
         free(p.d);
         buf q = {0};
-        put(&q, b[1].d, o.img_name[2]);
+        put(&q, b[1].d, o->img_name[2]);
         put(&q, "", 1);
         put_u64(&q, 0);
         PATCHED_FAIL(dir, b, 1, &q, TGS_ERR_FORMAT, "name");
@@ -508,6 +511,10 @@ static void test_bad_values(void) {
         write_file(dir, "points3D.bin", b[2].d, b[2].n);
         free(p.d);
     }
+}
+
+/* Missing files, missing, non-directory and empty folders. */
+static void missing_files(const char *dir, const buf b[3]) {
     /* Missing files and directories. */
     for (int k = 0; k < 3; k++) {
         remove_file(dir, k_bin_names[k]);
@@ -525,7 +532,26 @@ static void test_bad_values(void) {
     EXPECT_FAIL(empty, TGS_ERR_IO, "no COLMAP model (expected cameras.bin/images.bin/points3D.bin or the .txt versions)",
                 empty);
     rmdir(empty);
+}
 
+/* Each bad value in a valid binary model, one at a time: each read fails
+ * with a message naming the file and the fault. */
+static void test_bad_values(void) {
+    synth s = make_small();
+    char dir[256];
+    check_tmpdir(dir, sizeof dir, "colmap_bad");
+    buf b[3];
+    offsets o;
+    build_bin(&s, b, &o);
+    write_bin_dir(dir, b);
+    tgs_colmap_model ok;
+    CHECK_OK(tgs_colmap_read(dir, &ok));
+    tgs_colmap_free(&ok);
+    bad_counts(dir, b, &o);
+    bad_floats(dir, b, &o);
+    bad_cameras(dir, b, &o);
+    bad_names_and_tail(dir, b, &o);
+    missing_files(dir, b);
     for (int k = 0; k < 3; k++) {
         remove_file(dir, k_bin_names[k]);
         free(b[k].d);

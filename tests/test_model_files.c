@@ -334,41 +334,22 @@ static json_t *load_json(const char *model, const char *name) {
     return r;
 }
 
-static void test_metrics(void) {
-    enum { W = 37, H = 29 };
-    char model[320];
-    snprintf(model, sizeof model, "%s/model", tmpdir);
-    mkdirs(tmpdir, "model");
-    mkdirs(model, "test");
-    mkdirs(model, "test/ours_30000");
-    mkdirs(model, "test/ours_30000/renders");
-    mkdirs(model, "test/ours_30000/gt");
+/* The images of the metrics tests: W x H noise, a flat grey ground truth and
+ * an RGBA render 10 levels brighter (PSNR against it: PSNR_FLAT). */
+enum { W = 37, H = 29 };
+static unsigned char noise[W * H * 3], flat_gt[W * H * 3], flat_r[W * H * 4];
+#define PSNR_FLAT (20.0 * log10(255.0 / 10.0)) /* MSE = (10/255)^2 */
 
-    static unsigned char noise[W * H * 3], flat_gt[W * H * 3], flat_r[W * H * 4];
-    unsigned s = 12345;
-    for (int i = 0; i < W * H * 3; i++) {
-        s = s * 1103515245u + 12345u;
-        noise[i] = (unsigned char)(s >> 16);
-        flat_gt[i] = 100;
-    }
-    for (int i = 0; i < W * H; i++) { /* RGBA render: alpha is dropped, not composited */
-        flat_r[4 * i] = flat_r[4 * i + 1] = flat_r[4 * i + 2] = 110;
-        flat_r[4 * i + 3] = 17;
-    }
-    save_png(model, "test/ours_30000/renders/00000.png", W, H, 3, noise);
-    save_png(model, "test/ours_30000/gt/00000.png", W, H, 3, noise);
-    save_png(model, "test/ours_30000/renders/00001.png", W, H, 4, flat_r);
-    save_png(model, "test/ours_30000/gt/00001.png", W, H, 3, flat_gt);
-
+/* Two views (identical; flat with an offset): the mean row, results.json, per_view.json. */
+static void metrics_two_views(const char *model) {
     tgs_metrics_table t = {0};
     CHECK_OK(tgs_metrics_compute(model, NULL, NULL, &t));
-    const double psnr1 = 20.0 * log10(255.0 / 10.0); /* MSE = (10/255)^2 */
-    const double psnr0 = 100.0;                      /* identical: capped at MSE 1e-10 */
+    const double psnr0 = 100.0; /* identical: capped at MSE 1e-10 */
     CHECK(t.n_rows == 1, "rows %d", t.n_rows);
     if (t.n_rows == 1) {
         CHECK(strcmp(t.rows[0].method, "ours_30000") == 0 && t.rows[0].n_views == 2, "row 0");
-        CHECK(fabs(t.rows[0].psnr - 0.5 * (psnr0 + psnr1)) < 1e-4, "mean PSNR %.6f (expected %.6f)", t.rows[0].psnr,
-              0.5 * (psnr0 + psnr1));
+        CHECK(fabs(t.rows[0].psnr - 0.5 * (psnr0 + PSNR_FLAT)) < 1e-4, "mean PSNR %.6f (expected %.6f)", t.rows[0].psnr,
+              0.5 * (psnr0 + PSNR_FLAT));
     }
     tgs_metrics_table_free(&t);
 
@@ -381,15 +362,19 @@ static void test_metrics(void) {
     double p0 = jnum(ps, "00000.png"), p1 = jnum(ps, "00001.png");
     double s0 = jnum(ss, "00000.png"), s1 = jnum(ss, "00001.png");
     CHECK(fabs(p0 - psnr0) < 1e-9, "PSNR identical %.9f", p0);
-    CHECK(fabs(p1 - psnr1) < 1e-4, "PSNR flat %.9f (expected %.9f)", p1, psnr1);
+    CHECK(fabs(p1 - PSNR_FLAT) < 1e-4, "PSNR flat %.9f (expected %.9f)", p1, PSNR_FLAT);
     CHECK(fabs(s0 - 1.0) < 1e-5, "SSIM identical %.9f", s0);
     CHECK(s1 > 0.9 && s1 < 1.0, "SSIM flat offset %.9f", s1);
     CHECK(fabs(jnum(m, "PSNR") - 0.5 * (p0 + p1)) < 1e-9 && fabs(jnum(m, "SSIM") - 0.5 * (s0 + s1)) < 1e-9,
           "means in results.json");
     json_decref(res);
     json_decref(pv);
+}
 
-    /* one method only: merged into the existing files */
+/* One method only: merged into the existing files; all methods: rows in name order. */
+static void metrics_merge(const char *model) {
+    tgs_metrics_table t = {0};
+    json_t *res;
     mkdirs(model, "test/ours_7000");
     mkdirs(model, "test/ours_7000/renders");
     mkdirs(model, "test/ours_7000/gt");
@@ -407,8 +392,11 @@ static void test_metrics(void) {
     CHECK(t.n_rows == 2 && strcmp(t.rows[0].method, "ours_30000") == 0 && strcmp(t.rows[1].method, "ours_7000") == 0,
           "two rows");
     tgs_metrics_table_free(&t);
+}
 
-    /* errors */
+/* Missing, extra and mismatched images, missing folders: each fails naming the file. */
+static void metrics_errors(const char *model) {
+    tgs_metrics_table t = {0};
     char p[512];
     tgs_status st = tgs_metrics_compute(model, NULL, "ours_1", &t);
     CHECK(st == TGS_ERR_IO && strstr(tgs_error_message(), "ours_1"), "unknown method: %s", tgs_error_message());
@@ -439,8 +427,13 @@ static void test_metrics(void) {
           tgs_error_message());
     snprintf(p, sizeof p, "%s/results.json.tmp", model);
     CHECK(!file_exists(p), "results.json.tmp left behind");
+}
 
-    /* the training views: MODEL/train/, results_train.json, test files untouched */
+/* The training views: MODEL/train/, results_train.json, test files untouched. */
+static void metrics_train_split(const char *model) {
+    tgs_metrics_table t = {0};
+    json_t *res, *pv;
+    tgs_status st;
     mkdirs(model, "train");
     mkdirs(model, "train/ours_30000");
     mkdirs(model, "train/ours_30000/renders");
@@ -451,11 +444,11 @@ static void test_metrics(void) {
     char *before = json_dumps(res, JSON_SORT_KEYS);
     json_decref(res);
     CHECK_OK(tgs_metrics_compute(model, "train", NULL, &t));
-    CHECK(t.n_rows == 1 && t.rows[0].n_views == 1 && fabs(t.rows[0].psnr - psnr1) < 1e-4, "train split: PSNR %.6f",
+    CHECK(t.n_rows == 1 && t.rows[0].n_views == 1 && fabs(t.rows[0].psnr - PSNR_FLAT) < 1e-4, "train split: PSNR %.6f",
           t.n_rows == 1 ? t.rows[0].psnr : 0.0);
     tgs_metrics_table_free(&t);
     res = load_json(model, "results_train.json");
-    CHECK(json_object_size(res) == 1 && fabs(jnum(json_object_get(res, "ours_30000"), "PSNR") - psnr1) < 1e-4,
+    CHECK(json_object_size(res) == 1 && fabs(jnum(json_object_get(res, "ours_30000"), "PSNR") - PSNR_FLAT) < 1e-4,
           "results_train.json");
     json_decref(res);
     CHECK(json_object_size(pv = load_json(model, "per_view_train.json")) == 1, "per_view_train.json");
@@ -471,6 +464,35 @@ static void test_metrics(void) {
     st = tgs_metrics_compute(tmpdir, "train", NULL, &t);
     CHECK(st == TGS_ERR_IO && strstr(tgs_error_message(), "/train: not found"), "no train folder: %s",
           tgs_error_message());
+}
+
+static void test_metrics(void) {
+    char model[320];
+    snprintf(model, sizeof model, "%s/model", tmpdir);
+    mkdirs(tmpdir, "model");
+    mkdirs(model, "test");
+    mkdirs(model, "test/ours_30000");
+    mkdirs(model, "test/ours_30000/renders");
+    mkdirs(model, "test/ours_30000/gt");
+    unsigned s = 12345;
+    for (int i = 0; i < W * H * 3; i++) {
+        s = s * 1103515245u + 12345u;
+        noise[i] = (unsigned char)(s >> 16);
+        flat_gt[i] = 100;
+    }
+    for (int i = 0; i < W * H; i++) { /* RGBA render: alpha is dropped, not composited */
+        flat_r[4 * i] = flat_r[4 * i + 1] = flat_r[4 * i + 2] = 110;
+        flat_r[4 * i + 3] = 17;
+    }
+    save_png(model, "test/ours_30000/renders/00000.png", W, H, 3, noise);
+    save_png(model, "test/ours_30000/gt/00000.png", W, H, 3, noise);
+    save_png(model, "test/ours_30000/renders/00001.png", W, H, 4, flat_r);
+    save_png(model, "test/ours_30000/gt/00001.png", W, H, 3, flat_gt);
+
+    metrics_two_views(model);
+    metrics_merge(model);
+    metrics_errors(model);
+    metrics_train_split(model);
 }
 
 /* The reference's test renders of fox (images_4) against the photos: close to

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -68,6 +69,25 @@ int tgs_get_threads(void);
 
 /* mkdir -p: creates path and its missing parents. */
 tgs_status tgs_mkdir_p(const char *path);
+
+/* Atomic file output, used by every writer: the file is written to path.tmp
+ * and only a complete, synced file replaces path, so a reader never sees half
+ * a file and a failed write keeps the previous one. */
+typedef struct {
+    FILE *f;          /* write through it between open and commit */
+    char *tmp;        /* path.tmp, owned */
+    const char *path; /* kept by reference until commit */
+} tgs_atomic_file;
+/* Creates path.tmp for writing. On failure nothing is left behind and the
+ * message names path.tmp. */
+tgs_status tgs_atomic_open(const char *path, tgs_atomic_file *af);
+/* fflush + fsync + fclose of path.tmp, rename over path, fsync of the folder.
+ * On any failure path.tmp is removed, a previous file at path is left intact
+ * and the message names the file. Releases af either way. */
+tgs_status tgs_atomic_commit(tgs_atomic_file *af);
+/* Closes and removes path.tmp (a write failed). A no-op on NULL or on an af
+ * already committed or aborted. */
+void tgs_atomic_abort(tgs_atomic_file *af);
 
 /* Monotonic wall clock in seconds. */
 double tgs_now(void);

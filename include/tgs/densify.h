@@ -22,6 +22,7 @@ typedef struct {
 } tgs_densify_stats;
 
 tgs_status tgs_densify_stats_reserve(tgs_densify_stats *s, size_t capacity);
+size_t tgs_densify_stats_bytes(size_t capacity); /* what reserve allocates for capacity */
 void tgs_densify_stats_free(tgs_densify_stats *s); /* NULL-safe */
 void tgs_densify_stats_reset(tgs_densify_stats *s, size_t n);
 /* Adds one view: for i with radii[i] > 0, grad_accum += |v_mean2d[i]|, denom += 1,
@@ -119,6 +120,8 @@ void tgs_taming_budgets(size_t n, size_t target, size_t nc, size_t ns, size_t *c
 tgs_status tgs_densify_taming(tgs_gaussians *g, tgs_densify_stats *s, const tgs_densify_params *p,
                               const float *scores /*[N]*/, size_t target, int step_j, tgs_rng *rng,
                               tgs_densify_report *rep);
+/* The most scratch one tgs_densify_taming call allocates (freed before it returns). */
+size_t tgs_densify_taming_scratch_bytes(size_t capacity);
 
 #ifdef __cplusplus
 }

@@ -37,6 +37,8 @@ tgs_status tgs_image_resize(const tgs_image *src, int width, int height, tgs_ima
 /* 8-bit [H,W,3] -> float [H,W,3] in [0,1]. */
 void tgs_image_to_float(const unsigned char *src /*[n*3]*/, size_t n_pixels, float *dst /*[n*3]*/);
 void tgs_image_free(tgs_image *img); /* NULL or empty is a no-op */
+/* Bytes of the pixels of a decoded width x height x channels image. */
+size_t tgs_image_bytes(int width, int height, int channels);
 
 #ifdef __cplusplus
 }

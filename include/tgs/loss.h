@@ -17,6 +17,9 @@ typedef struct tgs_loss tgs_loss; /* scratch buffers sized once for max_w x max_
 
 tgs_status tgs_loss_create(int max_width, int max_height, tgs_loss **out);
 void tgs_loss_destroy(tgs_loss *l); /* NULL-safe */
+/* Bytes tgs_loss_create(max_width, max_height) allocates for `threads` threads
+ * (the float buffers; the double ones come on the first double call). */
+size_t tgs_loss_bytes(int max_width, int max_height, int threads);
 
 /* Returns the loss; writes dL/dimg into v_img (may be NULL = forward only).
  * l1_out/ssim_out (may be NULL) receive mean L1 and mean SSIM. */

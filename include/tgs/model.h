@@ -11,6 +11,13 @@
 extern "C" {
 #endif
 
+/* ---- JSON files ---------------------------------------------------------- */
+
+struct json_t; /* jansson's json_t */
+/* Writes the JSON value root to path atomically (tgs_atomic_open), encoded by
+ * jansson's json_dumpf with `flags` (JSON_INDENT, JSON_ENSURE_ASCII...). */
+tgs_status tgs_model_write_json(const char *path, const struct json_t *root, size_t flags);
+
 /* ---- cameras.json ------------------------------------------------------- */
 
 /* One camera as cameras.json records it (the scene module fills these from

@@ -65,6 +65,12 @@ tgs_status tgs_raster_backward(tgs_raster *r, tgs_gaussians *g, const tgs_view *
 const int *tgs_raster_radii(const tgs_raster *r);
 /* Tile/Gaussian pairs the rasteriser's buffers hold (their peak so far). */
 size_t tgs_raster_pair_capacity(const tgs_raster *r);
+/* The memory a tgs_raster holds: bytes per Gaussian of its capacity for
+ * `threads` threads (score: with the Taming score accumulators of a scored
+ * render), per pixel of its largest view, and per tile/Gaussian pair. */
+size_t tgs_raster_gaussian_bytes(int threads, int score);
+size_t tgs_raster_pixel_bytes(void);
+size_t tgs_raster_pair_bytes(void);
 /* From the last forward: view-space depth [N]. */
 const float *tgs_raster_depths(const tgs_raster *r);
 

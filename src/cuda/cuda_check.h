@@ -16,7 +16,14 @@
                                  cudaGetErrorString(tgs_e_));                                       \
     } while (0)
 
-/* After a kernel launch: launch errors (bad configuration...) are reported here. */
-#define TGS_CUDA_LAUNCHED(name) TGS_CUDA_TRY(cudaGetLastError())
+/* After a kernel launch: launch errors (bad configuration...) are reported
+ * here, with the kernel's name (a string) in the message. */
+#define TGS_CUDA_LAUNCHED(name)                                                                         \
+    do {                                                                                                \
+        cudaError_t tgs_e_ = cudaGetLastError();                                                        \
+        if (tgs_e_ != cudaSuccess)                                                                      \
+            return tgs_error_set(TGS_ERR_DEVICE, __FILE__, __LINE__, "CUDA: launch of %s failed: %s", (name), \
+                                 cudaGetErrorString(tgs_e_));                                           \
+    } while (0)
 
 #endif

@@ -78,6 +78,30 @@ void tgs_score_edge_maps_destroy(tgs_edge_maps *m) {
     free(m);
 }
 
+/* Pixels of the training views, and of the largest. */
+static size_t train_pixels(const tgs_scene *sc, size_t *max_px) {
+    size_t px = 0;
+    *max_px = 0;
+    for (int k = 0; k < sc->n_train; k++) {
+        const tgs_camera *c = &sc->cameras[sc->train_idx[k]];
+        size_t p = (size_t)c->width * (size_t)c->height;
+        px += p;
+        *max_px = p > *max_px ? p : *max_px;
+    }
+    return px;
+}
+
+size_t tgs_score_edge_responses_bytes(const tgs_scene *sc) {
+    size_t max_px;
+    return train_pixels(sc, &max_px);
+}
+
+size_t tgs_score_edge_maps_bytes(const tgs_scene *sc) {
+    const size_t n = (size_t)sc->n_train;
+    size_t max_px, px = train_pixels(sc, &max_px);
+    return sizeof(tgs_edge_maps) + (n + 1) * sizeof(size_t) + 2 * n * sizeof(float) + px + max_px;
+}
+
 tgs_status tgs_score_edge_maps_create(const tgs_scene *sc, const tgs_image *images, tgs_edge_maps **out) {
     *out = NULL;
     const int n = sc->n_train;

@@ -35,6 +35,11 @@ void tgs_score_edges(const unsigned char *rgb /*[H,W,3]*/, int w, int h, unsigne
  * for the caller to free with tgs_score_edge_maps_destroy. */
 tgs_status tgs_score_edge_maps_create(const tgs_scene *sc, const tgs_image *images, tgs_edge_maps **out);
 void tgs_score_edge_maps_destroy(tgs_edge_maps *m); /* NULL-safe */
+/* The most tgs_score_edge_maps_create allocates for the scene's training views
+ * at their training size (with the grey scratch image it frees before it
+ * returns), and of that the 8-bit responses alone (the maps' v). */
+size_t tgs_score_edge_maps_bytes(const tgs_scene *sc);
+size_t tgs_score_edge_responses_bytes(const tgs_scene *sc);
 /* w = 50 * norm(L1 map) + 50 * edge value (tgs_taming_pixel_weight); edges is
  * one view's map of a tgs_edge_maps with that view's edge_lo, edge_range. */
 void tgs_score_pixel_weights(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/,

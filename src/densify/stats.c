@@ -14,6 +14,8 @@ static float *grow_array(float *a, size_t old, size_t cap, const char *what) {
     return na;
 }
 
+size_t tgs_densify_stats_bytes(size_t capacity) { return 3 * capacity * sizeof(float); }
+
 tgs_status tgs_densify_stats_reserve(tgs_densify_stats *s, size_t capacity) {
     if (!s)
         return TGS_FAIL(TGS_ERR_ARG, "densification statistics: NULL (expected a statistics struct)");

@@ -189,6 +189,11 @@ static size_t taming_prune(const tgs_gaussians *g, const tgs_densify_stats *s, c
     return pruned;
 }
 
+size_t tgs_densify_taming_scratch_bytes(size_t capacity) {
+    /* kind, weights, picks, sampling keys; prune and removal masks */
+    return capacity * (1 + sizeof(float) + sizeof(uint32_t) + sizeof(tgs_sample_key) + 2);
+}
+
 tgs_status tgs_densify_taming(tgs_gaussians *g, tgs_densify_stats *s, const tgs_densify_params *p,
                               const float *scores /*[N]*/, size_t target, int step_j, tgs_rng *rng,
                               tgs_densify_report *rep) {

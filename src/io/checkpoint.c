@@ -1,18 +1,16 @@
 /* checkpoint.c - the checkpoint container: a writer that streams named chunks
  * (kept by reference) to path.tmp with a running CRC-32 and renames it into
- * place, and a reader that loads the whole file and checks header, size,
+ * place (tgs_atomic_open / _commit), and a reader that loads the whole file and checks header, size,
  * checksum and table before handing out chunks. Layout in tgs/checkpoint.h.
  */
 #include "tgs/checkpoint.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 static const unsigned char k_magic[8] = {'T', 'G', 'S', 'C', 'K', 'P', 'T', '\0'};
@@ -73,7 +71,6 @@ typedef struct {
 
 struct tgs_ckpt_writer {
     char *path;
-    char *tmp;
     w_chunk *chunks; /* [n] */
     size_t n, cap;
     tgs_status failed; /* first put error, reported again by commit */
@@ -87,7 +84,6 @@ void tgs_ckpt_abort(tgs_ckpt_writer *w) {
         free(w->chunks[i].owned);
     free(w->chunks);
     free(w->path);
-    free(w->tmp);
     free(w);
 }
 
@@ -102,14 +98,11 @@ tgs_status tgs_ckpt_begin(const char *path, tgs_ckpt_writer **out) {
     if (!w)
         return TGS_ERR_NOMEM;
     w->path = tgs_calloc(len + 1, 1, "checkpoint path");
-    w->tmp = w->path ? tgs_calloc(len + 5, 1, "checkpoint path") : NULL;
-    if (!w->tmp) {
+    if (!w->path) {
         tgs_ckpt_abort(w);
         return TGS_ERR_NOMEM;
     }
     memcpy(w->path, path, len + 1);
-    memcpy(w->tmp, path, len);
-    memcpy(w->tmp + len, ".tmp", 5);
     *out = w;
     return TGS_OK;
 }
@@ -232,36 +225,13 @@ static tgs_status out_write(out_stream *o, const void *data, size_t n) {
     return TGS_OK;
 }
 
-/* fsync of the folder holding path, so that the rename is durable. */
-static tgs_status sync_parent_dir(const char *path) {
-    const char *slash = strrchr(path, '/');
-    char dir[4096];
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else if ((size_t)(slash - path) < sizeof dir)
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    else
-        return TGS_OK; /* no path this long on Linux; nothing to sync */
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0)
-        return TGS_FAIL(TGS_ERR_IO, "%s: written, but its folder %s cannot be opened to sync it (%s)", path, dir,
-                        strerror(errno));
-    tgs_status st = TGS_OK;
-    /* Some file systems cannot sync folders (EINVAL): nothing more to do there. */
-    if (fsync(fd) != 0 && errno != EINVAL && errno != ENOTSUP)
-        st = TGS_FAIL(TGS_ERR_IO, "%s: written, but syncing its folder %s failed (%s)", path, dir, strerror(errno));
-    close(fd);
-    return st;
-}
-
 tgs_status tgs_ckpt_commit(tgs_ckpt_writer *w) {
     if (!w)
         return TGS_FAIL(TGS_ERR_ARG, "tgs_ckpt_commit: no writer (tgs_ckpt_begin failed?)");
     tgs_status st = TGS_OK;
     unsigned char *table = NULL;
-    out_stream o = {.f = NULL, .tmp = w->tmp, .written = 0, .crc = (uint32_t)crc32(0L, Z_NULL, 0)};
+    tgs_atomic_file af = {0};
+    out_stream o = {.f = NULL, .tmp = NULL, .written = 0, .crc = (uint32_t)crc32(0L, Z_NULL, 0)};
     if (w->failed != TGS_OK) {
         st = TGS_FAIL(w->failed, "%s", w->failed_msg);
         goto cleanup;
@@ -294,11 +264,10 @@ tgs_status tgs_ckpt_commit(tgs_ckpt_writer *w) {
     put_le(table + 12, w->n, 4);
     put_le(table + 16, file_size, 8);
 
-    o.f = fopen(w->tmp, "wb");
-    if (!o.f) {
-        st = TGS_FAIL(TGS_ERR_IO, "%s: cannot create the checkpoint file (%s)", w->tmp, strerror(errno));
+    if ((st = tgs_atomic_open(w->path, &af)) != TGS_OK)
         goto cleanup;
-    }
+    o.f = af.f;
+    o.tmp = af.tmp;
     st = out_write(&o, table, head);
     static const unsigned char zeros[ALIGN] = {0};
     for (size_t i = 0; i < w->n && st == TGS_OK; i++) {
@@ -313,23 +282,12 @@ tgs_status tgs_ckpt_commit(tgs_ckpt_writer *w) {
         st = out_write(&o, crc, CRC_BYTES);
     }
     if (st == TGS_OK && o.written != file_size)
-        st = TGS_FAIL(TGS_ERR_IO, "%s: wrote %llu bytes (expected %llu)", w->tmp, (unsigned long long)o.written,
+        st = TGS_FAIL(TGS_ERR_IO, "%s: wrote %llu bytes (expected %llu)", af.tmp, (unsigned long long)o.written,
                       (unsigned long long)file_size);
-    if (st == TGS_OK && fflush(o.f) != 0)
-        st = TGS_FAIL(TGS_ERR_IO, "%s: write failed while flushing the checkpoint (%s)", w->tmp, strerror(errno));
-    if (st == TGS_OK && fsync(fileno(o.f)) != 0)
-        st = TGS_FAIL(TGS_ERR_IO, "%s: fsync failed (%s)", w->tmp, strerror(errno));
-    if (fclose(o.f) != 0 && st == TGS_OK)
-        st = TGS_FAIL(TGS_ERR_IO, "%s: close failed (%s)", w->tmp, strerror(errno));
-    o.f = NULL;
-    if (st == TGS_OK && rename(w->tmp, w->path) != 0)
-        st = TGS_FAIL(TGS_ERR_IO, "%s: cannot rename %s into place (%s)", w->path, w->tmp, strerror(errno));
-    if (st != TGS_OK) {
-        remove(w->tmp);
-        goto cleanup;
-    }
-    st = sync_parent_dir(w->path);
+    if (st == TGS_OK)
+        st = tgs_atomic_commit(&af);
 cleanup:
+    tgs_atomic_abort(&af); /* a no-op after the commit */
     free(table);
     tgs_ckpt_abort(w);
     return st;

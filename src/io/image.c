@@ -90,6 +90,10 @@ void tgs_image_free(tgs_image *img) {
     img->width = img->height = img->channels = 0;
 }
 
+size_t tgs_image_bytes(int width, int height, int channels) {
+    return (size_t)width * (size_t)height * (size_t)channels;
+}
+
 /* ------------------------------------------------------------------------ */
 /* JPEG                                                                      */
 
@@ -385,16 +389,6 @@ static int png_run_write(png_wctx *x) {
     return 1;
 }
 
-static char *tmp_path(const char *path) {
-    size_t n = strlen(path);
-    char *tmp = tgs_calloc(n + 5, 1, "temporary path");
-    if (tmp) {
-        memcpy(tmp, path, n);
-        memcpy(tmp + n, ".tmp", 5);
-    }
-    return tmp;
-}
-
 static tgs_status save_png8(const char *path, const unsigned char *data /*[H,W,C]*/, int w, int h, int c) {
     if (!data || w <= 0 || h <= 0 || (c != 1 && c != 3 && c != 4))
         return TGS_FAIL(TGS_ERR_ARG, "%s: cannot save a %dx%dx%d image (expected positive size, 1, 3 or 4 channels)",
@@ -402,12 +396,9 @@ static tgs_status save_png8(const char *path, const unsigned char *data /*[H,W,C
     tgs_status st = check_dims(path, w, h, c);
     if (st != TGS_OK)
         return TGS_FAIL(TGS_ERR_ARG, "%s: image %dx%d is too large to save", path, w, h);
-    char *tmp = tmp_path(path);
-    if (!tmp)
-        return TGS_ERR_NOMEM;
+    tgs_atomic_file af = {0};
     png_wctx *x = tgs_calloc(1, sizeof *x, "PNG encoder");
     png_bytep *rows = tgs_calloc((size_t)h, sizeof *rows, "PNG row pointers");
-    FILE *f = NULL;
     if (!x || !rows) {
         st = TGS_ERR_NOMEM;
         goto cleanup;
@@ -415,12 +406,9 @@ static tgs_status save_png8(const char *path, const unsigned char *data /*[H,W,C
     size_t stride = (size_t)w * (size_t)c;
     for (int y = 0; y < h; y++)
         rows[y] = (png_bytep)(data + (size_t)y * stride); /* libpng does not write through them */
-    f = fopen(tmp, "wb");
-    if (!f) {
-        st = TGS_FAIL(TGS_ERR_IO, "%s: cannot create file (%s)", tmp, strerror(errno));
+    if ((st = tgs_atomic_open(path, &af)) != TGS_OK)
         goto cleanup;
-    }
-    x->f = f;
+    x->f = af.f;
     x->width = w;
     x->height = h;
     x->channels = c;
@@ -435,34 +423,17 @@ static tgs_status save_png8(const char *path, const unsigned char *data /*[H,W,C
     if (!png_run_write(x)) {
         /* libpng's stdio writer reports a short write as "Write Error": errno says why. */
         int e = errno;
-        st = TGS_FAIL(TGS_ERR_IO, "%s: cannot write PNG (%s%s%s)", tmp, x->msg, e ? ": " : "", e ? strerror(e) : "");
+        st = TGS_FAIL(TGS_ERR_IO, "%s: cannot write PNG (%s%s%s)", af.tmp, x->msg, e ? ": " : "",
+                      e ? strerror(e) : "");
         goto cleanup;
     }
-    if (fflush(f) != 0 || ferror(f)) {
-        st = TGS_FAIL(TGS_ERR_IO, "%s: cannot write PNG (%s)", tmp, strerror(errno));
-        goto cleanup;
-    }
-    FILE *ff = f;
-    f = NULL;
-    if (fclose(ff) != 0) {
-        st = TGS_FAIL(TGS_ERR_IO, "%s: cannot write PNG (%s)", tmp, strerror(errno));
-        goto cleanup;
-    }
-    if (rename(tmp, path) != 0) {
-        st = TGS_FAIL(TGS_ERR_IO, "%s: cannot rename %s into place (%s)", path, tmp, strerror(errno));
-        goto cleanup;
-    }
-    st = TGS_OK;
+    st = tgs_atomic_commit(&af);
 cleanup:
     if (x && x->png)
         png_destroy_write_struct(&x->png, x->info ? &x->info : NULL);
-    if (f)
-        fclose(f);
-    if (st != TGS_OK && st != TGS_ERR_ARG)
-        remove(tmp); /* harmless when it was never created */
+    tgs_atomic_abort(&af); /* a no-op after the commit */
     free(rows);
     free(x);
-    free(tmp);
     return st;
 }
 

@@ -11,26 +11,22 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "io/model_internal.h"
+#include <jansson.h>
 
-/* ---- atomic writes ------------------------------------------------------- */
+/* ---- JSON files ---------------------------------------------------------- */
 
-tgs_status tgs_model_json_write_atomic(const char *path, const json_t *root, size_t flags) {
-    char tmp[TGS_PATH_MAX + 8];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return TGS_FAIL(TGS_ERR_ARG, "%s: path too long (expected at most %d bytes)", path, TGS_PATH_MAX - 1);
+tgs_status tgs_model_write_json(const char *path, const json_t *root, size_t flags) {
+    tgs_atomic_file af;
+    TGS_TRY(tgs_atomic_open(path, &af));
     errno = 0;
-    if (json_dump_file(root, tmp, flags) != 0) {
+    if (json_dumpf(root, af.f, flags) != 0) {
         int err = errno;
-        remove(tmp);
-        return TGS_FAIL(TGS_ERR_IO, "%s: cannot write (%s)", tmp, err ? strerror(err) : "JSON encoding failed");
+        tgs_status st =
+            TGS_FAIL(TGS_ERR_IO, "%s: cannot write (%s)", af.tmp, err ? strerror(err) : "JSON encoding failed");
+        tgs_atomic_abort(&af);
+        return st;
     }
-    if (rename(tmp, path) != 0) {
-        int err = errno;
-        remove(tmp);
-        return TGS_FAIL(TGS_ERR_IO, "%s: cannot rename %s over it (%s)", path, tmp, strerror(err));
-    }
-    return TGS_OK;
+    return tgs_atomic_commit(&af);
 }
 
 /* ---- cameras.json -------------------------------------------------------- */
@@ -112,7 +108,7 @@ tgs_status tgs_model_write_cameras_json(const char *path, const tgs_camera_recor
     }
     /* Python's json.dump layout: ", " and ": " separators, one line, ASCII only.
      * Doubles are written with 17 significant digits (exact round trip). */
-    st = tgs_model_json_write_atomic(path, root, JSON_ENSURE_ASCII | JSON_REAL_PRECISION(17));
+    st = tgs_model_write_json(path, root, JSON_ENSURE_ASCII | JSON_REAL_PRECISION(17));
 cleanup:
     json_decref(root);
     return st;
@@ -160,9 +156,6 @@ static const char *py_bool(int v) { return v ? "True" : "False"; }
 tgs_status tgs_model_write_cfg_args(const char *path, const tgs_cfg_args *a) {
     if (!path || !a)
         return TGS_FAIL(TGS_ERR_ARG, "tgs_model_write_cfg_args: missing path or arguments");
-    char tmp[TGS_PATH_MAX + 8];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return TGS_FAIL(TGS_ERR_ARG, "%s: path too long (expected at most %d bytes)", path, TGS_PATH_MAX - 1);
     const char *strs[] = {a->source_path, a->model_path, a->images, a->depths, a->data_device};
     const size_t caps[] = {sizeof a->source_path, sizeof a->model_path, sizeof a->images, sizeof a->depths,
                            sizeof a->data_device};
@@ -170,9 +163,9 @@ tgs_status tgs_model_write_cfg_args(const char *path, const tgs_cfg_args *a) {
         if (!memchr(strs[k], '\0', caps[k]))
             return TGS_FAIL(TGS_ERR_ARG, "%s: a string field is not NUL-terminated (expected < %zu bytes)", path,
                             caps[k]);
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return TGS_FAIL(TGS_ERR_IO, "%s: cannot create (%s)", tmp, strerror(errno));
+    tgs_atomic_file af;
+    TGS_TRY(tgs_atomic_open(path, &af));
+    FILE *f = af.f;
     /* The reference's key order (ModelParams of train.py); no newline at the end. */
     fprintf(f, "Namespace(sh_degree=%d, source_path=", a->sh_degree);
     put_py_repr(f, a->source_path);
@@ -186,22 +179,7 @@ tgs_status tgs_model_write_cfg_args(const char *path, const tgs_cfg_args *a) {
             py_bool(a->white_background), py_bool(a->train_test_exp));
     put_py_repr(f, a->data_device);
     fprintf(f, ", eval=%s)", py_bool(a->eval));
-    int bad = ferror(f);
-    int err = errno;
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        err = errno;
-    }
-    if (bad) {
-        remove(tmp);
-        return TGS_FAIL(TGS_ERR_IO, "%s: cannot write (%s)", tmp, strerror(err));
-    }
-    if (rename(tmp, path) != 0) {
-        err = errno;
-        remove(tmp);
-        return TGS_FAIL(TGS_ERR_IO, "%s: cannot rename %s over it (%s)", path, tmp, strerror(err));
-    }
-    return TGS_OK;
+    return tgs_atomic_commit(&af); /* reports an earlier failed write (ferror) */
 }
 
 /* A cursor over the Namespace(...) text. */

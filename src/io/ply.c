@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 /* ------------------------------------------------------------------------ */
 /* Little-endian encoding                                                    */
@@ -49,67 +48,12 @@ static double get_f64(const unsigned char *p) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Atomic output: path.tmp, checked writes, fflush + fsync + fclose, rename.  */
+/* Checked writes into the atomic output (tgs_atomic_open / _commit).        */
 
-typedef struct {
-    FILE *f;
-    char *tmp;
-    const char *path;
-} atomic_file;
-
-static void atomic_abort(atomic_file *af) {
-    if (af->f)
-        fclose(af->f);
-    af->f = NULL;
-    if (af->tmp)
-        remove(af->tmp);
-    free(af->tmp);
-    af->tmp = NULL;
-}
-
-static tgs_status atomic_open(const char *path, atomic_file *af) {
-    memset(af, 0, sizeof *af);
-    af->path = path;
-    size_t n = strlen(path);
-    af->tmp = tgs_calloc(n + 5, 1, "temporary path");
-    if (!af->tmp)
-        return TGS_ERR_NOMEM;
-    memcpy(af->tmp, path, n);
-    memcpy(af->tmp + n, ".tmp", 5);
-    af->f = fopen(af->tmp, "wb");
-    if (!af->f) {
-        tgs_status st = TGS_FAIL(TGS_ERR_IO, "%s: cannot create file (%s)", af->tmp, strerror(errno));
-        free(af->tmp);
-        af->tmp = NULL;
-        return st;
-    }
-    return TGS_OK;
-}
-
-static tgs_status atomic_write(atomic_file *af, const void *buf, size_t n) {
+static tgs_status atomic_write(tgs_atomic_file *af, const void *buf, size_t n) {
     if (n && fwrite(buf, 1, n, af->f) != n)
         return TGS_FAIL(TGS_ERR_IO, "%s: write failed (%s)", af->tmp, strerror(errno));
     return TGS_OK;
-}
-
-/* On failure the .tmp is removed and any previous file at path is left intact. */
-static tgs_status atomic_commit(atomic_file *af) {
-    tgs_status st = TGS_OK;
-    if (fflush(af->f) != 0 || ferror(af->f))
-        st = TGS_FAIL(TGS_ERR_IO, "%s: write failed (%s)", af->tmp, strerror(errno));
-    else if (fsync(fileno(af->f)) != 0)
-        st = TGS_FAIL(TGS_ERR_IO, "%s: fsync failed (%s)", af->tmp, strerror(errno));
-    FILE *f = af->f;
-    af->f = NULL;
-    if (fclose(f) != 0 && st == TGS_OK)
-        st = TGS_FAIL(TGS_ERR_IO, "%s: close failed (%s)", af->tmp, strerror(errno));
-    if (st == TGS_OK && rename(af->tmp, af->path) != 0)
-        st = TGS_FAIL(TGS_ERR_IO, "%s: cannot rename %s into place (%s)", af->path, af->tmp, strerror(errno));
-    if (st != TGS_OK)
-        remove(af->tmp);
-    free(af->tmp);
-    af->tmp = NULL;
-    return st;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -129,7 +73,7 @@ tgs_status tgs_ply_write(const char *path, const tgs_gaussians *g) {
     size_t hcap = 4096;
     char *hdr = tgs_calloc(hcap, 1, "PLY header");
     unsigned char *buf = tgs_calloc(PLY_CHUNK, rec, "PLY write buffer");
-    atomic_file af = {0};
+    tgs_atomic_file af = {0};
     tgs_status st = TGS_ERR_NOMEM;
     if (!hdr || !buf)
         goto cleanup;
@@ -146,7 +90,7 @@ tgs_status tgs_ply_write(const char *path, const tgs_gaussians *g) {
         h += (size_t)snprintf(hdr + h, hcap - h, "property float %s\n", tail_names[i]);
     h += (size_t)snprintf(hdr + h, hcap - h, "end_header\n");
 
-    if ((st = atomic_open(path, &af)) != TGS_OK)
+    if ((st = tgs_atomic_open(path, &af)) != TGS_OK)
         goto cleanup;
     if ((st = atomic_write(&af, hdr, h)) != TGS_OK)
         goto cleanup;
@@ -179,10 +123,10 @@ tgs_status tgs_ply_write(const char *path, const tgs_gaussians *g) {
         if ((st = atomic_write(&af, buf, m * rec)) != TGS_OK)
             goto cleanup;
     }
-    st = atomic_commit(&af);
+    st = tgs_atomic_commit(&af);
 cleanup:
     if (st != TGS_OK)
-        atomic_abort(&af);
+        tgs_atomic_abort(&af);
     free(hdr);
     free(buf);
     return st;
@@ -211,8 +155,8 @@ tgs_status tgs_ply_write_points(const char *path, const float *xyz /*[n,3]*/, co
     unsigned char *buf = tgs_calloc(PLY_CHUNK, REC, "PLY write buffer");
     if (!buf)
         return TGS_ERR_NOMEM;
-    atomic_file af = {0};
-    tgs_status st = atomic_open(path, &af);
+    tgs_atomic_file af = {0};
+    tgs_status st = tgs_atomic_open(path, &af);
     if (st == TGS_OK)
         st = atomic_write(&af, hdr, (size_t)h);
     for (size_t i0 = 0; st == TGS_OK && i0 < n; i0 += PLY_CHUNK) {
@@ -230,9 +174,9 @@ tgs_status tgs_ply_write_points(const char *path, const float *xyz /*[n,3]*/, co
         st = atomic_write(&af, buf, m * REC);
     }
     if (st == TGS_OK)
-        st = atomic_commit(&af);
+        st = tgs_atomic_commit(&af);
     if (st != TGS_OK)
-        atomic_abort(&af);
+        tgs_atomic_abort(&af);
     free(buf);
     return st;
 }

@@ -64,6 +64,11 @@ static tgs_status loss_alloc_buffers(const tgs_loss *l, size_t real_size, void *
     return TGS_OK;
 }
 
+size_t tgs_loss_bytes(int max_width, int max_height, int threads) {
+    size_t coef = 9 * (size_t)max_width * (size_t)max_height, work = (size_t)LOSS_WORK_ROWS * 3 * (size_t)max_width;
+    return sizeof(tgs_loss) + (coef + work * (size_t)threads) * sizeof(float) + 2 * (size_t)max_height * sizeof(double);
+}
+
 tgs_status tgs_loss_create(int max_width, int max_height, tgs_loss **out) {
     *out = NULL;
     if (max_width < 1 || max_height < 1 || max_width > (1 << 20) || max_height > (1 << 20))

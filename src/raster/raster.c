@@ -89,3 +89,9 @@ const int *tgs_raster_radii(const tgs_raster *r) { return r->cpu.radius; }
 const float *tgs_raster_depths(const tgs_raster *r) { return r->cpu.depth; }
 
 size_t tgs_raster_pair_capacity(const tgs_raster *r) { return r ? r->cpu.bins.pair_capacity : 0; }
+
+size_t tgs_raster_gaussian_bytes(int threads, int score) {
+    return tgs_rctx_gaussian_bytes_f32(threads, score) + tgs_bins_bytes(0, 1, 0);
+}
+size_t tgs_raster_pixel_bytes(void) { return tgs_rctx_pixel_bytes_f32(); }
+size_t tgs_raster_pair_bytes(void) { return tgs_bins_bytes(1, 0, 0); }

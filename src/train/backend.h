@@ -12,11 +12,15 @@
 #include "tgs/rng.h"
 #include "tgs/scene.h"
 #include "tgs/train.h"
+#include "train/plan.h"
 
 typedef struct tgs_backend tgs_backend;
 
 typedef struct {
     const char *name;
+    /* The memory create() and the run will take for `capacity` Gaussians,
+     * known before any pixel is read (plan.h). */
+    void (*plan)(const tgs_train_config *cfg, const tgs_scene *sc, size_t capacity, tgs_memory_plan *out);
     /* The model initialised from the scene's points, room for `capacity`
      * Gaussians, and the decoded images [n_cameras] (8-bit RGB at training size;
      * the caller keeps them alive). Taming runs also get the edge maps. */

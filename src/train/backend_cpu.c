@@ -19,10 +19,15 @@ struct tgs_backend {
     tgs_raster *raster;
     tgs_loss *loss;
     tgs_densify_stats stats;
-    float *img, *gt, *v_img, *pixel_w;                      /* per pixel */
-    float *v_mean2d, *score_acc, *scores, *scratch;          /* per Gaussian */
+    float *img, *gt, *v_img, *pixel_w;                      /* per pixel, one block from img */
+    float *v_mean2d, *score_acc, *scores, *scratch;          /* per Gaussian, one block from v_mean2d */
     size_t per_gaussian_capacity;
 };
+
+/* Floats of the loop's own buffers: per Gaussian v_mean2d 2, score sums 4,
+ * scores 1, the score's scratch; per pixel render, ground truth and image
+ * gradient 3 each, pixel weights 2. */
+enum { LOOP_GAUSSIAN_FLOATS = 2 + 4 + 1 + TGS_TAMING_SCORE_SCRATCH, LOOP_PIXEL_FLOATS = 3 + 3 + 3 + 2 };
 
 static void cpu_destroy(tgs_backend *b) {
     if (!b)
@@ -32,8 +37,8 @@ static void cpu_destroy(tgs_backend *b) {
     tgs_raster_destroy(b->raster);
     tgs_loss_destroy(b->loss);
     tgs_densify_stats_free(&b->stats);
-    free(b->img), free(b->gt), free(b->v_img), free(b->pixel_w);
-    free(b->v_mean2d), free(b->score_acc), free(b->scores), free(b->scratch);
+    free(b->img);
+    free(b->v_mean2d);
     free(b);
 }
 
@@ -41,13 +46,14 @@ static void cpu_destroy(tgs_backend *b) {
 static tgs_status reserve_per_gaussian(tgs_backend *b, size_t capacity) {
     if (capacity <= b->per_gaussian_capacity)
         return TGS_OK;
-    free(b->v_mean2d), free(b->score_acc), free(b->scores), free(b->scratch);
-    b->v_mean2d = tgs_calloc(capacity * 2, sizeof(float), "screen-space gradients");
-    b->score_acc = tgs_calloc(capacity * 4, sizeof(float), "score sums");
-    b->scores = tgs_calloc(capacity, sizeof(float), "scores");
-    b->scratch = tgs_calloc(capacity * TGS_TAMING_SCORE_SCRATCH, sizeof(float), "score scratch");
-    if (!b->v_mean2d || !b->score_acc || !b->scores || !b->scratch)
+    free(b->v_mean2d);
+    b->per_gaussian_capacity = 0;
+    b->v_mean2d = tgs_calloc(capacity, LOOP_GAUSSIAN_FLOATS * sizeof(float), "per-Gaussian loop buffers");
+    if (!b->v_mean2d)
         return TGS_ERR_NOMEM;
+    b->score_acc = b->v_mean2d + capacity * 2;
+    b->scores = b->score_acc + capacity * 4;
+    b->scratch = b->scores + capacity; /* [TGS_TAMING_SCORE_SCRATCH, capacity] */
     b->per_gaussian_capacity = capacity;
     return TGS_OK;
 }
@@ -61,11 +67,8 @@ static tgs_status cpu_create(const tgs_train_config *cfg, const tgs_scene *sc, c
     b->cfg = cfg;
     b->sc = sc;
     b->images = images;
-    int max_w = 0, max_h = 0;
-    for (int i = 0; i < sc->n_cameras; i++) {
-        max_w = TGS_MAX(max_w, sc->cameras[i].width);
-        max_h = TGS_MAX(max_h, sc->cameras[i].height);
-    }
+    int max_w, max_h;
+    tgs_plan_max_size(sc, &max_w, &max_h);
     size_t px = (size_t)max_w * max_h;
     tgs_status st;
     /* every buffer for the budget is held from here on: the plan is what the
@@ -77,16 +80,16 @@ static tgs_status cpu_create(const tgs_train_config *cfg, const tgs_scene *sc, c
         (st = tgs_raster_create(capacity, max_w, max_h, &b->raster)) != TGS_OK ||
         (st = tgs_loss_create(max_w, max_h, &b->loss)) != TGS_OK ||
         (st = reserve_per_gaussian(b, capacity)) != TGS_OK ||
-        (st = tgs_raster_reserve_pairs(b->raster, (size_t)(TGS_PLAN_PAIRS_PER_GAUSSIAN * (double)capacity))) != TGS_OK)
+        (st = tgs_raster_reserve_pairs(b->raster, tgs_plan_pairs_cpu(capacity))) != TGS_OK)
         goto fail;
-    b->img = tgs_calloc(px * 3, sizeof(float), "render");
-    b->gt = tgs_calloc(px * 3, sizeof(float), "ground truth");
-    b->v_img = tgs_calloc(px * 3, sizeof(float), "image gradient");
-    b->pixel_w = tgs_calloc(px * 2, sizeof(float), "pixel weights");
-    if (!b->img || !b->gt || !b->v_img || !b->pixel_w) {
+    b->img = tgs_calloc(px, LOOP_PIXEL_FLOATS * sizeof(float), "per-pixel loop buffers");
+    if (!b->img) {
         st = TGS_ERR_NOMEM;
         goto fail;
     }
+    b->gt = b->img + px * 3;
+    b->v_img = b->gt + px * 3;
+    b->pixel_w = b->v_img + px * 3; /* [2, px] */
     if (cfg->densify_mode == TGS_DENSIFY_TAMING &&
         (st = tgs_score_edge_maps_create(sc, images, &b->edges)) != TGS_OK)
         goto fail;
@@ -217,6 +220,11 @@ static tgs_status cpu_state_set(tgs_backend *b, const tgs_gaussians *g, const tg
     return TGS_OK;
 }
 
+static void cpu_plan(const tgs_train_config *cfg, const tgs_scene *sc, size_t capacity, tgs_memory_plan *out) {
+    tgs_train_plan_cpu(cfg, sc, capacity, tgs_get_threads(), LOOP_GAUSSIAN_FLOATS * sizeof(float),
+                       LOOP_PIXEL_FLOATS * sizeof(float), out);
+}
+
 static size_t cpu_count(const tgs_backend *b) { return b->g->n; }
 static void cpu_pairs(const tgs_backend *b, size_t *peak, size_t *capacity) {
     *peak = *capacity = tgs_raster_pair_capacity(b->raster); /* the CPU's bins grow to the peak */
@@ -225,6 +233,6 @@ static size_t cpu_device_bytes(const tgs_backend *b) { return 0; }
 static tgs_status cpu_sync(tgs_backend *b) { return TGS_OK; }
 
 const tgs_backend_ops tgs_backend_cpu = {
-    "cpu", cpu_create, cpu_destroy, cpu_step, cpu_adam, cpu_zero_grad, cpu_reset_opacity, cpu_densify,
+    "cpu", cpu_plan, cpu_create, cpu_destroy, cpu_step, cpu_adam, cpu_zero_grad, cpu_reset_opacity, cpu_densify,
     cpu_evaluate, cpu_model, cpu_state_get, cpu_state_set, cpu_count, cpu_pairs, cpu_device_bytes, cpu_sync,
 };

@@ -55,6 +55,11 @@ struct tgs_backend {
     double prof_ms[3];
 };
 
+/* Floats of the loop's own device buffers: per Gaussian v_mean2d, score sums,
+ * scores; per pixel render, its gradient, pixel weights. */
+enum { V_MEAN2D_FLOATS = 2, SCORE_ACC_FLOATS = 4, SCORES_FLOATS = 1 };
+enum { IMG_FLOATS = 3, V_IMG_FLOATS = 3, PIXEL_W_FLOATS = 1 };
+
 static void cuda_destroy(tgs_backend *b) {
     if (!b)
         return;
@@ -95,9 +100,9 @@ static tgs_status reserve_per_gaussian(tgs_backend *b, size_t capacity) {
     tgs_cuda_free(b->d_score_acc);
     tgs_cuda_free(b->d_scores);
     b->d_v_mean2d = b->d_score_acc = b->d_scores = NULL;
-    CU(tgs_cuda_malloc((void **)&b->d_v_mean2d, capacity * 2 * sizeof(float)));
-    CU(tgs_cuda_malloc((void **)&b->d_score_acc, capacity * 4 * sizeof(float)));
-    CU(tgs_cuda_malloc((void **)&b->d_scores, capacity * sizeof(float)));
+    CU(tgs_cuda_malloc((void **)&b->d_v_mean2d, capacity * V_MEAN2D_FLOATS * sizeof(float)));
+    CU(tgs_cuda_malloc((void **)&b->d_score_acc, capacity * SCORE_ACC_FLOATS * sizeof(float)));
+    CU(tgs_cuda_malloc((void **)&b->d_scores, capacity * SCORES_FLOATS * sizeof(float)));
     b->per_gaussian_capacity = capacity;
     return TGS_OK;
 }
@@ -131,9 +136,9 @@ static tgs_status create_inner(tgs_backend *b, size_t capacity) {
     TGS_TRY(tgs_cuda_raster_reserve_pairs(b->r, tgs_plan_pairs_gpu(capacity, (double)px))); /* as planned */
     TGS_TRY(tgs_cuda_loss_create(max_w, max_h, &b->loss));
     TGS_TRY(reserve_per_gaussian(b, capacity));
-    CU(tgs_cuda_malloc((void **)&b->d_img, px * 3 * sizeof(float)));
-    CU(tgs_cuda_malloc((void **)&b->d_v_img, px * 3 * sizeof(float)));
-    CU(tgs_cuda_malloc((void **)&b->d_pixel_w, px * sizeof(float)));
+    CU(tgs_cuda_malloc((void **)&b->d_img, px * IMG_FLOATS * sizeof(float)));
+    CU(tgs_cuda_malloc((void **)&b->d_v_img, px * V_IMG_FLOATS * sizeof(float)));
+    CU(tgs_cuda_malloc((void **)&b->d_pixel_w, px * PIXEL_W_FLOATS * sizeof(float)));
     CU(cudaMallocHost((void **)&b->h_loss, sizeof(double)));
     CU(cudaEventCreateWithFlags(&b->loss_ev, cudaEventDisableTiming));
     /* training images: 8-bit on the device, or streamed from the host */
@@ -238,7 +243,7 @@ static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double la
 }
 
 static tgs_status cuda_adam(tgs_backend *b, tgs_adam *a, unsigned mask) {
-    return tgs_cuda_adam_step_model(a, b->m, mask, NULL, 0);
+    return tgs_cuda_adam_step_model(a, b->m, mask, 0);
 }
 
 static tgs_status cuda_zero_grad(tgs_backend *b, unsigned mask) { return tgs_cuda_adam_zero_grad(b->m, mask, 0); }
@@ -340,6 +345,23 @@ static tgs_status cuda_state_set(tgs_backend *b, const tgs_gaussians *g, const t
     return tgs_cuda_model_upload(b->m, g, s, 0);
 }
 
+static void cuda_plan(const tgs_train_config *cfg, const tgs_scene *sc, size_t capacity, tgs_memory_plan *out) {
+    int max_w, max_h;
+    tgs_plan_max_size(sc, &max_w, &max_h);
+    const size_t pairs = tgs_plan_pairs_gpu(capacity, (double)max_w * max_h);
+    tgs_plan_gpu_sizes z = {
+        .model_scratch = (double)tgs_cuda_model_scratch_bytes(capacity, cfg->sh_degree),
+        .raster_gaussians = (double)tgs_cuda_raster_gaussian_bytes(capacity),
+        .raster_pixels = (double)tgs_cuda_raster_pixel_bytes(max_w, max_h),
+        .raster_pairs = (double)tgs_cuda_raster_pair_bytes(pairs, max_w, max_h),
+        .raster_temp = (double)tgs_cuda_raster_temp_bytes(capacity, pairs, max_w, max_h),
+        .loss = (double)tgs_cuda_loss_bytes(max_w, max_h),
+        .own_gaussian = (V_MEAN2D_FLOATS + SCORE_ACC_FLOATS + SCORES_FLOATS) * sizeof(float),
+        .own_pixel = (IMG_FLOATS + V_IMG_FLOATS + PIXEL_W_FLOATS) * sizeof(float),
+    };
+    tgs_train_plan_gpu(cfg, sc, capacity, &z, out);
+}
+
 static size_t cuda_count(const tgs_backend *b) { return b->m->g.n; }
 static void cuda_pairs(const tgs_backend *b, size_t *peak, size_t *capacity) {
     *peak = tgs_cuda_raster_pair_peak(b->r);
@@ -354,8 +376,9 @@ static tgs_status cuda_sync(tgs_backend *b) {
 }
 
 const tgs_backend_ops tgs_backend_cuda = {
-    "cuda", cuda_create, cuda_destroy, cuda_step, cuda_adam, cuda_zero_grad, cuda_reset_opacity, cuda_densify,
-    cuda_evaluate, cuda_model, cuda_state_get, cuda_state_set, cuda_count, cuda_pairs, cuda_device_bytes, cuda_sync,
+    "cuda", cuda_plan, cuda_create, cuda_destroy, cuda_step, cuda_adam, cuda_zero_grad, cuda_reset_opacity,
+    cuda_densify, cuda_evaluate, cuda_model, cuda_state_get, cuda_state_set, cuda_count, cuda_pairs, cuda_device_bytes,
+    cuda_sync,
 };
 
 #else

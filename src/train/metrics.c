@@ -11,7 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "io/model_internal.h"
+#include <jansson.h>
+
 #include "tgs/image.h"
 #include "tgs/loss.h"
 
@@ -287,7 +288,48 @@ static int add_method_json(json_t *results, json_t *per_view, const method_data 
     return ok;
 }
 
+/* The means of method m in its row, and its entries in the two JSON objects. */
+static tgs_status method_row(const method_data *m, json_t *results, json_t *per_view, const char *results_path,
+                             tgs_metrics_row *row) {
+    double sp = 0, ss = 0, sc = 0;
+    for (size_t i = 0; i < m->views.n; i++) {
+        sp += m->psnr[i];
+        sc += m->psnr_ch[i];
+        ss += m->ssim[i];
+    }
+    snprintf(row->method, sizeof row->method, "%s", m->name);
+    row->n_views = (int)m->views.n;
+    row->psnr = sp / (double)m->views.n;
+    row->ssim = ss / (double)m->views.n;
+    row->psnr_channel_mean = sc / (double)m->views.n;
+    if (!add_method_json(results, per_view, m, row->psnr, row->ssim))
+        return TGS_FAIL(TGS_ERR_NOMEM, "%s: cannot encode the metrics of %s (view names must be valid UTF-8; or "
+                        "out of memory)", results_path, m->name);
+    return TGS_OK;
+}
+
 /* ---- entry point ----------------------------------------------------------- */
+
+/* The method folders to score: `method` alone (it must exist), or every
+ * folder under split_dir. */
+static tgs_status pick_methods(const char *split_dir, const char *method, name_list *methods) {
+    if (method) {
+        char dir[TGS_PATH_MAX];
+        if (!method[0] || strchr(method, '/') || strcmp(method, ".") == 0 || strcmp(method, "..") == 0)
+            return TGS_FAIL(TGS_ERR_ARG, "method name \"%s\" (expected a folder name under %s, e.g. ours_30000)",
+                            method, split_dir);
+        TGS_TRY(join_path(dir, sizeof dir, split_dir, method));
+        if (!is_dir(dir))
+            return TGS_FAIL(TGS_ERR_IO, "%s: not found (expected the renders of method %s)", dir, method);
+        return name_list_add(methods, method);
+    }
+    TGS_TRY(list_dir(split_dir, 1, methods));
+    if (methods->n == 0)
+        return TGS_FAIL(TGS_ERR_IO, "%s: no method folders (expected e.g. ours_30000/ from `tgs render`)", split_dir);
+    if (methods->n > (size_t)INT32_MAX)
+        return TGS_FAIL(TGS_ERR_ARG, "%s: too many method folders", split_dir);
+    return TGS_OK;
+}
 
 tgs_status tgs_metrics_compute(const char *model_dir, const char *split, const char *method, tgs_metrics_table *out) {
     if (!model_dir || !out)
@@ -314,25 +356,8 @@ tgs_status tgs_metrics_compute(const char *model_dir, const char *split, const c
     if (!is_dir(split_dir))
         return TGS_FAIL(TGS_ERR_IO, "%s: not found (expected %s/<method>/{renders,gt}/ from `tgs render`)", split_dir,
                         split);
-    if (method) {
-        char dir[TGS_PATH_MAX];
-        if (!method[0] || strchr(method, '/') || strcmp(method, ".") == 0 || strcmp(method, "..") == 0)
-            return TGS_FAIL(TGS_ERR_ARG, "method name \"%s\" (expected a folder name under %s, e.g. ours_30000)",
-                            method, split_dir);
-        TGS_TRY(join_path(dir, sizeof dir, split_dir, method));
-        if (!is_dir(dir))
-            return TGS_FAIL(TGS_ERR_IO, "%s: not found (expected the renders of method %s)", dir, method);
-        TGS_TRY(name_list_add(&methods, method));
-    } else {
-        TGS_TRY(list_dir(split_dir, 1, &methods));
-        if (methods.n == 0)
-            return TGS_FAIL(TGS_ERR_IO, "%s: no method folders (expected e.g. ours_30000/ from `tgs render`)",
-                            split_dir);
-    }
-    if (methods.n > (size_t)INT32_MAX) {
-        st = TGS_FAIL(TGS_ERR_ARG, "%s: too many method folders", split_dir);
+    if ((st = pick_methods(split_dir, method, &methods)) != TGS_OK)
         goto cleanup;
-    }
 
     md = tgs_calloc(methods.n, sizeof *md, "metrics methods");
     if (!md) {
@@ -366,34 +391,17 @@ tgs_status tgs_metrics_compute(const char *model_dir, const char *split, const c
         st = TGS_ERR_NOMEM;
         goto cleanup;
     }
-    for (size_t k = 0; k < methods.n; k++) {
-        method_data *m = &md[k];
-        st = method_evaluate(m, loss, render, gt);
-        if (st != TGS_OK)
-            goto cleanup;
-        double sp = 0, ss = 0, sc = 0;
-        for (size_t i = 0; i < m->views.n; i++) {
-            sp += m->psnr[i];
-            sc += m->psnr_ch[i];
-            ss += m->ssim[i];
-        }
-        tgs_metrics_row *row = &out->rows[out->n_rows++];
-        snprintf(row->method, sizeof row->method, "%s", m->name);
-        row->n_views = (int)m->views.n;
-        row->psnr = sp / (double)m->views.n;
-        row->ssim = ss / (double)m->views.n;
-        row->psnr_channel_mean = sc / (double)m->views.n;
-        if (!add_method_json(results, per_view, m, row->psnr, row->ssim)) {
-            st = TGS_FAIL(TGS_ERR_NOMEM, "%s: cannot encode the metrics of %s (view names must be valid UTF-8; or "
-                          "out of memory)", results_path, m->name);
-            goto cleanup;
-        }
+    for (size_t k = 0; k < methods.n && st == TGS_OK; k++) {
+        st = method_evaluate(&md[k], loss, render, gt);
+        if (st == TGS_OK)
+            st = method_row(&md[k], results, per_view, results_path, &out->rows[out->n_rows++]);
     }
     /* json.dump(..., indent=True) of the reference: one space per level */
     const size_t flags = JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(17);
-    st = tgs_model_json_write_atomic(results_path, results, flags);
     if (st == TGS_OK)
-        st = tgs_model_json_write_atomic(per_view_path, per_view, flags);
+        st = tgs_model_write_json(results_path, results, flags);
+    if (st == TGS_OK)
+        st = tgs_model_write_json(per_view_path, per_view, flags);
 
 cleanup:
     json_decref(results);

@@ -98,11 +98,8 @@ static tgs_status plan_run(train_run *s, const tgs_train_config *cfg) {
                                          cfg->densification_interval, &s->schedule));
     }
     tgs_memory_plan plan;
-    int gpu = strcmp(s->ops->name, "cuda") == 0;
-    if (gpu)
-        tgs_train_plan_gpu(cfg, sc, s->capacity, &plan);
-    else
-        tgs_train_plan(cfg, sc, s->capacity, tgs_get_threads(), &plan);
+    s->ops->plan(cfg, sc, s->capacity, &plan);
+    const int gpu = plan.device;
     s->planned_bytes = plan.total;
     if (!cfg->quiet || cfg->dry_run) {
         if (cfg->densify_mode == TGS_DENSIFY_CLASSIC)

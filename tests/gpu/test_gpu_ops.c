@@ -1,7 +1,7 @@
 /* test_gpu_ops.c - the CUDA training operations (src/cuda/ops_cuda.h,
  * src/densify/cuda/densify_cuda.h) against
  * their CPU twins on random data: loss value and gradient, PSNR/SSIM, L1 map and
- * Taming pixel weights, Adam (dense and sparse), densification statistics,
+ * Taming pixel weights, Adam, densification statistics,
  * opacity reset, clone/remove (exact), split children (structure and the
  * distribution of their means), prune candidates, classic densification,
  * weighted sampling (without replacement, proportional: chi-square), median
@@ -395,30 +395,6 @@ static tgs_densify_params dparams(void) {
 /* Adam                                                                      */
 /* ------------------------------------------------------------------------ */
 
-/* CPU sparse Adam reference: tgs_adam_step's math, rows with radius <= 0 skipped. */
-static void sparse_adam_ref(tgs_adam *a, tgs_gaussians *g, unsigned mask, const int *radii) {
-    for (int k = 0; k < TGS_G_COUNT; k++) {
-        if (!(mask & (1u << k)))
-            continue;
-        long t = ++a->step[k];
-        const float b1 = (float)a->beta1, b2 = (float)a->beta2;
-        const float step_size = (float)(a->lr[k] / (1.0 - pow(a->beta1, (double)t)));
-        const float inv = (float)(1.0 / sqrt(1.0 - pow(a->beta2, (double)t)));
-        const float eps = (float)a->eps;
-        const size_t w = (size_t)g->width[k];
-        float *p = grp(g, 0, k), *gr = grp(g, 1, k), *m = grp(g, 2, k), *v = grp(g, 3, k);
-        for (size_t i = 0; i < g->n * w; i++) {
-            float gi = gr[i];
-            gr[i] = 0.0f;
-            if (radii[i / w] <= 0)
-                continue;
-            m[i] = b1 * m[i] + (1.0f - b1) * gi;
-            v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-            p[i] -= step_size * m[i] / (sqrtf(v[i]) * inv + eps);
-        }
-    }
-}
-
 static void test_adam(tgs_rng *r) {
     const size_t n = 5000, cap = 6000;
     static const double lr[TGS_G_COUNT] = {1.6e-4, 2.5e-3, 1.25e-4, 2.5e-2, 5e-3, 1e-3};
@@ -429,78 +405,64 @@ static void test_adam(tgs_rng *r) {
                                      1u << TGS_G_REST,
                                      TGS_ADAM_ALL};
     const int nsteps = (int)(sizeof masks / sizeof masks[0]);
-    for (int sparse = 0; sparse < 2; sparse++) {
-        tgs_gaussians *g;
-        tgs_densify_stats s;
-        make_model(r, n, cap, &g, &s);
-        tgs_cuda_model *m = NULL;
-        OK(tgs_cuda_model_create(cap, 3, &m));
-        OK(tgs_cuda_model_upload(m, g, &s, 0));
-        tgs_adam ac, ag;
-        tgs_adam_init(&ac, lr);
-        tgs_adam_init(&ag, lr);
-        int *radii = xcalloc(n, sizeof(int));
-        int *d_radii = dmalloc(n * sizeof(int));
-        double ms = 0;
-        for (int st = 0; st < nsteps; st++) {
-            /* fresh gradients (groups outside the previous mask keep accumulating on both sides) */
-            for (int k = 0; k < TGS_G_COUNT; k++)
-                for (size_t e = 0; e < n * (size_t)g->width[k]; e++)
-                    grp(g, 1, k)[e] += (float)uni(r, -1e-2, 1e-2) * (float)(1 + st);
-            for (size_t i = 0; i < n; i++)
-                radii[i] = (tgs_rng_u32(r) % 10) < 3 ? 0 : (int)(tgs_rng_u32(r) % 50) + 1;
-            CU(cudaMemcpy(d_radii, radii, n * sizeof(int), cudaMemcpyHostToDevice));
-            for (int k = 0; k < TGS_G_COUNT; k++)
-                CU(cudaMemcpy(m->g.grads + cap * g->offset[k], grp(g, 1, k), n * (size_t)g->width[k] * sizeof(float),
-                              cudaMemcpyHostToDevice));
-            if (sparse)
-                sparse_adam_ref(&ac, g, masks[st], radii);
-            else
-                tgs_adam_step(&ac, g, masks[st]);
-            tic();
-            OK(tgs_cuda_adam_step_model(&ag, m, masks[st], sparse ? d_radii : NULL, 0));
-            ms += toc_ms();
-        }
-        tgs_densify_stats sg;
-        tgs_gaussians *got = download(m, &sg);
-        double worst = 0;
-        for (int b = 0; b < 4; b++)
-            for (int k = 0; k < TGS_G_COUNT; k++)
-                worst = fmax(worst, max_rel(grp(got, b, k), grp(g, b, k), n * (size_t)g->width[k], 1e-30));
-        int steps_ok = memcmp(ac.step, ag.step, sizeof ac.step) == 0;
-        report(sparse ? "Adam sparse (radius 0 skipped), 6 steps" : "Adam dense, 6 steps with masks",
-               "max rel err, 4 buffers", steps_ok ? worst : INFINITY, 1e-6, ms / nsteps);
-        /* the low-level entry point, one more step of all groups */
-        if (!sparse) {
-            long step[TGS_G_COUNT];
-            for (int k = 0; k < TGS_G_COUNT; k++)
-                step[k] = ac.step[k] + 1;
-            for (int k = 0; k < TGS_G_COUNT; k++)
-                for (size_t e = 0; e < n * (size_t)g->width[k]; e++)
-                    grp(g, 1, k)[e] = (float)uni(r, -1e-2, 1e-2);
-            for (int k = 0; k < TGS_G_COUNT; k++)
-                CU(cudaMemcpy(m->g.grads + cap * g->offset[k], grp(g, 1, k), n * (size_t)g->width[k] * sizeof(float),
-                              cudaMemcpyHostToDevice));
-            tgs_adam_step(&ac, g, TGS_ADAM_ALL);
-            OK(tgs_cuda_adam_step(m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v, m->g.n, m->g.capacity,
-                                  m->g.sh_degree, lr, TGS_ADAM_ALL, step, NULL, 0));
-            tgs_gaussians_destroy(got);
-            tgs_densify_stats_free(&sg);
-            got = download(m, &sg);
-            double lw = 0;
-            for (int b = 0; b < 4; b++)
-                for (int k = 0; k < TGS_G_COUNT; k++)
-                    lw = fmax(lw, max_rel(grp(got, b, k), grp(g, b, k), n * (size_t)g->width[k], 1e-30));
-            report("Adam low-level entry point", "max rel err, 4 buffers", lw, 1e-6, -1);
-        }
-        tgs_gaussians_destroy(got);
-        tgs_densify_stats_free(&sg);
-        free(radii);
-        cudaFree(d_radii);
-        tgs_cuda_model_destroy(m);
-        tgs_gaussians_destroy(g);
-        tgs_densify_stats_free(&s);
+    tgs_gaussians *g;
+    tgs_densify_stats s;
+    make_model(r, n, cap, &g, &s);
+    tgs_cuda_model *m = NULL;
+    OK(tgs_cuda_model_create(cap, 3, &m));
+    OK(tgs_cuda_model_upload(m, g, &s, 0));
+    tgs_adam ac, ag;
+    tgs_adam_init(&ac, lr);
+    tgs_adam_init(&ag, lr);
+    double ms = 0;
+    for (int st = 0; st < nsteps; st++) {
+        /* fresh gradients (groups outside the previous mask keep accumulating on both sides) */
+        for (int k = 0; k < TGS_G_COUNT; k++)
+            for (size_t e = 0; e < n * (size_t)g->width[k]; e++)
+                grp(g, 1, k)[e] += (float)uni(r, -1e-2, 1e-2) * (float)(1 + st);
+        for (int k = 0; k < TGS_G_COUNT; k++)
+            CU(cudaMemcpy(m->g.grads + cap * g->offset[k], grp(g, 1, k), n * (size_t)g->width[k] * sizeof(float),
+                          cudaMemcpyHostToDevice));
+        tgs_adam_step(&ac, g, masks[st]);
+        tic();
+        OK(tgs_cuda_adam_step_model(&ag, m, masks[st], 0));
+        ms += toc_ms();
     }
+    tgs_densify_stats sg;
+    tgs_gaussians *got = download(m, &sg);
+    double worst = 0;
+    for (int b = 0; b < 4; b++)
+        for (int k = 0; k < TGS_G_COUNT; k++)
+            worst = fmax(worst, max_rel(grp(got, b, k), grp(g, b, k), n * (size_t)g->width[k], 1e-30));
+    int steps_ok = memcmp(ac.step, ag.step, sizeof ac.step) == 0;
+    report("Adam dense, 6 steps with masks", "max rel err, 4 buffers", steps_ok ? worst : INFINITY, 1e-6,
+           ms / nsteps);
+    /* the low-level entry point, one more step of all groups */
+    long step[TGS_G_COUNT];
+    for (int k = 0; k < TGS_G_COUNT; k++)
+        step[k] = ac.step[k] + 1;
+    for (int k = 0; k < TGS_G_COUNT; k++)
+        for (size_t e = 0; e < n * (size_t)g->width[k]; e++)
+            grp(g, 1, k)[e] = (float)uni(r, -1e-2, 1e-2);
+    for (int k = 0; k < TGS_G_COUNT; k++)
+        CU(cudaMemcpy(m->g.grads + cap * g->offset[k], grp(g, 1, k), n * (size_t)g->width[k] * sizeof(float),
+                      cudaMemcpyHostToDevice));
+    tgs_adam_step(&ac, g, TGS_ADAM_ALL);
+    OK(tgs_cuda_adam_step(m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v, m->g.n, m->g.capacity, m->g.sh_degree, lr, TGS_ADAM_ALL,
+                          step, 0));
+    tgs_gaussians_destroy(got);
+    tgs_densify_stats_free(&sg);
+    got = download(m, &sg);
+    double lw = 0;
+    for (int b = 0; b < 4; b++)
+        for (int k = 0; k < TGS_G_COUNT; k++)
+            lw = fmax(lw, max_rel(grp(got, b, k), grp(g, b, k), n * (size_t)g->width[k], 1e-30));
+    report("Adam low-level entry point", "max rel err, 4 buffers", lw, 1e-6, -1);
+    tgs_gaussians_destroy(got);
+    tgs_densify_stats_free(&sg);
+    tgs_cuda_model_destroy(m);
+    tgs_gaussians_destroy(g);
+    tgs_densify_stats_free(&s);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1155,12 +1117,8 @@ static void test_bench(tgs_rng *r) {
     const int reps = 10;
     tic();
     for (int k = 0; k < reps; k++)
-        OK(tgs_cuda_adam_step_model(&a, m, TGS_ADAM_ALL, NULL, 0));
+        OK(tgs_cuda_adam_step_model(&a, m, TGS_ADAM_ALL, 0));
     report("bench Adam 1M Gaussians (SH 3)", "ms per step", toc_ms() / reps, INFINITY, -1);
-    tic();
-    for (int k = 0; k < reps; k++)
-        OK(tgs_cuda_adam_step_model(&a, m, TGS_ADAM_ALL, d_radii, 0));
-    report("bench sparse Adam 1M", "ms per step", toc_ms() / reps, INFINITY, -1);
     tic();
     for (int k = 0; k < reps; k++)
         OK(tgs_cuda_stats_add(m, d_radii, d_f, 0));

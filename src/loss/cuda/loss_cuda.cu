@@ -265,6 +265,15 @@ __global__ void __launch_bounds__(RED_THREADS)
     }
 }
 
+/* Blocks of the loss reduction for a max_w x max_h image. */
+static int loss_blocks(int max_w, int max_h) { return ((max_w + LT_X - 1) / LT_X) * ((max_h + LT_Y - 1) / LT_Y); }
+
+size_t tgs_cuda_loss_bytes(int max_w, int max_h) {
+    const size_t plane = (size_t)max_w * (size_t)max_h;
+    return 9 * plane * sizeof(float) + 2 * (size_t)loss_blocks(max_w, max_h) * sizeof(double) + 3 * sizeof(double) +
+           (2 * MM_BLOCKS + 2) * sizeof(float);
+}
+
 tgs_status tgs_cuda_loss_create(int max_w, int max_h, tgs_cuda_loss **out) {
     *out = NULL;
     if (max_w < 1 || max_h < 1 || max_w > (1 << 16) || max_h > (1 << 16))
@@ -277,7 +286,7 @@ tgs_status tgs_cuda_loss_create(int max_w, int max_h, tgs_cuda_loss **out) {
     const size_t plane = (size_t)max_w * (size_t)max_h;
     l->max_w = max_w;
     l->max_h = max_h;
-    l->max_blocks = ((max_w + LT_X - 1) / LT_X) * ((max_h + LT_Y - 1) / LT_Y);
+    l->max_blocks = loss_blocks(max_w, max_h);
     cudaError_t e = tgs_cuda_malloc((void **)&l->d_coef, 9 * plane * sizeof(float));
     if (e == cudaSuccess)
         e = tgs_cuda_malloc((void **)&l->d_part, 2 * (size_t)l->max_blocks * sizeof(double));

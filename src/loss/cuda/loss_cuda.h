@@ -16,6 +16,7 @@ typedef struct tgs_cuda_loss tgs_cuda_loss; /* device scratch for max_w x max_h 
 
 tgs_status tgs_cuda_loss_create(int max_w, int max_h, tgs_cuda_loss **out);
 void tgs_cuda_loss_destroy(tgs_cuda_loss *l); /* NULL-safe */
+size_t tgs_cuda_loss_bytes(int max_w, int max_h); /* the device bytes create allocates */
 
 /* (1-lambda)*L1 + lambda*(1-SSIM) of SPEC 4 and its exact gradient, as
  * tgs_loss_forward_backward computes them (same window, zero padding, same

@@ -17,19 +17,13 @@ extern "C" {
 /* One Adam step over the first n rows of the groups in group_mask, with the
  * math of tgs_adam_step (torch Adam, beta1 0.9, beta2 0.999, eps 1e-15, bias
  * correction with step[g] = the 1-based step count of group g for this step),
- * bit for bit. Gradients of the stepped groups are zeroed afterwards.
- * d_radii_or_NULL given ("sparse Adam", the published trainer's optional
- * sparse_adam): Gaussians with radius <= 0 in this view skip the update
- * entirely - parameters and both moments untouched (their gradients, zero for
- * an invisible Gaussian, are still cleared); the bias correction still uses
- * the group's global step. */
+ * bit for bit. Gradients of the stepped groups are zeroed afterwards. */
 tgs_status tgs_cuda_adam_step(float *d_params, float *d_grads, float *d_m, float *d_v, size_t n, size_t capacity,
                               int sh_degree, const double lr[TGS_G_COUNT], unsigned group_mask,
-                              const long step[TGS_G_COUNT], const int *d_radii_or_NULL /*[N]*/, cudaStream_t stream);
+                              const long step[TGS_G_COUNT], cudaStream_t stream);
 /* The same over a device model with a host tgs_adam (its lr, betas, eps; its
  * step counts are incremented for the groups in mask, as tgs_adam_step does). */
-tgs_status tgs_cuda_adam_step_model(tgs_adam *a, tgs_cuda_model *m, unsigned mask, const int *d_radii_or_NULL /*[N]*/,
-                                    cudaStream_t stream);
+tgs_status tgs_cuda_adam_step_model(tgs_adam *a, tgs_cuda_model *m, unsigned mask, cudaStream_t stream);
 /* Zeroes the gradients of the groups in mask (first n rows). */
 tgs_status tgs_cuda_adam_zero_grad(tgs_cuda_model *m, unsigned mask, cudaStream_t stream);
 

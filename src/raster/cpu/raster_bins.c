@@ -28,6 +28,11 @@ static tgs_status grow(void **p, size_t *cap, size_t need, size_t elem, const ch
     return need <= *cap ? TGS_OK : resize(p, cap, need + need / 2 + 1024, elem, what);
 }
 
+size_t tgs_bins_bytes(size_t pairs, size_t gaussians, size_t tiles) {
+    return pairs * (2 * sizeof(uint64_t) + 2 * sizeof(uint32_t)) + gaussians * sizeof(size_t) +
+           tiles * 2 * sizeof(uint32_t);
+}
+
 tgs_status tgs_bins_reserve(tgs_bins *b, size_t pairs) {
     size_t c1 = b->pair_capacity, c2 = c1, c3 = c1, c4 = c1;
     TGS_TRY(resize((void **)&b->keys, &c1, pairs, sizeof(uint64_t), "sort keys"));

@@ -23,6 +23,9 @@ tgs_status tgs_bins_build(tgs_bins *b, size_t n, const int *radius /*[N]*/, cons
                           const float *depth_key /*[N]*/, int tiles_x, int tiles_y);
 /* Room for exactly `pairs` pairs, if it holds fewer. */
 tgs_status tgs_bins_reserve(tgs_bins *b, size_t pairs);
+/* Bytes the bins hold for `pairs` pairs (tgs_bins_reserve), the offsets of
+ * `gaussians` Gaussians and the ranges of `tiles` tiles (tgs_bins_build). */
+size_t tgs_bins_bytes(size_t pairs, size_t gaussians, size_t tiles);
 void tgs_bins_free(tgs_bins *b);
 
 #define REAL float

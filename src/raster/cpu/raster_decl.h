@@ -43,6 +43,11 @@ typedef struct {
 } RN(tgs_rctx);
 
 tgs_status RN(tgs_rctx_reserve)(RN(tgs_rctx) *c, size_t capacity, int max_pixels);
+/* Bytes tgs_rctx_reserve allocates per Gaussian of its capacity for `threads`
+ * threads (with score: and the score accumulators of the first scored
+ * render), and per pixel. The pairs are tgs_bins_bytes. */
+size_t RN(tgs_rctx_gaussian_bytes)(int threads, int score);
+size_t RN(tgs_rctx_pixel_bytes)(void);
 void RN(tgs_rctx_free)(RN(tgs_rctx) *c);
 tgs_status RN(tgs_raster_cpu_forward)(RN(tgs_rctx) *c, const RN(tgs_rparams) *p, const tgs_view *v,
                                       REAL *img /*[H,W,3]*/, const float *pixel_weight /*[H,W] or NULL*/,

@@ -271,6 +271,14 @@ static void RN(preprocess)(RN(tgs_rctx) *c, const RN(tgs_rparams) *p, const RN(t
     }
 }
 
+size_t RN(tgs_rctx_gaussian_bytes)(int threads, int score) {
+    /* depth, mean2d 2, conic 3, opac, pmin, rgb 3; depth key, radius, clamp flags 3, rect 4 */
+    size_t own = 11 * sizeof(REAL) + sizeof(float) + sizeof(int) + 3 + 4 * sizeof(int);
+    return own + (size_t)threads * (9 * sizeof(REAL) + (score ? 4 * sizeof(float) : 0));
+}
+
+size_t RN(tgs_rctx_pixel_bytes)(void) { return sizeof(REAL) + sizeof(uint32_t); /* final T, contributor count */ }
+
 tgs_status RN(tgs_rctx_reserve)(RN(tgs_rctx) *c, size_t capacity, int max_pixels) {
     int threads = omp_get_max_threads();
     if (capacity <= c->capacity && max_pixels <= c->max_pixels && threads <= c->nthreads)

@@ -95,37 +95,39 @@ static void *carve(char *base, size_t *off, size_t count, size_t elem) {
     return p;
 }
 
-/* The per-Gaussian arrays, 15 of them, in one allocation (the driver rounds
- * each allocation up to its granularity). */
+/* Points the per-Gaussian arrays of r, 15 of them, into the block at `at`
+ * for c Gaussians (NULL: only measures); returns the block's bytes. */
+static size_t carve_gauss(tgs_cuda_raster *r, char *at, size_t c) {
+    size_t off = 0;
+    r->g.radius = (int *)carve(at, &off, c, sizeof(int));
+    r->g.depth = (float *)carve(at, &off, c, sizeof(float));
+    r->g.mean2d = (float2 *)carve(at, &off, c, sizeof(float2));
+    r->g.con_op = (float4 *)carve(at, &off, c, sizeof(float4));
+    r->g.pmin = (float *)carve(at, &off, c, sizeof(float));
+    r->g.rgb = (float *)carve(at, &off, 3 * c, sizeof(float));
+    r->g.clamped = (uint8_t *)carve(at, &off, 3 * c, 1);
+    r->g.rect = (int4 *)carve(at, &off, c, sizeof(int4));
+    r->g.tiles = (unsigned long long *)carve(at, &off, c, sizeof(unsigned long long));
+    r->g.depth_key = (uint32_t *)carve(at, &off, c, sizeof(uint32_t));
+    r->g.order = (uint32_t *)carve(at, &off, c, sizeof(uint32_t));
+    r->depth_key2 = (uint32_t *)carve(at, &off, c, sizeof(uint32_t));
+    r->order2 = (uint32_t *)carve(at, &off, c, sizeof(uint32_t));
+    r->counts = (unsigned long long *)carve(at, &off, c, sizeof(unsigned long long));
+    r->acc = (float *)carve(at, &off, c * RC_ACC_N, sizeof(float));
+    return off;
+}
+
+/* The per-Gaussian arrays in one allocation (the driver rounds each
+ * allocation up to its granularity). */
 static tgs_status alloc_gauss(tgs_cuda_raster *r, size_t capacity) {
     free_gauss(r);
     r->have_forward = 0;
     if (capacity == 0)
         capacity = 1;
-    for (int pass = 0; pass < 2; pass++) { /* 0: measure, 1: carve */
-        char *at = (char *)r->gauss_block;
-        size_t off = 0;
-        const size_t c = capacity;
-        r->g.radius = (int *)carve(at, &off, c, sizeof(int));
-        r->g.depth = (float *)carve(at, &off, c, sizeof(float));
-        r->g.mean2d = (float2 *)carve(at, &off, c, sizeof(float2));
-        r->g.con_op = (float4 *)carve(at, &off, c, sizeof(float4));
-        r->g.pmin = (float *)carve(at, &off, c, sizeof(float));
-        r->g.rgb = (float *)carve(at, &off, 3 * c, sizeof(float));
-        r->g.clamped = (uint8_t *)carve(at, &off, 3 * c, 1);
-        r->g.rect = (int4 *)carve(at, &off, c, sizeof(int4));
-        r->g.tiles = (unsigned long long *)carve(at, &off, c, sizeof(unsigned long long));
-        r->g.depth_key = (uint32_t *)carve(at, &off, c, sizeof(uint32_t));
-        r->g.order = (uint32_t *)carve(at, &off, c, sizeof(uint32_t));
-        r->depth_key2 = (uint32_t *)carve(at, &off, c, sizeof(uint32_t));
-        r->order2 = (uint32_t *)carve(at, &off, c, sizeof(uint32_t));
-        r->counts = (unsigned long long *)carve(at, &off, c, sizeof(unsigned long long));
-        r->acc = (float *)carve(at, &off, c * RC_ACC_N, sizeof(float));
-        if (pass == 0) {
-            TGS_TRY(dev_alloc(r, &r->gauss_block, off, 1, "per-Gaussian buffers"));
-            r->gauss_bytes = off;
-        }
-    }
+    const size_t bytes = carve_gauss(r, NULL, capacity);
+    TGS_TRY(dev_alloc(r, &r->gauss_block, bytes, 1, "per-Gaussian buffers"));
+    r->gauss_bytes = bytes;
+    carve_gauss(r, (char *)r->gauss_block, capacity);
     r->capacity = capacity;
     return TGS_OK;
 }
@@ -224,30 +226,69 @@ static tgs_status grow_pairs(tgs_cuda_raster *r, size_t pairs, int spare) {
     return TGS_OK;
 }
 
+/* What grow_temp allocates for `bytes` (a quarter more: a later call may need a little more). */
+static size_t temp_capacity(size_t bytes) { return bytes + bytes / 4 + 256; }
+
 static tgs_status grow_temp(tgs_cuda_raster *r, size_t bytes) {
     if (bytes <= r->temp_bytes)
         return TGS_OK;
     dev_free(r, &r->temp, r->temp_bytes);
     r->temp_bytes = 0;
-    size_t cap = bytes + bytes / 4 + 256;
+    size_t cap = temp_capacity(bytes);
     TGS_TRY(dev_alloc(r, &r->temp, cap, 1, "sort/scan temporary storage"));
     r->temp_bytes = cap;
     return TGS_OK;
 }
 
 /* CUB temporary storage for sorting n depths, scanning n counts and the
- * tiles' chunks, and sorting `pairs` tile keys. */
-static tgs_status reserve_temp(tgs_cuda_raster *r, size_t n, size_t pairs) {
+ * chunks of `tiles` tiles, and sorting `pairs` tile keys (a device query). */
+static tgs_status temp_needed(size_t n, size_t pairs, size_t tiles, size_t *bytes) {
     size_t scan_bytes = 0, sort_bytes = 0, depth_bytes = 0, chunk_bytes = 0;
     TGS_CUDA_TRY(cub::DeviceScan::InclusiveSum(NULL, scan_bytes, (const unsigned long long *)NULL,
                                                (unsigned long long *)NULL, (int)n));
     TGS_CUDA_TRY(cub::DeviceScan::InclusiveSum(NULL, chunk_bytes, (const uint32_t *)NULL, (uint32_t *)NULL,
-                                               (int)r->max_tiles));
+                                               (int)tiles));
     scan_bytes = TGS_MAX(scan_bytes, chunk_bytes);
     cub::DoubleBuffer<uint32_t> kb(NULL, NULL), vb(NULL, NULL);
     TGS_CUDA_TRY(cub::DeviceRadixSort::SortPairs(NULL, sort_bytes, kb, vb, (int)pairs, 0, 32));
     TGS_CUDA_TRY(cub::DeviceRadixSort::SortPairs(NULL, depth_bytes, kb, vb, (int)n, 0, 32));
-    return grow_temp(r, TGS_MAX(scan_bytes, TGS_MAX(sort_bytes, depth_bytes)));
+    *bytes = TGS_MAX(scan_bytes, TGS_MAX(sort_bytes, depth_bytes));
+    return TGS_OK;
+}
+
+static tgs_status reserve_temp(tgs_cuda_raster *r, size_t n, size_t pairs) {
+    size_t bytes = 0;
+    TGS_TRY(temp_needed(n, pairs, r->max_tiles, &bytes));
+    return grow_temp(r, bytes);
+}
+
+/* The 8x8 tiles of a width x height image. */
+static size_t tiles_of(int width, int height) {
+    return (size_t)((width + RC_TILE - 1) / RC_TILE) * (size_t)((height + RC_TILE - 1) / RC_TILE);
+}
+
+extern "C" size_t tgs_cuda_raster_gaussian_bytes(size_t capacity) {
+    tgs_cuda_raster r;
+    memset(&r, 0, sizeof r);
+    return carve_gauss(&r, NULL, capacity ? capacity : 1);
+}
+
+extern "C" size_t tgs_cuda_raster_pixel_bytes(int max_width, int max_height) {
+    const size_t pixels = (size_t)max_width * (size_t)max_height; /* as alloc_pixels */
+    return pixels * (sizeof(float4) + 2 * sizeof(uint32_t)) +
+           tiles_of(max_width, max_height) * (sizeof(uint2) + sizeof(uint32_t));
+}
+
+extern "C" size_t tgs_cuda_raster_pair_bytes(size_t pairs, int max_width, int max_height) {
+    const size_t slots = max_items(pairs, tiles_of(max_width, max_height)) * (size_t)(RC_TILE * RC_TILE);
+    return pairs * 2 * (sizeof(uint32_t) + sizeof(uint32_t)) + slots * (sizeof(float4) + sizeof(uint32_t));
+}
+
+extern "C" size_t tgs_cuda_raster_temp_bytes(size_t capacity, size_t pairs, int max_width, int max_height) {
+    size_t bytes = 0;
+    if (temp_needed(capacity, pairs, tiles_of(max_width, max_height), &bytes) != TGS_OK)
+        return 0;
+    return temp_capacity(bytes);
 }
 
 extern "C" tgs_status tgs_cuda_raster_create(size_t capacity, int max_width, int max_height,
@@ -259,9 +300,7 @@ extern "C" tgs_status tgs_cuda_raster_create(size_t capacity, int max_width, int
     tgs_cuda_raster *r = (tgs_cuda_raster *)tgs_calloc(1, sizeof *r, "CUDA rasteriser");
     if (!r)
         return TGS_ERR_NOMEM;
-    const size_t pixels = (size_t)max_width * (size_t)max_height;
-    const size_t tiles =
-        (size_t)((max_width + RC_TILE - 1) / RC_TILE) * (size_t)((max_height + RC_TILE - 1) / RC_TILE);
+    const size_t pixels = (size_t)max_width * (size_t)max_height, tiles = tiles_of(max_width, max_height);
     tgs_status st = alloc_gauss(r, capacity);
     if (st == TGS_OK)
         st = alloc_pixels(r, pixels, tiles);

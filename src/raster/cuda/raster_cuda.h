@@ -70,6 +70,14 @@ size_t tgs_cuda_raster_pair_peak(const tgs_cuda_raster *r);
 const void *tgs_cuda_raster_tile_ranges(const tgs_cuda_raster *r, size_t *n_tiles);
 /* Device bytes allocated by this rasteriser. */
 size_t tgs_cuda_raster_bytes(const tgs_cuda_raster *r);
+/* The device bytes tgs_cuda_raster_create(capacity, max_width, max_height)
+ * followed by tgs_cuda_raster_reserve_pairs(pairs) hold: the per-Gaussian
+ * arrays, the per-pixel and per-tile arrays, the pair buffers with their chunk
+ * slots, and the CUB work space (a device query; 0 if it fails). */
+size_t tgs_cuda_raster_gaussian_bytes(size_t capacity);
+size_t tgs_cuda_raster_pixel_bytes(int max_width, int max_height);
+size_t tgs_cuda_raster_pair_bytes(size_t pairs, int max_width, int max_height);
+size_t tgs_cuda_raster_temp_bytes(size_t capacity, size_t pairs, int max_width, int max_height);
 
 #ifdef __cplusplus
 }

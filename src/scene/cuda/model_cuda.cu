@@ -30,6 +30,34 @@ static void scratch_free(tgs_cuda_scratch *s) {
     free(s);
 }
 
+/* Offsets of the scratch's pieces in its one allocation, and its bytes. */
+typedef struct {
+    size_t kind, mask, rm, flags, w, keys, keys_alt, iota, idx_alt, pick, rows, stats, terms, med, count, cub, total;
+} scratch_layout;
+
+static scratch_layout layout_scratch(size_t C, int max_width, size_t cub_bytes) {
+    scratch_layout o;
+    size_t at = 0;
+    o.kind = carve(&at, C);
+    o.mask = carve(&at, C);
+    o.rm = carve(&at, C);
+    o.flags = carve(&at, C);
+    o.w = carve(&at, C * sizeof(float));
+    o.keys = carve(&at, C * sizeof(float));
+    o.keys_alt = carve(&at, C * sizeof(float));
+    o.iota = carve(&at, C * sizeof(uint32_t));
+    o.idx_alt = carve(&at, C * sizeof(uint32_t));
+    o.pick = carve(&at, C * sizeof(uint32_t));
+    o.rows = carve(&at, C * (size_t)max_width * sizeof(float));
+    o.stats = carve(&at, 3 * C * sizeof(float));
+    o.terms = carve(&at, 3 * C * sizeof(float));
+    o.med = carve(&at, 16 * sizeof(float));
+    o.count = carve(&at, DC_COUNTERS * sizeof(unsigned long long));
+    o.cub = carve(&at, cub_bytes);
+    o.total = at;
+    return o;
+}
+
 static tgs_status scratch_create(size_t capacity, int max_width, tgs_cuda_scratch **out) {
     *out = NULL;
     tgs_cuda_scratch *s = (tgs_cuda_scratch *)tgs_calloc(1, sizeof *s, "CUDA densification scratch");
@@ -37,51 +65,35 @@ static tgs_status scratch_create(size_t capacity, int max_width, tgs_cuda_scratc
         return TGS_ERR_NOMEM;
     tgs_status st = TGS_OK;
     const size_t C = capacity;
-    size_t at = 0, o_kind, o_mask, o_rm, o_flags, o_w, o_keys, o_keys_alt, o_iota, o_idx_alt, o_pick, o_rows, o_stats,
-           o_terms, o_med, o_count, o_cub;
+    scratch_layout o;
     char *base = NULL;
     cudaError_t e;
     s->capacity = C;
     if ((st = dc_cub_bytes(C, &s->cub_bytes)) != TGS_OK)
         goto cleanup;
-    o_kind = carve(&at, C);
-    o_mask = carve(&at, C);
-    o_rm = carve(&at, C);
-    o_flags = carve(&at, C);
-    o_w = carve(&at, C * sizeof(float));
-    o_keys = carve(&at, C * sizeof(float));
-    o_keys_alt = carve(&at, C * sizeof(float));
-    o_iota = carve(&at, C * sizeof(uint32_t));
-    o_idx_alt = carve(&at, C * sizeof(uint32_t));
-    o_pick = carve(&at, C * sizeof(uint32_t));
-    o_rows = carve(&at, C * (size_t)max_width * sizeof(float));
-    o_stats = carve(&at, 3 * C * sizeof(float));
-    o_terms = carve(&at, 3 * C * sizeof(float));
-    o_med = carve(&at, 16 * sizeof(float));
-    o_count = carve(&at, DC_COUNTERS * sizeof(unsigned long long));
-    o_cub = carve(&at, s->cub_bytes);
-    if ((e = tgs_cuda_malloc((void **)&base, at)) != cudaSuccess) {
+    o = layout_scratch(C, max_width, s->cub_bytes);
+    if ((e = tgs_cuda_malloc((void **)&base, o.total)) != cudaSuccess) {
         st =
             TGS_FAIL(TGS_ERR_DEVICE, "CUDA: allocating %zu bytes of densification scratch for %zu Gaussians failed: %s",
-                     at, C, cudaGetErrorString(e));
+                     o.total, C, cudaGetErrorString(e));
         goto cleanup;
     }
-    s->d_kind = (unsigned char *)(base + o_kind);
-    s->d_mask = (unsigned char *)(base + o_mask);
-    s->d_rm = (unsigned char *)(base + o_rm);
-    s->d_flags = (unsigned char *)(base + o_flags);
-    s->d_w = (float *)(base + o_w);
-    s->d_keys = (float *)(base + o_keys);
-    s->d_keys_alt = (float *)(base + o_keys_alt);
-    s->d_iota = (uint32_t *)(base + o_iota);
-    s->d_idx_alt = (uint32_t *)(base + o_idx_alt);
-    s->d_pick = (uint32_t *)(base + o_pick);
-    s->d_rows = (float *)(base + o_rows);
-    s->d_stats_tmp = (float *)(base + o_stats);
-    s->d_terms = (float *)(base + o_terms);
-    s->d_med = (float *)(base + o_med);
-    s->d_count = (unsigned long long *)(base + o_count);
-    s->d_cub = base + o_cub;
+    s->d_kind = (unsigned char *)(base + o.kind);
+    s->d_mask = (unsigned char *)(base + o.mask);
+    s->d_rm = (unsigned char *)(base + o.rm);
+    s->d_flags = (unsigned char *)(base + o.flags);
+    s->d_w = (float *)(base + o.w);
+    s->d_keys = (float *)(base + o.keys);
+    s->d_keys_alt = (float *)(base + o.keys_alt);
+    s->d_iota = (uint32_t *)(base + o.iota);
+    s->d_idx_alt = (uint32_t *)(base + o.idx_alt);
+    s->d_pick = (uint32_t *)(base + o.pick);
+    s->d_rows = (float *)(base + o.rows);
+    s->d_stats_tmp = (float *)(base + o.stats);
+    s->d_terms = (float *)(base + o.terms);
+    s->d_med = (float *)(base + o.med);
+    s->d_count = (unsigned long long *)(base + o.count);
+    s->d_cub = base + o.cub;
     if ((e = cudaMallocHost((void **)&s->h_count, DC_COUNTERS * sizeof(unsigned long long))) != cudaSuccess) {
         st = TGS_FAIL(TGS_ERR_DEVICE, "CUDA: allocating pinned counters failed: %s", cudaGetErrorString(e));
         goto cleanup;
@@ -123,11 +135,23 @@ static tgs_status model_alloc(size_t C, int fpg, float *bufs[4], float *stats[3]
                     C * (size_t)fpg * sizeof(float), cudaGetErrorString(e));
 }
 
-static int max_width(const tgs_cuda_model *m) {
+/* The widest group (floats per Gaussian). */
+static int max_width(const int width[TGS_G_COUNT]) {
     int w = 0;
     for (int k = 0; k < TGS_G_COUNT; k++)
-        w = m->g.width[k] > w ? m->g.width[k] : w;
+        w = width[k] > w ? width[k] : w;
     return w;
+}
+
+size_t tgs_cuda_model_scratch_bytes(size_t capacity, int sh_degree) {
+    int width[TGS_G_COUNT];
+    size_t offset[TGS_G_COUNT], cub = 0;
+    tgs_param_layout(sh_degree, width, offset);
+    if (capacity == 0)
+        capacity = 1; /* as create */
+    if (dc_cub_bytes(capacity, &cub) != TGS_OK)
+        cub = 0;
+    return 3 * capacity * sizeof(float) + layout_scratch(capacity, max_width(width), cub).total;
 }
 
 tgs_status tgs_cuda_model_create(size_t capacity, int sh_degree, tgs_cuda_model **out) {
@@ -150,7 +174,7 @@ tgs_status tgs_cuda_model_create(size_t capacity, int sh_degree, tgs_cuda_model 
         goto cleanup;
     m->g.params = bufs[0], m->g.grads = bufs[1], m->g.adam_m = bufs[2], m->g.adam_v = bufs[3];
     m->d_grad_accum = stats[0], m->d_denom = stats[1], m->d_max_radii = stats[2];
-    if ((st = scratch_create(capacity, max_width(m), &m->scratch)) != TGS_OK)
+    if ((st = scratch_create(capacity, max_width(m->g.width), &m->scratch)) != TGS_OK)
         goto cleanup;
     *out = m;
     return TGS_OK;
@@ -183,7 +207,7 @@ tgs_status tgs_cuda_model_reserve(tgs_cuda_model *m, size_t capacity, cudaStream
     float *bufs[4], *stats[3];
     TGS_TRY(model_alloc(capacity, m->g.floats_per_gaussian, bufs, stats));
     tgs_cuda_scratch *s = NULL;
-    tgs_status st = scratch_create(capacity, max_width(m), &s);
+    tgs_status st = scratch_create(capacity, max_width(m->g.width), &s);
     float *old[4] = {m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v};
     float *old_stats[3] = {m->d_grad_accum, m->d_denom, m->d_max_radii};
     cudaError_t e = cudaSuccess;

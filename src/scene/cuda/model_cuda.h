@@ -53,6 +53,8 @@ typedef struct {
  * allocated here, for `capacity` Gaussians (plan the Taming budget up front). */
 tgs_status tgs_cuda_model_create(size_t capacity, int sh_degree, tgs_cuda_model **out);
 void tgs_cuda_model_destroy(tgs_cuda_model *m); /* NULL-safe */
+/* Device bytes of the densification scratch create allocates for capacity. */
+size_t tgs_cuda_model_scratch_bytes(size_t capacity, int sh_degree);
 /* Grows the capacity (contents kept; the device pointers change). Synchronises. */
 tgs_status tgs_cuda_model_reserve(tgs_cuda_model *m, size_t capacity, cudaStream_t stream);
 /* Host model (and statistics, may be NULL = zero) to the device; the host's
