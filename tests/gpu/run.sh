@@ -5,7 +5,7 @@
 # process as nvidia-smi reports it).
 #   usage: tests/gpu/run.sh BUILD_DIR DATA_DIR OUT_DIR [ITERATIONS]
 # Environment: QUICK=1 shortens the agreement tests; BENCHES="fox4 lego ..."
-# picks the runs (fox4 lego lego_cap fox2 beer fox4_profile lego_profile ref
+# picks the runs (fox4 lego lego_cap fox2 beer lego_1m fox2_1m fox4_profile lego_profile ref
 # fox4_seeds shared agree context; default all, about 5 minutes on an H100; SEEDS="2 3 4 5"
 # are fox4_seeds' seeds). The fox runs also print tgs metrics of their test
 # renders (fox4_seeds and ref: of the training views too). For the blending kernels alone:
@@ -81,6 +81,7 @@ mean_sd() {
         END { if (n > 1) printf "%s over %d seeds: mean %.3f, s.d. %.3f\n", l, n, s / n, sqrt((q - s * s / n) / (n - 1)) }'
 }
 flags=(--eval --budget 2 --mode multiplier --densification_interval 500 --sh_lower --quiet --seed 1)
+big=(--eval --budget 1000000 --mode final_count --densification_interval 100 --quiet --seed 1 --profile)
 # BENCHES picks and orders the runs (default: all of them)
 for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile ref fox4_seeds shared agree context}; do
     case $b in
@@ -90,6 +91,9 @@ for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile ref f
     lego_cap) bench lego_cap -s "$D/lego" --white_background "${flags[@]}" --cap_candidates ;;
     fox2) bench fox2 -s "$D/fox" -i images_2 "${flags[@]}" ;;
     beer) bench beer -s "$D/beer" -i images_2 "${flags[@]}" ;;
+    # the 1M-Gaussian proxies of the paper's "big" mode (--profile splits the time)
+    lego_1m) bench lego_1m -s "$D/lego" --white_background "${big[@]}" ;;
+    fox2_1m) bench fox2_1m -s "$D/fox" -i images_2 "${big[@]}" ;;
     fox4_profile) bench fox4_profile -s "$D/fox" -i images_4 "${flags[@]}" --profile ;;
     lego_profile) bench lego_profile -s "$D/lego" --white_background "${flags[@]}" --profile ;;
     fox4_seeds) # the spread over seeds (atomics make even one seed vary a little)
