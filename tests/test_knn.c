@@ -1,6 +1,6 @@
 /* test_knn.c - k-nearest-neighbour mean squared distances against brute force,
  * edge cases and errors, and the point initialisation of the Gaussians that
- * uses them (SPEC 2). */
+ * uses them (DESIGN §2). */
 #include "check.h"
 #include "tgs/gaussians.h"
 #include "tgs/knn.h"

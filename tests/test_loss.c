@@ -1,4 +1,4 @@
-/* test_loss.c - the SPEC 4 loss: finite-difference gradients (double), float vs
+/* test_loss.c - the DESIGN §4 loss: finite-difference gradients (double), float vs
  * double agreement, SSIM against a direct 121-tap reference, metric identities,
  * thread-count determinism, argument errors, and a speed print. */
 #include "check.h"

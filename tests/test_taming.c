@@ -1,4 +1,4 @@
-/* test_taming.c - the Taming budget (SPEC 6): count schedule, median
+/* test_taming.c - the Taming budget (DESIGN §6): count schedule, median
  * normalisation, weighted sampling without replacement (exact probabilities),
  * budgeted densification steps on a crafted model, and the 8-bit edge maps and
  * pixel weights of the score against the float computation of the reference. */

@@ -1,5 +1,5 @@
 /* densify.h - densification statistics and the operations that grow and shrink
- * the model (SPEC 5, 6): classic 3DGS and the Taming budget. Every operation
+ * the model (DESIGN §5, §6): classic 3DGS and the Taming budget. Every operation
  * moves parameters, gradients, Adam moments and statistics together. */
 #ifndef TGS_DENSIFY_H
 #define TGS_DENSIFY_H
@@ -57,7 +57,7 @@ typedef struct {
  * Capacity grows when needed (classic mode); planned runs reserve up front. */
 tgs_status tgs_densify_clone(tgs_gaussians *g, tgs_densify_stats *s, const uint32_t *idx /*[count]*/, size_t count);
 void tgs_densify_remove(tgs_gaussians *g, tgs_densify_stats *s, const unsigned char *remove /*[N]*/);
-/* Prune candidates (SPEC 6): opacity < min_opacity, and with size_rule max
+/* Prune candidates (DESIGN §6): opacity < min_opacity, and with size_rule max
  * scale > 0.1 * extent or (max_screen_size > 0) max_radii > max_screen_size.
  * Writes mask[N]. */
 size_t tgs_densify_prune_candidates(const tgs_gaussians *g, const tgs_densify_stats *s, const tgs_densify_params *p,
@@ -74,7 +74,7 @@ tgs_status tgs_densify_classic(tgs_gaussians *g, tgs_densify_stats *s, const tgs
 
 /* ---- Taming budget ---- */
 
-/* The count schedule of SPEC 6 (Eq. 2): steps S = (until - from) / interval,
+/* The count schedule of DESIGN §6 (Eq. 2): steps S = (until - from) / interval,
  * targets[i] = floor(a i^2 + k i + n0), i = 0..S-1. */
 typedef struct {
     size_t n0, budget;
@@ -90,7 +90,7 @@ void tgs_taming_schedule_free(tgs_taming_schedule *s); /* NULL-safe */
  * or j is the last of the densifications (the count lands on the budget). */
 size_t tgs_taming_target(const tgs_taming_schedule *s, int j);
 
-/* M(c, x) of SPEC 6 over x[0..n): c * x / median(x over x > 0) where x > 0, else 0
+/* M(c, x) of DESIGN §6 over x[0..n): c * x / median(x over x > 0) where x > 0, else 0
  * (NaN counts as 0; median = the lower middle value, as torch.median). Adds the
  * result into out [N]. scratch: [N] floats. */
 void tgs_taming_add_normalized(double c, const float *x /*[N]*/, size_t n, float *out /*[N]*/, float *scratch /*[N]*/);
@@ -111,7 +111,7 @@ float tgs_taming_fill_threshold(const float *accum /*[N]*/, const float *denom /
  * the clone share floor(delta * nc / (nc + ns)), the split share the rest. */
 void tgs_taming_budgets(size_t n, size_t target, size_t nc, size_t ns, size_t *clone_budget, size_t *split_budget);
 
-/* One Taming densification step (SPEC 6) given the summed scores [N]:
+/* One Taming densification step (DESIGN §6) given the summed scores [N]:
  * clone/split budgets from `target`, weighted picks, and for step j < 27 the
  * 50% weighted-random pruning of candidates among the Gaussians that existed
  * before the step. Resets the statistics. Rows are placed as in

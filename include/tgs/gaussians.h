@@ -20,7 +20,7 @@ tgs_status tgs_gaussians_reserve(tgs_gaussians *g, size_t capacity);
 /* Bytes of one buffer (params or grads or m or v) for capacity C. */
 size_t tgs_gaussians_buffer_bytes(size_t capacity, int sh_degree);
 
-/* Initialise n Gaussians from points (SPEC 2): DC from colour, rest 0,
+/* Initialise n Gaussians from points (DESIGN §2): DC from colour, rest 0,
  * opacity logit(0.1), log-scale from the mean squared distance to the 3 nearest
  * neighbours, identity rotation. g->n becomes n. */
 tgs_status tgs_gaussians_init_from_points(tgs_gaussians *g, const float *xyz /*[n,3]*/,

@@ -1,4 +1,4 @@
-/* loss.h - the training loss of SPEC 4: (1-l)*L1 + l*(1-SSIM), with gradient.
+/* loss.h - the training loss of DESIGN §4: (1-l)*L1 + l*(1-SSIM), with gradient.
  * SSIM: 11x11 Gaussian window (sigma 1.5), per channel, zero padding ("same"),
  * C1 = 0.01^2, C2 = 0.03^2, averaged over channels and pixels; computed with
  * separable filtering. Images are [H,W,3] interleaved.

@@ -1,4 +1,4 @@
-/* model.h - the files of a model folder (SPEC 7) other than the PLYs:
+/* model.h - the files of a model folder (DESIGN §7) other than the PLYs:
  * cameras.json, cfg_args, and the test metrics (results.json, per_view.json)
  * that `tgs metrics` computes from `tgs render`'s output. Every writer goes
  * through path.tmp and a rename, so a reader never sees half a file. */

@@ -1,4 +1,4 @@
-/* optim.h - Adam over the one parameter buffer (SPEC 5), as torch.optim.Adam
+/* optim.h - Adam over the one parameter buffer (DESIGN §5), as torch.optim.Adam
  * computes it, with a step count per parameter group. */
 #ifndef TGS_OPTIM_H
 #define TGS_OPTIM_H

@@ -1,4 +1,4 @@
-/* raster.h - the Gaussian rasteriser (SPEC 3) on host memory: forward image,
+/* raster.h - the Gaussian rasteriser (DESIGN §3) on host memory: forward image,
  * backward gradients, and the per-Gaussian score sums of Taming densification.
  *
  * This is the CPU rasteriser, multi-threaded float; a double-precision twin of
@@ -38,7 +38,7 @@ typedef struct {
 
 tgs_view tgs_view_from_camera(const tgs_camera *cam, const float bg[3], int sh_degree);
 
-/* Per-Gaussian score sums over the pixels a Gaussian contributed to (SPEC 3/6). */
+/* Per-Gaussian score sums over the pixels a Gaussian contributed to (DESIGN §3/§6). */
 enum { TGS_SCORE_W = 0, TGS_SCORE_ONE = 1, TGS_SCORE_AT = 2, TGS_SCORE_DIST = 3, TGS_SCORE_COUNT = 4 };
 
 typedef struct tgs_raster tgs_raster;

@@ -1,4 +1,4 @@
-/* train.h - the training run (SPEC 5, 6): settings with the published
+/* train.h - the training run (DESIGN §5, §6): settings with the published
  * trainer's names and defaults, and the loop itself. */
 #ifndef TGS_TRAIN_H
 #define TGS_TRAIN_H
@@ -36,7 +36,7 @@ typedef struct {
     double budget;
     tgs_budget_mode mode;
     int cams, ho_iteration, sh_lower;
-    int prune_screen_size; /* apply SPEC 6's 20 px screen-size prune (the reference never does) */
+    int prune_screen_size; /* apply DESIGN §6's 20 px screen-size prune (the reference never does) */
     int cap_candidates;    /* Taming: only Gaussians over the gradient threshold, as the reference */
     /* run */
     int test_iterations[TGS_MAX_ITER_LIST], n_test_iterations;

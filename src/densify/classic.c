@@ -1,4 +1,4 @@
-/* classic.c - original 3DGS densify-and-prune (SPEC 6, --densify_mode classic).
+/* classic.c - original 3DGS densify-and-prune (DESIGN §6, --densify_mode classic).
  *
  * Splits are done in place (child 0 takes its parent's row, child 1 is
  * appended), which needs one extra row per split instead of two; the set of

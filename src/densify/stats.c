@@ -1,5 +1,5 @@
-/* stats.c - densification statistics (SPEC 5), the clone/split candidates and
- * prune rule of SPEC 6, and the opacity reset. */
+/* stats.c - densification statistics (DESIGN §5), the clone/split candidates and
+ * prune rule of DESIGN §6, and the opacity reset. */
 #include "densify_internal.h"
 
 #include <math.h>

@@ -1,4 +1,4 @@
-/* taming.c - the Taming 3DGS budget (SPEC 6): the count schedule, the median
+/* taming.c - the Taming 3DGS budget (DESIGN §6): the count schedule, the median
  * normalisation of the score terms, and one budgeted densification step. */
 #include "densify_internal.h"
 #include "select.h"

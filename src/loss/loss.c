@@ -1,4 +1,4 @@
-/* loss.c - the training loss of SPEC 4 ((1-l)*L1 + l*(1-SSIM)) with its gradient,
+/* loss.c - the training loss of DESIGN §4 ((1-l)*L1 + l*(1-SSIM)) with its gradient,
  * in float (training) and double (gradient-test oracle) from one implementation
  * (loss_impl.h), plus the evaluation metrics PSNR and SSIM and an L1 error map. */
 #include "tgs/loss.h"

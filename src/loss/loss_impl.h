@@ -1,4 +1,4 @@
-/* loss_impl.h - the SPEC 4 loss (L1 + D-SSIM) and its gradient, written once
+/* loss_impl.h - the DESIGN §4 loss (L1 + D-SSIM) and its gradient, written once
  * for a scalar type. loss.c includes this file twice: REAL = float with
  * SFX = f32, and REAL = double with SFX = f64, so both versions are the same code.
  *

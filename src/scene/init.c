@@ -1,4 +1,4 @@
-/* init.c - Gaussians from SfM (or random) points, SPEC 2. */
+/* init.c - Gaussians from SfM (or random) points, DESIGN §2. */
 #include "tgs/gaussians.h"
 #include "tgs/knn.h"
 

@@ -1,4 +1,4 @@
-/* knn.c - mean squared distance to the k nearest other points (SPEC 2), with a
+/* knn.c - mean squared distance to the k nearest other points (DESIGN §2), with a
  * kd-tree.
  *
  * Structure. The points are copied once into an array of {x, y, z, index}

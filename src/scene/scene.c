@@ -1,4 +1,4 @@
-/* scene.c - builds the training dataset from a parsed scene (SPEC 1): cameras
+/* scene.c - builds the training dataset from a parsed scene (DESIGN §1): cameras
  * with their FoV and resolution, the train/test split, the scene extent and the
  * initial points. Pixels are decoded only on demand (tgs_scene_load_image). */
 #include "tgs/gaussians.h"

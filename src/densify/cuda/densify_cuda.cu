@@ -59,7 +59,7 @@ tgs_status dc_grad_candidates(tgs_cuda_model *m, const tgs_densify_params *p, cu
     return TGS_OK;
 }
 
-/* Prune rule of SPEC 6 over rows [0,n) into mask; counts all candidates into
+/* Prune rule of DESIGN §6 over rows [0,n) into mask; counts all candidates into
  * DC_N_PRUNE and, with kind given, those below n_pre not REPLACED into DC_N_CAND. */
 __global__ void __launch_bounds__(DC_THREADS)
     prune_cand_kernel(const float *__restrict__ opacity_raw, const float *__restrict__ scale_raw /*[N,3]*/,

@@ -1,4 +1,4 @@
-/* loss_cuda.cu - the SPEC 4 loss ((1-l)*L1 + l*(1-SSIM)) with its gradient on
+/* loss_cuda.cu - the DESIGN §4 loss ((1-l)*L1 + l*(1-SSIM)) with its gradient on
  * the GPU, the evaluation metrics (PSNR, SSIM) and the per-pixel L1 map with
  * its range (for the Taming pixel weights of src/densify/cuda/score_cuda.cu).
  * The GPU twin of src/loss/loss.c + loss_impl.h (same window, zero padding and

@@ -18,7 +18,7 @@ tgs_status tgs_cuda_loss_create(int max_w, int max_h, tgs_cuda_loss **out);
 void tgs_cuda_loss_destroy(tgs_cuda_loss *l); /* NULL-safe */
 size_t tgs_cuda_loss_bytes(int max_w, int max_h); /* the device bytes create allocates */
 
-/* (1-lambda)*L1 + lambda*(1-SSIM) of SPEC 4 and its exact gradient, as
+/* (1-lambda)*L1 + lambda*(1-SSIM) of DESIGN §4 and its exact gradient, as
  * tgs_loss_forward_backward computes them (same window, zero padding, same
  * per-element formulas; sums in double). d_v_img NULL = forward only.
  * h_loss_out NULL: nothing waits (read the value later with tgs_cuda_loss_read or

@@ -5,7 +5,7 @@
 #define RN_CAT(a, b) RN_CAT2(a, b)
 #define RN(name) RN_CAT(name, SFX)
 
-/* Raw parameters (SPEC 2), each pointer to n rows of its group. */
+/* Raw parameters (DESIGN §2), each pointer to n rows of its group. */
 typedef struct {
     size_t n;
     int k_rest;  /* SH rest coefficients stored per Gaussian (row stride 3*k_rest) */

@@ -3,7 +3,7 @@
  * raster_f32.c and raster_f64.c after raster_cpu.h; <tgmath.h> makes exp, sqrt...
  * resolve to the float or double functions.
  *
- * Forward (SPEC 3): preprocess each Gaussian (view transform, 3D covariance,
+ * Forward (DESIGN §3): preprocess each Gaussian (view transform, 3D covariance,
  * EWA 2D covariance and conic, radius, tile rect, SH colour), bin into tiles,
  * blend front to back per pixel. Backward walks each pixel's list back to front
  * (transmittance recovered by division), accumulates per-Gaussian screen-space
@@ -543,25 +543,13 @@ static void RN(raster_backward)(RN(tgs_rctx) *c, const RN(tgs_vparams) *w, const
     }
 }
 
-/* Chains the screen-space gradients of Gaussian i (acc) to its raw parameters. */
-static void RN(preprocess_backward)(const RN(tgs_rctx) *c, const RN(tgs_rparams) *p, const RN(tgs_vparams) *w,
-                                    const tgs_view *v, size_t i, const REAL *acc, const RN(tgs_rgrads) *gr) {
-    RN(tgs_geom) g;
-    RN(geom)(p, w, i, &g);
+/* Colour of Gaussian i -> its SH coefficients and view direction: adds to the
+ * SH gradients and to v_mean (the direction's share of the mean's gradient). */
+static void RN(sh_backward)(const RN(tgs_rctx) *c, const RN(tgs_rparams) *p, const RN(tgs_vparams) *w,
+                            const tgs_view *v, size_t i, const REAL *acc, const RN(tgs_rgrads) *gr,
+                            REAL v_mean[3]) {
     const REAL *m = p->means + 3 * i;
     const int deg = v->sh_degree, stride = 3 * p->k_rest;
-    REAL v_mean[3] = {0, 0, 0};
-
-    /* opacity */
-    REAL o = p->opacity_raw[i];
-    if (v->opacity_act == TGS_OPACITY_ABS)
-        gr->opacity_raw[i] += acc[ACC_OP] * (o > 0 ? K(1) : (o < 0 ? K(-1) : K(0)));
-    else {
-        REAL sg = K(1) / (K(1) + exp(-o));
-        gr->opacity_raw[i] += acc[ACC_OP] * sg * (K(1) - sg);
-    }
-
-    /* colour -> SH and view direction */
     REAL dir[3] = {m[0] - w->campos[0], m[1] - w->campos[1], m[2] - w->campos[2]};
     REAL len = sqrt(dir[0] * dir[0] + dir[1] * dir[1] + dir[2] * dir[2]);
     if (len > 0)
@@ -591,6 +579,58 @@ static void RN(preprocess_backward)(const RN(tgs_rctx) *c, const RN(tgs_rparams)
         for (int d = 0; d < 3; d++)
             v_mean[d] += (v_dir[d] - dir[d] * dd) / len;
     }
+
+}
+
+/* 3D covariance Sig = M M^T of Gaussian i (its geometry g) -> scale and
+ * rotation gradients, given dL/dSig. */
+static void RN(cov3d_backward)(const RN(tgs_geom) *gp, const REAL dSig[9], size_t i, const RN(tgs_rgrads) *gr) {
+    const RN(tgs_geom) g = *gp;
+    /* Sig = M M^T, M = Rq diag(s): dM = 2 dSig M (dSig symmetric) */
+    REAL dM[9];
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; k < 3; k++)
+            dM[3 * r + k] = K(2) * (dSig[3 * r] * g.M[k] + dSig[3 * r + 1] * g.M[3 + k] + dSig[3 * r + 2] * g.M[6 + k]);
+    REAL dR[9];
+    for (int k = 0; k < 3; k++) {
+        REAL vs = dM[k] * g.Rq[k] + dM[3 + k] * g.Rq[3 + k] + dM[6 + k] * g.Rq[6 + k];
+        gr->scale_raw[3 * i + k] += vs * g.s[k];
+        for (int r = 0; r < 3; r++)
+            dR[3 * r + k] = dM[3 * r + k] * g.s[k];
+    }
+    /* rotation matrix -> normalised quaternion -> raw quaternion */
+    REAL qw = g.qn[0], qx = g.qn[1], qy = g.qn[2], qz = g.qn[3];
+    REAL vq[4];
+    vq[0] = K(2) * (-qz * dR[1] + qy * dR[2] + qz * dR[3] - qx * dR[5] - qy * dR[6] + qx * dR[7]);
+    vq[1] = K(2) * (qy * dR[1] + qz * dR[2] + qy * dR[3] - K(2) * qx * dR[4] - qw * dR[5] + qz * dR[6] +
+                    qw * dR[7] - K(2) * qx * dR[8]);
+    vq[2] = K(2) * (-K(2) * qy * dR[0] + qx * dR[1] + qw * dR[2] + qx * dR[3] + qz * dR[5] - qw * dR[6] +
+                    qz * dR[7] - K(2) * qy * dR[8]);
+    vq[3] = K(2) * (-K(2) * qz * dR[0] - qw * dR[1] + qx * dR[2] + qw * dR[3] - K(2) * qz * dR[4] + qy * dR[5] +
+                    qx * dR[6] + qy * dR[7]);
+    REAL qd = qw * vq[0] + qx * vq[1] + qy * vq[2] + qz * vq[3];
+    for (int k = 0; k < 4; k++)
+        gr->rot_raw[4 * i + k] += (vq[k] - g.qn[k] * qd) / g.qlen;
+}
+
+/* Chains the screen-space gradients of Gaussian i (acc) to its raw parameters. */
+static void RN(preprocess_backward)(const RN(tgs_rctx) *c, const RN(tgs_rparams) *p, const RN(tgs_vparams) *w,
+                                    const tgs_view *v, size_t i, const REAL *acc, const RN(tgs_rgrads) *gr) {
+    RN(tgs_geom) g;
+    RN(geom)(p, w, i, &g);
+    REAL v_mean[3] = {0, 0, 0};
+
+    /* opacity */
+    REAL o = p->opacity_raw[i];
+    if (v->opacity_act == TGS_OPACITY_ABS)
+        gr->opacity_raw[i] += acc[ACC_OP] * (o > 0 ? K(1) : (o < 0 ? K(-1) : K(0)));
+    else {
+        REAL sg = K(1) / (K(1) + exp(-o));
+        gr->opacity_raw[i] += acc[ACC_OP] * sg * (K(1) - sg);
+    }
+
+    /* colour -> SH and view direction */
+    RN(sh_backward)(c, p, w, v, i, acc, gr, v_mean);
 
     /* screen mean -> view-space mean */
     REAL tz = g.pv[2];
@@ -653,31 +693,7 @@ static void RN(preprocess_backward)(const RN(tgs_rctx) *c, const RN(tgs_rparams)
     for (int d = 0; d < 3; d++)
         gr->means[3 * i + d] += v_mean[d];
 
-    /* Sig = M M^T, M = Rq diag(s): dM = 2 dSig M (dSig symmetric) */
-    REAL dM[9];
-    for (int r = 0; r < 3; r++)
-        for (int k = 0; k < 3; k++)
-            dM[3 * r + k] = K(2) * (dSig[3 * r] * g.M[k] + dSig[3 * r + 1] * g.M[3 + k] + dSig[3 * r + 2] * g.M[6 + k]);
-    REAL dR[9];
-    for (int k = 0; k < 3; k++) {
-        REAL vs = dM[k] * g.Rq[k] + dM[3 + k] * g.Rq[3 + k] + dM[6 + k] * g.Rq[6 + k];
-        gr->scale_raw[3 * i + k] += vs * g.s[k];
-        for (int r = 0; r < 3; r++)
-            dR[3 * r + k] = dM[3 * r + k] * g.s[k];
-    }
-    /* rotation matrix -> normalised quaternion -> raw quaternion */
-    REAL qw = g.qn[0], qx = g.qn[1], qy = g.qn[2], qz = g.qn[3];
-    REAL vq[4];
-    vq[0] = K(2) * (-qz * dR[1] + qy * dR[2] + qz * dR[3] - qx * dR[5] - qy * dR[6] + qx * dR[7]);
-    vq[1] = K(2) * (qy * dR[1] + qz * dR[2] + qy * dR[3] - K(2) * qx * dR[4] - qw * dR[5] + qz * dR[6] +
-                    qw * dR[7] - K(2) * qx * dR[8]);
-    vq[2] = K(2) * (-K(2) * qy * dR[0] + qx * dR[1] + qw * dR[2] + qx * dR[3] + qz * dR[5] - qw * dR[6] +
-                    qz * dR[7] - K(2) * qy * dR[8]);
-    vq[3] = K(2) * (-K(2) * qz * dR[0] - qw * dR[1] + qx * dR[2] + qw * dR[3] - K(2) * qz * dR[4] + qy * dR[5] +
-                    qx * dR[6] + qy * dR[7]);
-    REAL qd = qw * vq[0] + qx * vq[1] + qy * vq[2] + qz * vq[3];
-    for (int k = 0; k < 4; k++)
-        gr->rot_raw[4 * i + k] += (vq[k] - g.qn[k] * qd) / g.qlen;
+    RN(cov3d_backward)(&g, dSig, i, gr);
 }
 
 tgs_status RN(tgs_raster_cpu_backward)(RN(tgs_rctx) *c, const RN(tgs_rparams) *p, const tgs_view *v,

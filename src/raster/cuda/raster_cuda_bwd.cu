@@ -175,7 +175,10 @@ void rc_launch_render_backward(rc_view w, const uint2 *ranges, const uint32_t *c
 }
 
 /* One thread per Gaussian: screen-space gradients (acc) -> raw parameters,
- * the CPU's preprocess_backward step for step. Adds to the gradients. */
+ * the CPU's preprocess_backward step for step. Adds to the gradients. Longer
+ * than a helper should be: the whole chain stays in one body so that its
+ * intermediates (SH basis, covariances, Jacobian) live in registers; split into
+ * __device__ functions the compiler spilled them to local memory. */
 __global__ void rc_preprocess_backward_kernel(size_t n, rc_params p, rc_view w, rc_gauss gs, const float *accs,
                                               rc_grads gr, float *v_mean2d) {
     const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
