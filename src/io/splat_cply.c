@@ -318,7 +318,7 @@ static tgs_status cply_layout_make(const char *path, const cply_file *f, size_t 
         *slot = e;
         starts[i] = at;
         size_t per = (size_t)e->nprops * (slot == &chunk ? 4 : slot == &vertex ? 4 : 1);
-        if (size - at < e->count * per || at > size)
+        if (at > size || size - at < e->count * per)
             return TGS_FAIL(TGS_ERR_FORMAT, "%s: truncated: element %s needs %zu bytes, %zu left", path, e->name,
                             e->count * per, at > size ? 0 : size - at);
         at += e->count * per;
