@@ -177,9 +177,10 @@ static const char *const opacity_kinds[] = {"logit", "linear", NULL};
 /* tgs info --ply FILE / --checkpoint FILE: check a file and describe it. */
 static int print_ply(const char *path, int linear) {
     tgs_gaussians *g;
-    if (tgs_ply_read(path, linear ? TGS_OPACITY_LINEAR : TGS_OPACITY_LOGIT, &g) != TGS_OK)
+    tgs_splat_format f;
+    if (tgs_gaussians_read_file(path, linear ? TGS_OPACITY_LINEAR : TGS_OPACITY_LOGIT, &g, &f) != TGS_OK)
         return tgs_cli_fail();
-    printf("ply        %s: %zu Gaussians, SH degree %d\n", path, g->n, g->sh_degree);
+    printf("model      %s (%s): %zu Gaussians, SH degree %d\n", path, tgs_splat_format_name(f), g->n, g->sh_degree);
     tgs_gaussians_destroy(g);
     return 0;
 }
@@ -414,7 +415,7 @@ int tgs_cmd_render(int argc, char **argv) {
     tgs_raster *ras = NULL;
     float *img = NULL;
     int rc = 0;
-    if (tgs_ply_read(ply_path, a.opacity ? TGS_OPACITY_LINEAR : TGS_OPACITY_LOGIT, &g) != TGS_OK) {
+    if (tgs_gaussians_read_file(ply_path, a.opacity ? TGS_OPACITY_LINEAR : TGS_OPACITY_LOGIT, &g, NULL) != TGS_OK) {
         rc = tgs_cli_fail();
         goto done;
     }
@@ -483,5 +484,104 @@ int tgs_cmd_metrics(int argc, char **argv) {
     const char *sfx = a.split ? "_train" : "";
     printf("tgs: wrote %s/results%s.json and %s/per_view%s.json\n", a.model, sfx, a.model, sfx);
     tgs_metrics_table_free(&t);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ export */
+
+/* What `tgs export` is asked. */
+typedef struct {
+    const char *model, *ply, *output;
+    int iteration, opacity, format, spz_version;
+} export_args;
+
+static const char *const export_formats[] = {"spz", "splat", "compressed-ply", NULL};
+
+#define EA(field) offsetof(export_args, field)
+static const tgs_opt export_opts[] = {
+    {"model_path", 'm', OPT_STRING, EA(model), .help = "model folder (its point_cloud/iteration_N/point_cloud.ply)"},
+    {"iteration", 0, OPT_INT, EA(iteration), .def = -1, .help = "which saved iteration (-1: the latest)"},
+    {"ply", 0, OPT_STRING, EA(ply), .help = "export this 3DGS PLY (any trainer's) instead of a model's"},
+    {"opacity", 0, OPT_CHOICE, EA(opacity), .choices = opacity_kinds, .help = "how that PLY stores opacity"},
+    {"format", 'f', OPT_CHOICE, EA(format), .choices = export_formats,
+     .help = "spz (Niantic), splat (antimatter15, no SH rest) or compressed-ply (PlayCanvas/SuperSplat)"},
+    {"spz_version", 0, OPT_INT, EA(spz_version), .def = 3, .help = "SPZ version: 3 (gzip) or 4 (zstd)"},
+    {"output", 'o', OPT_STRING, EA(output),
+     .help = "output file (default: beside the input, named by the format: .spz, .splat, .compressed.ply)"},
+};
+
+static const char *const export_suffix[] = {".spz", ".splat", ".compressed.ply"};
+
+/* The input PLY of `tgs export` and the default output beside it. */
+static int export_paths(export_args *a, char *in, size_t in_n, char *out, size_t out_n) {
+    if (a->ply)
+        snprintf(in, in_n, "%s", a->ply);
+    else {
+        if (a->iteration < 0)
+            a->iteration = latest_iteration(a->model);
+        if (a->iteration < 0) {
+            fprintf(stderr, "tgs export: error: %s/point_cloud holds no iteration_N folder (train first, or --ply)\n",
+                    a->model);
+            return 1;
+        }
+        snprintf(in, in_n, "%s/point_cloud/iteration_%d/point_cloud.ply", a->model, a->iteration);
+    }
+    if (a->output) {
+        snprintf(out, out_n, "%s", a->output);
+        return 0;
+    }
+    size_t len = strlen(in);
+    if (len > 4 && strcmp(in + len - 4, ".ply") == 0)
+        len -= 4;
+    snprintf(out, out_n, "%.*s%s", (int)len, in, export_suffix[a->format]);
+    return 0;
+}
+
+static tgs_status export_write(const export_args *a, const char *path, const tgs_splats *s) {
+    switch (a->format) {
+    case 0: {
+        tgs_spz_options o = {0};
+        o.version = a->spz_version;
+        return tgs_splats_write_spz(path, s, &o);
+    }
+    case 1: return tgs_splats_write_splat(path, s, NULL);
+    default: return tgs_splats_write_compressed_ply(path, s, NULL);
+    }
+}
+
+int tgs_cmd_export(int argc, char **argv) {
+    export_args a;
+    memset(&a, 0, sizeof a);
+    tgs_opts_defaults(export_opts, NOPTS(export_opts), &a);
+    int r = parse_or_help("export", "-m MODEL | --ply FILE [--format spz|splat|compressed-ply] [-o FILE]",
+                          export_opts, NOPTS(export_opts), &a, argc, argv);
+    if (r >= 0)
+        return r;
+    if (!a.model == !a.ply)
+        return usage_error("export", "give one of -m/--model_path and --ply");
+    if (a.spz_version != 3 && a.spz_version != 4)
+        return usage_error("export", "--spz_version must be 3 or 4");
+    char in[TGS_PATH_MAX + 64], out[TGS_PATH_MAX + 96];
+    if (export_paths(&a, in, sizeof in, out, sizeof out) != 0)
+        return 1;
+    tgs_gaussians *g = NULL;
+    tgs_splats *s = NULL;
+    double t0 = tgs_now();
+    if (tgs_ply_read(in, a.opacity ? TGS_OPACITY_LINEAR : TGS_OPACITY_LOGIT, &g) != TGS_OK ||
+        tgs_gaussians_to_splats(g, &s) != TGS_OK || export_write(&a, out, s) != TGS_OK) {
+        tgs_gaussians_destroy(g);
+        tgs_splats_free(s);
+        return tgs_cli_fail();
+    }
+    tgs_splat_format f;
+    tgs_splat_format_parse(export_formats[a.format], &f);
+    int kept = TGS_MIN(g->sh_degree, tgs_splat_format_max_sh_degree(f));
+    struct stat st;
+    double bytes = stat(out, &st) == 0 ? (double)st.st_size : 0;
+    printf("tgs: %s -> %s (%s): %zu Gaussians, SH degree %d%s, %.2f MiB in %.2f s\n", in, out,
+           export_formats[a.format], g->n, kept, kept < g->sh_degree ? " (the format holds no higher SH: dropped)" : "",
+           bytes / 1048576.0, tgs_now() - t0);
+    tgs_gaussians_destroy(g);
+    tgs_splats_free(s);
     return 0;
 }

@@ -9,6 +9,7 @@ int tgs_cmd_train(int argc, char **argv);
 int tgs_cmd_render(int argc, char **argv);
 int tgs_cmd_metrics(int argc, char **argv);
 int tgs_cmd_info(int argc, char **argv);
+int tgs_cmd_export(int argc, char **argv);
 
 /* Prints "tgs: error: <message>" for the last library error; returns 1. */
 int tgs_cli_fail(void);

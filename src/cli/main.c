@@ -1,4 +1,4 @@
-/* main.c - the tgs command: train, render, metrics, info. The only place that
+/* main.c - the tgs command: train, render, metrics, info, export. The only place that
  * exits: library errors come back as a status and one line of context. */
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -15,7 +15,8 @@ static void usage(FILE *f) {
                "  train     train a scene (COLMAP or Blender) to a Gaussian budget\n"
                "  render    render the train/test views of a trained model (or any 3DGS PLY)\n"
                "  metrics   PSNR and SSIM of rendered views against the ground truth\n"
-               "  info      describe a scene: cameras, images, points, split, extent\n\n"
+               "  info      describe a scene: cameras, images, points, split, extent\n"
+               "  export    write a model as SPZ, .splat or compressed PLY for web viewers\n\n"
                "'tgs <command> --help' lists the command's options with their defaults.\n",
             TGS_VERSION);
 }
@@ -43,8 +44,10 @@ int main(int argc, char **argv) {
         rc = tgs_cmd_metrics(argc - 2, argv + 2);
     else if (strcmp(cmd, "info") == 0)
         rc = tgs_cmd_info(argc - 2, argv + 2);
+    else if (strcmp(cmd, "export") == 0)
+        rc = tgs_cmd_export(argc - 2, argv + 2);
     else {
-        fprintf(stderr, "tgs: error: unknown command '%s' (expected train, render, metrics or info)\n", cmd);
+        fprintf(stderr, "tgs: error: unknown command '%s' (expected train, render, metrics, info or export)\n", cmd);
         return 2;
     }
     return rc;

@@ -89,7 +89,7 @@ typedef struct {
 uint8_t *splat_buf_append(splat_buf *b, const void *data, size_t n);
 void splat_buf_free(splat_buf *b);
 
-/* Writes data to path.tmp, fsync, renames it to path; on failure nothing is left. */
+/* Writes data through tgs_atomic_open/commit: on failure nothing is left. */
 tgs_status splat_write_atomic(const char *path, const void *data /*[n]*/, size_t n);
 /* Reads the whole file (*data freed by the caller). */
 tgs_status splat_read_file(const char *path, uint8_t **data, size_t *n);

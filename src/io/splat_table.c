@@ -251,40 +251,14 @@ void splat_buf_free(splat_buf *b) {
 }
 
 tgs_status splat_write_atomic(const char *path, const void *data /*[n]*/, size_t n) {
-    size_t len = strlen(path);
-    char *tmp = tgs_calloc(len + 5, 1, "temporary path");
-    if (!tmp)
-        return TGS_ERR_NOMEM;
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".tmp", 5);
-    tgs_status st = TGS_OK;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        st = TGS_FAIL(TGS_ERR_IO, "%s: cannot create %s (%s)", path, tmp, strerror(errno));
-        free(tmp);
+    tgs_atomic_file af;
+    TGS_TRY(tgs_atomic_open(path, &af));
+    if (n > 0 && fwrite(data, 1, n, af.f) != n) {
+        tgs_status st = TGS_FAIL(TGS_ERR_IO, "%s: write failed (%s)", af.tmp, strerror(errno));
+        tgs_atomic_abort(&af);
         return st;
     }
-    const uint8_t *p = data;
-    for (size_t done = 0; done < n && st == TGS_OK;) {
-        ssize_t w = write(fd, p + done, TGS_MIN(n - done, (size_t)1 << 30));
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            st = TGS_FAIL(TGS_ERR_IO, "%s: write failed after %zu of %zu bytes (%s)", tmp, done, n,
-                          w < 0 ? strerror(errno) : "no progress");
-        else
-            done += (size_t)w;
-    }
-    if (st == TGS_OK && fsync(fd) != 0)
-        st = TGS_FAIL(TGS_ERR_IO, "%s: fsync failed (%s)", tmp, strerror(errno));
-    if (close(fd) != 0 && st == TGS_OK)
-        st = TGS_FAIL(TGS_ERR_IO, "%s: close failed (%s)", tmp, strerror(errno));
-    if (st == TGS_OK && rename(tmp, path) != 0)
-        st = TGS_FAIL(TGS_ERR_IO, "%s: cannot rename %s into place (%s)", path, tmp, strerror(errno));
-    if (st != TGS_OK)
-        unlink(tmp);
-    free(tmp);
-    return st;
+    return tgs_atomic_commit(&af);
 }
 
 tgs_status splat_read_file(const char *path, uint8_t **data, size_t *n) {

@@ -84,3 +84,57 @@ tgs_status tgs_gaussians_reserve(tgs_gaussians *g, size_t capacity) {
     g->capacity = capacity;
     return TGS_OK;
 }
+
+/* The copies between a model's groups and a table's arrays, one direction. */
+static void copy_groups(const tgs_gaussians *g, const tgs_splats *s, int to_table) {
+    tgs_param_view v = tgs_gaussians_view(g, g->params);
+    struct {
+        float *model, *table;
+        int width;
+    } pairs[TGS_G_COUNT] = {
+        {v.means, s->means, 3},
+        {v.sh_dc, s->sh_dc, 3},
+        {v.sh_rest, s->sh_rest, g->width[TGS_G_REST]},
+        {v.opacity_raw, s->opacity_raw, 1},
+        {v.scale_raw, s->scales_raw, 3},
+        {v.rot_raw, s->rots, 4},
+    };
+    for (int k = 0; k < TGS_G_COUNT; k++) {
+        size_t bytes = s->n * (size_t)pairs[k].width * sizeof(float);
+        if (bytes == 0)
+            continue;
+        if (to_table)
+            memcpy(pairs[k].table, pairs[k].model, bytes);
+        else
+            memcpy(pairs[k].model, pairs[k].table, bytes);
+    }
+}
+
+tgs_status tgs_gaussians_to_splats(const tgs_gaussians *g, tgs_splats **out) {
+    TGS_TRY(tgs_splats_create(g->n, g->sh_degree, out));
+    copy_groups(g, *out, 1);
+    return TGS_OK;
+}
+
+tgs_status tgs_gaussians_from_splats(const tgs_splats *s, tgs_gaussians **out) {
+    TGS_TRY(tgs_gaussians_create(s->n, s->sh_degree, 0, out));
+    (*out)->n = s->n;
+    copy_groups(*out, s, 0);
+    return TGS_OK;
+}
+
+tgs_status tgs_gaussians_read_file(const char *path, tgs_opacity_storage opacity, tgs_gaussians **out,
+                                   tgs_splat_format *format) {
+    *out = NULL;
+    tgs_splat_format f;
+    TGS_TRY(tgs_splat_format_guess(path, &f));
+    if (format)
+        *format = f;
+    if (f == TGS_SPLAT_FORMAT_PLY)
+        return tgs_ply_read(path, opacity, out);
+    tgs_splats *s = NULL;
+    TGS_TRY(tgs_splats_read(path, &s));
+    tgs_status st = tgs_gaussians_from_splats(s, out);
+    tgs_splats_free(s);
+    return st;
+}
