@@ -115,8 +115,8 @@ static const tgs_opt k_options[] = {
      .help = "Taming: add only Gaussians over the gradient threshold, as the published trainer (the count can "
              "fall short of the budget)"},
     {"prune_screen_size", 0, OPT_FLAG, F(prune_screen_size), SAVED,
-     .help = "also prune Gaussians over 20 px on screen after the first opacity reset (docs/DESIGN.md §6; never fires in "
-             "the reference)"},
+     .help = "also prune Gaussians over 20 px on screen after the first opacity reset (docs/DESIGN.md §6; "
+             "never fires in the reference)"},
     /* run */
     {"test_iterations", 0, OPT_INT_LIST, LIST(test_iterations), .def_list = eval_and_save_at,
      .help = "evaluate test views at"},

@@ -121,8 +121,8 @@ tgs_status tgs_cuda_adam_step_model(tgs_adam *a, tgs_cuda_model *m, unsigned mas
     long step[TGS_G_COUNT];
     for (int grp = 0; grp < TGS_G_COUNT; grp++)
         step[grp] = a->step[grp] + ((mask & (1u << grp)) ? 1 : 0);
-    TGS_TRY(adam_launch(m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v, m->g.n, m->g.capacity, m->g.sh_degree, a->lr, mask, step,
-                        a->beta1, a->beta2, a->eps, stream));
+    TGS_TRY(adam_launch(m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v, m->g.n, m->g.capacity, m->g.sh_degree,
+                        a->lr, mask, step, a->beta1, a->beta2, a->eps, stream));
     for (int grp = 0; grp < TGS_G_COUNT; grp++)
         a->step[grp] = step[grp];
     return TGS_OK;
