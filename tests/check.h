@@ -57,4 +57,37 @@ static inline const char *check_tmpdir(char *buf, size_t size, const char *tag) 
     return buf;
 }
 
+/* Does path exist? */
+static inline int check_file_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* The whole file in *out (malloc'd, one spare byte); its size, or -1. */
+static inline long check_read_all(const char *path, unsigned char **out) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    *out = malloc((size_t)n + 1);
+    if (fread(*out, 1, (size_t)n, f) != (size_t)n)
+        n = -1;
+    fclose(f);
+    return n;
+}
+
+/* Writes n bytes to path (the test stops when it cannot). */
+static inline void check_write_bytes(const char *path, const void *data, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    if (n)
+        fwrite(data, 1, n, f);
+    fclose(f);
+}
+
 #endif

@@ -7,11 +7,6 @@
 
 #include "check.h"
 
-static int file_exists(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
 /* The file's text (at most size-1 bytes) in buf; "" if it cannot be read. */
 static const char *read_text(const char *path, char *buf, size_t size) {
     buf[0] = '\0';
@@ -37,19 +32,19 @@ static void test_commit_and_abort(const char *dir) {
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     CHECK_OK(write_text(path, "first"));
     CHECK(strcmp(read_text(path, buf, sizeof buf), "first") == 0, "first write: '%s'", buf);
-    CHECK(!file_exists(tmp), "commit left %s behind", tmp);
+    CHECK(!check_file_exists(tmp), "commit left %s behind", tmp);
     /* commit replaces */
     CHECK_OK(write_text(path, "second"));
     CHECK(strcmp(read_text(path, buf, sizeof buf), "second") == 0, "replaced: '%s'", buf);
     /* abort: no .tmp, the previous file intact; a second abort is harmless */
     tgs_atomic_file af;
     CHECK_OK(tgs_atomic_open(path, &af));
-    CHECK(file_exists(tmp), "open did not create %s", tmp);
+    CHECK(check_file_exists(tmp), "open did not create %s", tmp);
     fputs("half a fi", af.f);
     tgs_atomic_abort(&af);
     tgs_atomic_abort(&af);
     tgs_atomic_abort(NULL);
-    CHECK(!file_exists(tmp), "abort left %s behind", tmp);
+    CHECK(!check_file_exists(tmp), "abort left %s behind", tmp);
     CHECK(strcmp(read_text(path, buf, sizeof buf), "second") == 0, "after abort: '%s'", buf);
     /* abort after a commit changes nothing */
     CHECK_OK(tgs_atomic_open(path, &af));
@@ -76,7 +71,7 @@ static void test_failures(const char *dir) {
     st = tgs_atomic_commit(&af);
     CHECK(st == TGS_ERR_IO && strstr(tgs_error_message(), "rename") && strstr(tgs_error_message(), path),
           "rename onto a folder: %d %s", (int)st, tgs_error_message());
-    CHECK(!file_exists(tmp), "failed commit left %s behind", tmp);
+    CHECK(!check_file_exists(tmp), "failed commit left %s behind", tmp);
     rmdir(path);
 }
 

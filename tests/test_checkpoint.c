@@ -22,32 +22,12 @@ static uint32_t rnd(void) {
     return rng_state >> 8;
 }
 
-static long read_all(const char *path, unsigned char **out) {
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    *out = malloc(n > 0 ? (size_t)n : 1);
-    if (n > 0 && fread(*out, 1, (size_t)n, f) != (size_t)n)
-        n = -1;
-    fclose(f);
-    return n;
-}
-
 static void write_bytes(const char *path, const void *data, size_t n) {
     FILE *f = fopen(path, "wb");
     if (!f || (n && fwrite(data, 1, n, f) != n) || fclose(f) != 0) {
         perror(path);
         exit(1);
     }
-}
-
-static int file_exists(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0;
 }
 
 static void put_le(unsigned char *p, uint64_t v, int n) {
@@ -110,13 +90,13 @@ static void test_roundtrip(const char *dir) {
     }
     char tmp[520];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    CHECK(!file_exists(tmp), "%s left behind", tmp);
+    CHECK(!check_file_exists(tmp), "%s left behind", tmp);
 
     /* Identical puts give identical bytes. */
     unsigned char *a = NULL, *b = NULL;
     char p2[520];
     snprintf(p2, sizeof p2, "%s.2", path);
-    long na = read_all(path, &a), nb = read_all(p2, &b);
+    long na = check_read_all(path, &a), nb = check_read_all(p2, &b);
     CHECK(na > BIG && na == nb && memcmp(a, b, (size_t)na) == 0, "two commits differ (%ld vs %ld bytes)", na, nb);
     CHECK(na > 8 && memcmp(a, "TGSCKPT\0", 8) == 0, "magic");
     free(a);
@@ -220,7 +200,7 @@ static void test_truncation(const char *dir) {
     snprintf(cut, sizeof cut, "%s/cut.ckpt", dir);
     write_small(path);
     unsigned char *b = NULL;
-    long n = read_all(path, &b);
+    long n = check_read_all(path, &b);
     CHECK(n > 100, "small checkpoint: %ld bytes", n);
     int bad = 0;
     for (long len = 0; len < n; len++) {
@@ -255,7 +235,7 @@ static void test_flips(const char *dir) {
     snprintf(bad_path, sizeof bad_path, "%s/flipped.ckpt", dir);
     write_small(path);
     unsigned char *b = NULL;
-    long n = read_all(path, &b);
+    long n = check_read_all(path, &b);
     static const unsigned char masks[] = {0x01, 0x80, 0xff, 0x10};
     int accepted = 0, unclear = 0, by_crc = 0, other = 0;
     for (long pos = 0; pos < n; pos++)
@@ -293,7 +273,7 @@ static void test_crafted(const char *dir) {
     snprintf(bad, sizeof bad, "%s/crafted.ckpt", dir);
     write_small(path);
     unsigned char *b = NULL;
-    long n = read_all(path, &b);
+    long n = check_read_all(path, &b);
     unsigned char *c = malloc((size_t)n);
     /* entry i: name at 24 + 48 i, offset at +32, size at +40 */
     struct {
@@ -380,14 +360,14 @@ static void test_writer_misuse(const char *dir) {
     tgs_status st = tgs_ckpt_commit(w);
     CHECK(st == TGS_ERR_ARG && strstr(tgs_error_message(), "chunk name ''"), "sticky error: %d %s", (int)st,
           tgs_error_message());
-    CHECK(!file_exists(path) && !file_exists(tmp), "a failed writer wrote a file");
+    CHECK(!check_file_exists(path) && !check_file_exists(tmp), "a failed writer wrote a file");
     CHECK(tgs_ckpt_commit(NULL) == TGS_ERR_ARG, "commit NULL");
     CHECK(tgs_ckpt_put(NULL, "x", x, 4) == TGS_ERR_ARG, "put NULL writer");
     tgs_ckpt_abort(NULL);
     CHECK_OK(tgs_ckpt_begin(path, &w));
     CHECK_OK(tgs_ckpt_put(w, "ok", x, 4));
     tgs_ckpt_abort(w);
-    CHECK(!file_exists(path) && !file_exists(tmp), "abort wrote a file");
+    CHECK(!check_file_exists(path) && !check_file_exists(tmp), "abort wrote a file");
     /* Zero chunks is a valid (28-byte) checkpoint. */
     CHECK_OK(tgs_ckpt_begin(path, &w));
     CHECK_OK(tgs_ckpt_commit(w));
@@ -432,7 +412,7 @@ static void test_unwritable(const char *dir) {
           tgs_error_message());
     char tmp[520];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    CHECK(!file_exists(tmp), "rename failure left %s", tmp);
+    CHECK(!check_file_exists(tmp), "rename failure left %s", tmp);
 }
 
 /* Disk full, simulated with RLIMIT_FSIZE: error naming the file, no .tmp, the
@@ -443,7 +423,7 @@ static void test_disk_full(const char *dir) {
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     write_small(path);
     unsigned char *before = NULL;
-    long nb = read_all(path, &before);
+    long nb = check_read_all(path, &before);
     size_t big = 4u << 20;
     unsigned char *data = malloc(big);
     for (size_t i = 0; i < big; i++)
@@ -472,11 +452,11 @@ static void test_disk_full(const char *dir) {
             CHECK(st == TGS_ERR_IO && strstr(tgs_error_message(), tmp), "disk full (variant %d): %d %s", variant,
                   (int)st, tgs_error_message());
             printf("disk full (RLIMIT_FSIZE, variant %d): %s\n", variant, tgs_error_message());
-            CHECK(!file_exists(tmp), "disk full left %s", tmp);
+            CHECK(!check_file_exists(tmp), "disk full left %s", tmp);
         }
         setrlimit(RLIMIT_FSIZE, &old);
         unsigned char *after = NULL;
-        long na = read_all(path, &after);
+        long na = check_read_all(path, &after);
         CHECK(na == nb && memcmp(before, after, (size_t)nb) == 0, "previous checkpoint changed");
         tgs_ckpt_reader *r = NULL;
         CHECK_OK(tgs_ckpt_open(path, &r));

@@ -22,36 +22,6 @@ static uint32_t rnd(void) {
     return rng_state;
 }
 
-static int file_exists(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
-static long read_all(const char *path, unsigned char **out) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    *out = malloc((size_t)n + 1);
-    if (fread(*out, 1, (size_t)n, f) != (size_t)n)
-        n = -1;
-    fclose(f);
-    return n;
-}
-
-static void write_bytes(const char *path, const void *data, size_t n) {
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        perror(path);
-        exit(1);
-    }
-    if (n)
-        fwrite(data, 1, n, f);
-    fclose(f);
-}
-
 /* A raw libpng writer for colour types and depths tgs never writes itself. */
 static void write_png_raw(const char *path, int w, int h, int depth, int color, const unsigned char *rows_data,
                           size_t stride, const png_color *pal, int n_pal, const png_byte *trns, int n_trns,
@@ -116,7 +86,7 @@ static void test_png_roundtrip(const char *dir) {
         CHECK_OK(tgs_image_save_png(path, &img));
         char tmp[600];
         snprintf(tmp, sizeof tmp, "%s.tmp", path);
-        CHECK(!file_exists(tmp), "%s left behind", tmp);
+        CHECK(!check_file_exists(tmp), "%s left behind", tmp);
         CHECK_OK(tgs_image_load(path, &back));
         CHECK(back.width == 37 && back.height == 23 && back.channels == c, "round trip %dx%dx%d", back.width,
               back.height, back.channels);
@@ -472,12 +442,12 @@ static void test_corrupt(const char *dir) {
     CHECK_OK(tgs_image_save_png(src, &img));
     tgs_image_free(&img);
     unsigned char *bytes = NULL;
-    long n = read_all(src, &bytes);
+    long n = check_read_all(src, &bytes);
     CHECK(n > 100, "small PNG has %ld bytes", n);
     snprintf(path, sizeof path, "%s/trunc.png", dir);
     int passed = 0;
     for (long k = 0; k < n; k++) {
-        write_bytes(path, bytes, (size_t)k);
+        check_write_bytes(path, bytes, (size_t)k);
         tgs_status st = tgs_image_load(path, &img);
         if (st == TGS_OK) {
             passed++;
@@ -489,14 +459,14 @@ static void test_corrupt(const char *dir) {
     CHECK(passed == 0, "%d truncations of a %ld-byte PNG were accepted", passed, n);
     /* A flipped byte in the image data (CRC mismatch). */
     bytes[n - 20] ^= 0x55;
-    write_bytes(path, bytes, (size_t)n);
+    check_write_bytes(path, bytes, (size_t)n);
     expect_fail(path, "PNG with a bad CRC");
     free(bytes);
 
     /* A sample of truncations of a JPEG. */
     char jpg[512];
     snprintf(jpg, sizeof jpg, "%s/fox/images_4/0001.jpg", TGS_DATA_DIR);
-    if (!file_exists(jpg)) { /* no shared data: a generated RGB JPEG */
+    if (!check_file_exists(jpg)) { /* no shared data: a generated RGB JPEG */
         unsigned char *rgb = malloc(96 * 64 * 3);
         for (int i = 0; i < 96 * 64 * 3; i++)
             rgb[i] = (unsigned char)(i * 13 + (rnd() & 31));
@@ -504,20 +474,20 @@ static void test_corrupt(const char *dir) {
         write_jpeg_raw(jpg, 96, 64, 3, JCS_RGB, rgb);
         free(rgb);
     }
-    n = read_all(jpg, &bytes);
+    n = check_read_all(jpg, &bytes);
     CHECK(n > 1000, "fox JPEG has %ld bytes", n);
     snprintf(path, sizeof path, "%s/trunc.jpg", dir);
     passed = 0;
     int tried = 0;
     for (long k = 0; k < n; k += (k < 700 ? 7 : n / 40 + 1), tried++) {
-        write_bytes(path, bytes, (size_t)k);
+        check_write_bytes(path, bytes, (size_t)k);
         if (tgs_image_load(path, &img) == TGS_OK) {
             passed++;
             tgs_image_free(&img);
         }
     }
     for (long k = n - 3; k < n; k++, tried++) { /* only the EOI marker missing */
-        write_bytes(path, bytes, (size_t)k);
+        check_write_bytes(path, bytes, (size_t)k);
         if (tgs_image_load(path, &img) == TGS_OK) {
             passed++;
             tgs_image_free(&img);
@@ -527,7 +497,7 @@ static void test_corrupt(const char *dir) {
     /* Garbage in the entropy-coded data after the header. */
     for (long k = n / 2; k < n / 2 + 64; k++)
         bytes[k] = (unsigned char)rnd();
-    write_bytes(path, bytes, (size_t)n);
+    check_write_bytes(path, bytes, (size_t)n);
     tgs_status st = tgs_image_load(path, &img);
     tgs_image_free(&img);
     (void)st; /* may or may not be detected; must not crash */
@@ -544,15 +514,15 @@ static void test_corrupt(const char *dir) {
         if (t % 3 == 2 && len > 3)
             memcpy(junk, "\xff\xd8\xff", 3);
         snprintf(path, sizeof path, "%s/junk%d.bin", dir, t);
-        write_bytes(path, junk, len);
+        check_write_bytes(path, junk, len);
         expect_fail(path, "random bytes");
     }
     snprintf(path, sizeof path, "%s/empty.png", dir);
-    write_bytes(path, "", 0);
+    check_write_bytes(path, "", 0);
     expect_fail(path, "zero-length file");
     CHECK(strstr(tgs_error_message(), "empty") != NULL, "empty: %s", tgs_error_message());
     snprintf(path, sizeof path, "%s/text.png", dir);
-    write_bytes(path, "this is not an image\n", 21);
+    check_write_bytes(path, "this is not an image\n", 21);
     expect_fail(path, "text file named .png");
     CHECK(strstr(tgs_error_message(), "not a JPEG or PNG") != NULL, "text: %s", tgs_error_message());
     snprintf(path, sizeof path, "%s/missing.png", dir);
@@ -579,7 +549,7 @@ static void test_unwritable(const char *dir) {
     /* A regular file used as a directory (fails even for root). */
     char file[512];
     snprintf(file, sizeof file, "%s/plainfile", dir);
-    write_bytes(file, "x", 1);
+    check_write_bytes(file, "x", 1);
     snprintf(path, sizeof path, "%s/plainfile/out.png", dir);
     CHECK(tgs_image_save_png(path, &img) == TGS_ERR_IO, "file as dir");
     float f[12] = {0};
@@ -589,7 +559,7 @@ static void test_unwritable(const char *dir) {
     /* Disk full, simulated with RLIMIT_FSIZE: error, no .tmp, old file intact. */
     snprintf(path, sizeof path, "%s/full.png", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    write_bytes(path, "old", 3);
+    check_write_bytes(path, "old", 3);
     img.width = 256;
     img.height = 256;
     img.channels = 3;
@@ -606,9 +576,9 @@ static void test_unwritable(const char *dir) {
         setrlimit(RLIMIT_FSIZE, &old);
         CHECK(st == TGS_ERR_IO && strstr(tgs_error_message(), tmp), "disk full: %d %s", (int)st, tgs_error_message());
         printf("disk full (RLIMIT_FSIZE) reported as: %s\n", tgs_error_message());
-        CHECK(!file_exists(tmp), "disk full left %s", tmp);
+        CHECK(!check_file_exists(tmp), "disk full left %s", tmp);
         unsigned char *b = NULL;
-        long n = read_all(path, &b);
+        long n = check_read_all(path, &b);
         CHECK(n == 3 && memcmp(b, "old", 3) == 0, "old file damaged");
         free(b);
     }

@@ -20,37 +20,6 @@ static uint32_t rnd(void) {
 }
 static float rndf(void) { return ((float)(rnd() & 0xffffff) / 16777216.0f - 0.5f) * 8.0f; }
 
-static int file_exists(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
-static long read_all(const char *path, unsigned char **out) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    *out = malloc((size_t)n + 1);
-    if (fread(*out, 1, (size_t)n, f) != (size_t)n)
-        n = -1;
-    fclose(f);
-    (*out)[n > 0 ? n : 0] = 0;
-    return n;
-}
-
-static void write_bytes(const char *path, const void *data, size_t n) {
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        perror(path);
-        exit(1);
-    }
-    if (n)
-        fwrite(data, 1, n, f);
-    fclose(f);
-}
-
 static tgs_gaussians *random_model(size_t n, int degree) {
     tgs_gaussians *g = NULL;
     CHECK_OK(tgs_gaussians_create(n, degree, 0, &g));
@@ -95,7 +64,7 @@ static void test_roundtrip(const char *dir) {
         snprintf(path, sizeof path, "%s/rt%d.ply", dir, degree);
         snprintf(tmp, sizeof tmp, "%s.tmp", path);
         CHECK_OK(tgs_ply_write(path, g));
-        CHECK(!file_exists(tmp), "%s left behind", tmp);
+        CHECK(!check_file_exists(tmp), "%s left behind", tmp);
         CHECK_OK(tgs_ply_read(path, TGS_OPACITY_LOGIT, &h));
         CHECK(h && same_model(g, h), "degree %d round trip is not bit-exact", degree);
         CHECK(h == NULL || h->capacity >= h->n, "capacity");
@@ -103,7 +72,7 @@ static void test_roundtrip(const char *dir) {
 
         /* The header is byte for byte the reference's, and f_rest is channel-major. */
         unsigned char *b = NULL;
-        long n = read_all(path, &b);
+        long n = check_read_all(path, &b);
         int K = tgs_sh_rest_count(degree);
         char want[4096];
         int w = snprintf(want, sizeof want,
@@ -184,7 +153,7 @@ static void test_reference(const char *dir) {
     unsigned char *a = NULL, *b = NULL;
     char ref[512];
     snprintf(ref, sizeof ref, "%s/ref/fox4/point_cloud_30000.ply", TGS_DATA_DIR);
-    long na = read_all(ref, &a), nb = read_all(path, &b);
+    long na = check_read_all(ref, &a), nb = check_read_all(path, &b);
     CHECK(na == nb && na > 0 && memcmp(a, b, (size_t)na) == 0, "rewritten reference differs (%ld vs %ld bytes)", na,
           nb);
     printf("fox reference PLY: read %.1f ms, write %.1f ms (30147 Gaussians, %ld bytes)\n", 1e3 * (t1 - t0),
@@ -303,7 +272,7 @@ static void test_malformed(const char *dir) {
             junk[i] = (unsigned char)rnd();
         if (t % 2)
             memcpy(junk, "ply\n", 4);
-        write_bytes(path, junk, 1 + rnd() % sizeof junk);
+        check_write_bytes(path, junk, 1 + rnd() % sizeof junk);
         expect_error(path, TGS_OK, NULL, "random bytes");
     }
     snprintf(path, sizeof path, "%s/missing.ply", dir);
@@ -334,11 +303,11 @@ static void test_truncated(const char *dir) {
     CHECK_OK(tgs_ply_write(src, g));
     tgs_gaussians_destroy(g);
     unsigned char *b = NULL;
-    long n = read_all(src, &b);
+    long n = check_read_all(src, &b);
     snprintf(path, sizeof path, "%s/trunc.ply", dir);
     int accepted = 0, no_path = 0;
     for (long k = 0; k < n; k++) {
-        write_bytes(path, b, (size_t)k);
+        check_write_bytes(path, b, (size_t)k);
         tgs_gaussians *h = NULL;
         if (tgs_ply_read(path, TGS_OPACITY_LOGIT, &h) == TGS_OK) {
             accepted++;
@@ -461,14 +430,14 @@ static void test_write_failures(const char *dir) {
     tgs_status st = tgs_ply_write(path, g);
     CHECK(st == TGS_ERR_IO && strstr(tgs_error_message(), "p.ply.tmp"), "missing dir: %d %s", (int)st,
           tgs_error_message());
-    CHECK(!file_exists(tmp), "tmp left in a missing dir?");
+    CHECK(!check_file_exists(tmp), "tmp left in a missing dir?");
     float xyz[3] = {0}, rgb[3] = {0};
     CHECK(tgs_ply_write_points(path, xyz, rgb, 1) == TGS_ERR_IO, "points to missing dir");
 
     /* Disk full (RLIMIT_FSIZE): error with the path, no .tmp, previous file intact. */
     snprintf(path, sizeof path, "%s/full.ply", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    write_bytes(path, "previous", 8);
+    check_write_bytes(path, "previous", 8);
     struct rlimit old, lim;
     getrlimit(RLIMIT_FSIZE, &old);
     lim = old;
@@ -479,9 +448,9 @@ static void test_write_failures(const char *dir) {
         setrlimit(RLIMIT_FSIZE, &old);
         CHECK(st == TGS_ERR_IO && strstr(tgs_error_message(), tmp), "disk full: %d %s", (int)st, tgs_error_message());
         printf("disk full (RLIMIT_FSIZE) reported as: %s\n", tgs_error_message());
-        CHECK(!file_exists(tmp), "disk full left %s", tmp);
+        CHECK(!check_file_exists(tmp), "disk full left %s", tmp);
         unsigned char *b = NULL;
-        long n = read_all(path, &b);
+        long n = check_read_all(path, &b);
         CHECK(n == 8 && memcmp(b, "previous", 8) == 0, "previous file damaged");
         free(b);
     }
@@ -495,7 +464,7 @@ static void test_points(const char *dir) {
     float rgb[2 * 3] = {0, 1, 128.0f / 255.0f, 17.0f / 255.0f, -0.5f, 2.0f};
     CHECK_OK(tgs_ply_write_points(path, xyz, rgb, 2));
     unsigned char *b = NULL;
-    long n = read_all(path, &b);
+    long n = check_read_all(path, &b);
     const char *want = "ply\nformat binary_little_endian 1.0\nelement vertex 2\nproperty float x\nproperty float y\n"
                        "property float z\nproperty float nx\nproperty float ny\nproperty float nz\n"
                        "property uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n";

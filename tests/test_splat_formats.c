@@ -26,36 +26,6 @@ static uint32_t rnd(void) {
 }
 static float uni(float lo, float hi) { return lo + (hi - lo) * (float)(rnd() & 0xffffff) / 16777216.0f; }
 
-static int file_exists(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
-static long read_all(const char *path, unsigned char **out) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    *out = malloc((size_t)n + 1);
-    if (fread(*out, 1, (size_t)n, f) != (size_t)n)
-        n = -1;
-    fclose(f);
-    return n;
-}
-
-static void write_bytes(const char *path, const void *data, size_t n) {
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        perror(path);
-        exit(1);
-    }
-    if (n)
-        fwrite(data, 1, n, f);
-    fclose(f);
-}
-
 /* gzip (as SPZ v2/v3 wraps its stream) of data into out[cap]; returns the size. */
 static size_t gzip_bytes(const void *data, size_t n, unsigned char *out, size_t cap) {
     z_stream zs;
@@ -231,7 +201,7 @@ static void test_spz_fractional_bits(const char *dir) {
     tgs_spz_options o = {.fractional_bits = 12};
     CHECK(tgs_splats_write_spz(path, a, &o) == TGS_ERR_ARG, "a mean of 3000 with 12 fractional bits: %s",
           tgs_error_message());
-    CHECK(!file_exists(path), "a refused SPZ write left %s", path);
+    CHECK(!check_file_exists(path), "a refused SPZ write left %s", path);
     tgs_splats_free(a);
 }
 
@@ -439,7 +409,7 @@ static void test_spz_known_bytes(const char *dir) {
     unsigned char *file = NULL, plain[256];
     /* version 3: gzip of the 16-byte header "NGSP", 3, 1 Gaussian, degree 1, 12 bits, flags 0 */
     CHECK_OK(tgs_splats_write_spz(path, g, NULL));
-    long size = read_all(path, &file);
+    long size = check_read_all(path, &file);
     size_t n = size > 0 ? gunzip_bytes(file, (size_t)size, plain, sizeof plain) : 0;
     static const unsigned char v3_header[16] = {'N', 'G', 'S', 'P', 3, 0, 0, 0, 1, 0, 0, 0, 1, 12, 0, 0};
     CHECK(n == 16 + sizeof spz_known_attrs, "SPZ v3: %zu bytes inside the gzip stream (expected 45)", n);
@@ -449,7 +419,7 @@ static void test_spz_known_bytes(const char *dir) {
     /* version 4: 32-byte header with 6 streams, TOC at 32; each stream one zstd frame */
     tgs_spz_options o = {.version = 4};
     CHECK_OK(tgs_splats_write_spz(path, g, &o));
-    size = read_all(path, &file);
+    size = check_read_all(path, &file);
     static const unsigned char v4_header[32] = {'N', 'G', 'S', 'P', 4, 0, 0, 0, 1, 0, 0, 0, 1, 12, 0, 6, 32, 0, 0, 0};
     CHECK(size >= 128 && memcmp(file, v4_header, 32) == 0, "SPZ v4 header bytes differ");
     static const size_t lens[6] = {9, 1, 3, 3, 4, 9};
@@ -489,7 +459,7 @@ static void test_splat_known_bytes(const char *dir) {
                                            0x00, 0x3f, 0x87, 0xc7, 0x38, 0xe1, 0xe6, 0xcd, 0x80, 0x80};
     CHECK_OK(tgs_splats_write_splat(path, g, NULL));
     unsigned char *file = NULL;
-    long size = read_all(path, &file);
+    long size = check_read_all(path, &file);
     CHECK(size == 32 && memcmp(file, want, 32) == 0, ".splat record bytes differ (%ld bytes)", size);
     free(file);
     tgs_splats_free(g);
@@ -570,7 +540,7 @@ static void test_cply_known_bytes(const char *dir) {
     memcpy(want + n, sh, sizeof sh);
     n += sizeof sh;
     unsigned char *file = NULL;
-    long size = read_all(path, &file);
+    long size = check_read_all(path, &file);
     CHECK(size == (long)n, "compressed PLY: %ld bytes (expected %zu)", size, n);
     if (size == (long)n)
         for (size_t i = 0; i < n; i++)
@@ -605,7 +575,7 @@ static void write_variant(const char *path, const unsigned char *src, size_t n, 
     memcpy(b, src, n);
     if (patch)
         memcpy(b + at, patch, plen);
-    write_bytes(path, b, n);
+    check_write_bytes(path, b, n);
     free(b);
 }
 
@@ -617,7 +587,7 @@ static void test_bad_spz(const char *dir) {
     unsigned char *file = NULL, plain[16], gz[256];
     /* version 3: the gzip stream cut short anywhere */
     CHECK_OK(tgs_splats_write_spz(good, a, NULL));
-    long size = read_all(good, &file);
+    long size = check_read_all(good, &file);
     const long cuts3[] = {size - 1, size - 8, size / 2, 12, 1};
     for (int c = 0; c < 5; c++) {
         write_variant(bad, file, (size_t)cuts3[c], 0, NULL, 0);
@@ -627,7 +597,7 @@ static void test_bad_spz(const char *dir) {
     /* version 4: cut, magic, version, count */
     tgs_spz_options o4 = {.version = 4};
     CHECK_OK(tgs_splats_write_spz(good, a, &o4));
-    size = read_all(good, &file);
+    size = check_read_all(good, &file);
     const long cuts4[] = {size - 1, size / 2, 100, 31, 3};
     for (int c = 0; c < 5; c++) {
         write_variant(bad, file, (size_t)cuts4[c], 0, NULL, 0);
@@ -663,11 +633,11 @@ static void test_bad_spz(const char *dir) {
     };
     for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
         size_t n = gzip_bytes(heads[i].h, 16, gz, sizeof gz);
-        write_bytes(bad, gz, n);
+        check_write_bytes(bad, gz, n);
         expect_refused(tgs_splats_read_spz, bad, heads[i].want, heads[i].what);
     }
     memset(plain, 0, sizeof plain);
-    write_bytes(bad, plain, sizeof plain);
+    check_write_bytes(bad, plain, sizeof plain);
     expect_refused(tgs_splats_read_spz, bad, TGS_ERR_FORMAT, "SPZ of zeros");
     tgs_splats_free(a);
 }
@@ -683,7 +653,7 @@ static void test_spz_v2(const char *dir) {
                                                        128, 128, 128, 128, 160, 160, 160, /* alpha, colour, scale */
                                                        204, 128, 128};
     unsigned char gz[256];
-    write_bytes(path, gz, gzip_bytes(raw, sizeof raw, gz, sizeof gz));
+    check_write_bytes(path, gz, gzip_bytes(raw, sizeof raw, gz, sizeof gz));
     tgs_splats *s = NULL;
     CHECK_OK(tgs_splats_read_spz(path, &s));
     const float want[4] = {0.8f, 0.6f, 0.0f, 0.0f};
@@ -697,13 +667,13 @@ static void test_bad_splat_and_cply(const char *dir) {
     char path[512], good[512];
     snprintf(path, sizeof path, "%s/bad.splat", dir);
     unsigned char rec[33] = {0};
-    write_bytes(path, rec, 33);
+    check_write_bytes(path, rec, 33);
     expect_refused(tgs_splats_read_splat, path, TGS_ERR_FORMAT, ".splat of 33 bytes");
-    write_bytes(path, rec, 0);
+    check_write_bytes(path, rec, 0);
     expect_refused(tgs_splats_read_splat, path, TGS_ERR_FORMAT, "empty .splat");
     const float nan = NAN;
     memcpy(rec, &nan, 4);
-    write_bytes(path, rec, 32);
+    check_write_bytes(path, rec, 32);
     expect_refused(tgs_splats_read_splat, path, TGS_ERR_FORMAT, ".splat with a NaN position");
 
     snprintf(good, sizeof good, "%s/good.compressed.ply", dir);
@@ -711,7 +681,7 @@ static void test_bad_splat_and_cply(const char *dir) {
     tgs_splats *a = random_table(300, 1);
     CHECK_OK(tgs_splats_write_compressed_ply(good, a, NULL));
     unsigned char *file = NULL;
-    long size = read_all(good, &file);
+    long size = check_read_all(good, &file);
     const long cuts[] = {size - 1, size - 300 * 9, 600, 40, 2};
     for (int c = 0; c < 5; c++) {
         write_variant(path, file, (size_t)cuts[c], 0, NULL, 0);
@@ -736,7 +706,7 @@ static void test_bad_splat_and_cply(const char *dir) {
         memcpy(b, file, off);
         memcpy(b + off, counts[i][1], nl);
         memcpy(b + off + nl, file + off + ol, (size_t)size - off - ol);
-        write_bytes(path, b, (size_t)size - ol + nl);
+        check_write_bytes(path, b, (size_t)size - ol + nl);
         free(b);
         char what[64];
         snprintf(what, sizeof what, "%.*s", (int)nl - 1, counts[i][1]);
@@ -762,7 +732,7 @@ static void test_bad_writes(const char *dir) {
               tgs_error_message());
         snprintf(path, sizeof path, "%s/keep.%s", dir, exts[f]);
         snprintf(tmp, sizeof tmp, "%s.tmp", path);
-        write_bytes(path, "previous", 8);
+        check_write_bytes(path, "previous", 8);
         a->scales_raw[31] = NAN;
         st = f == 0 ? tgs_splats_write_spz(path, a, NULL)
              : f == 1 ? tgs_splats_write_splat(path, a, NULL)
@@ -774,9 +744,9 @@ static void test_bad_writes(const char *dir) {
                       : tgs_splats_write_compressed_ply(path, empty, NULL);
         CHECK(st == TGS_ERR_ARG, "%s with no Gaussians: %d %s", exts[f], (int)st, tgs_error_message());
         unsigned char *file = NULL;
-        long size = read_all(path, &file);
+        long size = check_read_all(path, &file);
         CHECK(size == 8 && memcmp(file, "previous", 8) == 0, "a refused %s write changed the earlier file", exts[f]);
-        CHECK(!file_exists(tmp), "a refused %s write left %s", exts[f], tmp);
+        CHECK(!check_file_exists(tmp), "a refused %s write left %s", exts[f], tmp);
         free(file);
     }
     char path[512];
@@ -785,7 +755,7 @@ static void test_bad_writes(const char *dir) {
                                    {.fractional_bits = 24}};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         CHECK(tgs_splats_write_spz(path, a, &bad[i]) == TGS_ERR_ARG, "SPZ option set %zu accepted", i);
-        CHECK(!file_exists(path), "a refused SPZ write left %s", path);
+        CHECK(!check_file_exists(path), "a refused SPZ write left %s", path);
     }
     tgs_splats_free(empty);
     CHECK(tgs_splats_create(1, 4, &empty) == TGS_ERR_ARG && empty == NULL, "a table of SH degree 4 was created");
@@ -837,12 +807,12 @@ static void test_formats(const char *dir) {
         b = NULL;
     }
     snprintf(path, sizeof path, "%s/plain.ply", dir);
-    write_bytes(path, "ply\nformat binary_little_endian 1.0\nelement vertex 0\nend_header\n", 64);
+    check_write_bytes(path, "ply\nformat binary_little_endian 1.0\nelement vertex 0\nend_header\n", 64);
     CHECK_OK(tgs_splat_format_guess(path, &f));
     CHECK(f == TGS_SPLAT_FORMAT_PLY, "a standard PLY guessed as %s", tgs_splat_format_name(f));
     CHECK(tgs_splats_read(path, &b) == TGS_ERR_UNSUPPORTED && !b, "a standard PLY through tgs_splats_read");
     snprintf(path, sizeof path, "%s/noise.bin", dir);
-    write_bytes(path, "noise", 5);
+    check_write_bytes(path, "noise", 5);
     CHECK_OK(tgs_splat_format_guess(path, &f));
     CHECK(f == TGS_SPLAT_FORMAT_UNKNOWN, "noise guessed as %s", tgs_splat_format_name(f));
     CHECK(tgs_splats_read(path, &b) == TGS_ERR_FORMAT && !b, "noise read");
