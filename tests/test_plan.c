@@ -72,7 +72,7 @@ int main(void) {
     double m0 = heap_in_use();
     tgs_image *images = calloc((size_t)sc.n_cameras, sizeof *images);
     for (int i = 0; i < sc.n_cameras; i++)
-        CHECK_OK(tgs_scene_load_image(&sc, i, &images[i]));
+        CHECK_OK(tgs_scene_load_image(&sc, i, &images[i], NULL));
     double m1 = heap_in_use();
     tgs_backend *b = NULL;
     CHECK_OK(ops->create(&cfg, &sc, images, capacity, &b));

@@ -37,14 +37,14 @@ static void check_scene(const char *name, const char *images, int eval, int n_ca
         /* the FoV is that of the full 1061x1893 frame */
         CHECK(fabs(c->fovx - 2 * atan(1061 / (2 * 1375.531061741691))) < 1e-12, "fox: fovx %f", c->fovx);
         tgs_image im;
-        CHECK_OK(tgs_scene_load_image(&s, s.test_idx[0], &im));
+        CHECK_OK(tgs_scene_load_image(&s, s.test_idx[0], &im, NULL));
         CHECK(im.width == 266 && im.height == 474 && im.channels == 3, "fox image %dx%dx%d", im.width, im.height,
               im.channels);
         tgs_image_free(&im);
     }
     if (!strcmp(name, "lego")) {
         tgs_image im;
-        CHECK_OK(tgs_scene_load_image(&s, 0, &im));
+        CHECK_OK(tgs_scene_load_image(&s, 0, &im, NULL));
         CHECK(im.channels == 3 && im.width == 400, "lego composited to RGB");
         tgs_image_free(&im);
     }
@@ -69,7 +69,7 @@ int main(void) {
               rules[k][0], s.cameras[0].width, s.cameras[0].height, rules[k][1], rules[k][2]);
         if (rules[k][0] == 4) {
             tgs_image im;
-            CHECK_OK(tgs_scene_load_image(&s, 0, &im));
+            CHECK_OK(tgs_scene_load_image(&s, 0, &im, NULL));
             CHECK(im.width == 133 && im.height == 237, "resampled image %dx%d", im.width, im.height);
             tgs_image_free(&im);
         }

@@ -58,8 +58,11 @@ typedef struct {
  * Checks every image exists and that its size agrees with its camera. */
 tgs_status tgs_scene_load(const tgs_scene_options *opt, tgs_scene *out);
 /* Decodes camera i's image, composites alpha over the background and resamples
- * to the camera's width x height: 8-bit RGB [H,W,3]. */
-tgs_status tgs_scene_load_image(const tgs_scene *scene, int i, tgs_image *out);
+ * to the camera's width x height: 8-bit RGB [H,W,3]. mask (may be NULL: not
+ * asked for) receives the pixels that count, 1 channel [H,W], 0 = left out of
+ * the loss and the scores, 255 = kept; it stays empty (data NULL) when every
+ * pixel counts. */
+tgs_status tgs_scene_load_image(const tgs_scene *scene, int i, tgs_image *out, tgs_image *mask);
 void tgs_scene_free(tgs_scene *scene); /* NULL-safe */
 
 /* The cameras.json record of a camera (its name, training size, focal, pose). */

@@ -330,7 +330,7 @@ static tgs_status render_set(const char *model, const char *set, int iteration, 
         snprintf(path, sizeof path, "%s/%05d.png", rdir, k);
         TGS_TRY(tgs_image_save_png_f32(path, img, c->width, c->height));
         tgs_image gt;
-        TGS_TRY(tgs_scene_load_image(sc, idx[k], &gt));
+        TGS_TRY(tgs_scene_load_image(sc, idx[k], &gt, NULL));
         snprintf(path, sizeof path, "%s/%05d.png", gdir, k);
         tgs_status st = tgs_image_save_png(path, &gt);
         tgs_image_free(&gt);

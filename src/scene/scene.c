@@ -310,10 +310,12 @@ fail:
     return st;
 }
 
-tgs_status tgs_scene_load_image(const tgs_scene *s, int i, tgs_image *out) {
+tgs_status tgs_scene_load_image(const tgs_scene *s, int i, tgs_image *out, tgs_image *mask) {
     const tgs_camera *c = &s->cameras[i];
     tgs_image raw = {0}, rgb = {0};
     memset(out, 0, sizeof *out);
+    if (mask)
+        memset(mask, 0, sizeof *mask);
     TGS_TRY(tgs_image_load(c->image_path, &raw));
     tgs_status st = TGS_OK;
     if (raw.width != c->image_width || raw.height != c->image_height) {

@@ -135,7 +135,7 @@ static tgs_status setup(train_run *s) {
     if (!s->images)
         return TGS_ERR_NOMEM;
     for (int i = 0; i < sc->n_cameras; i++)
-        TGS_TRY(tgs_scene_load_image(sc, i, &s->images[i]));
+        TGS_TRY(tgs_scene_load_image(sc, i, &s->images[i], NULL));
     TGS_TRY(s->ops->create(s->cfg, sc, s->images, s->capacity, &s->b));
     TGS_TRY(tgs_run_state_create(sc->n_train, &s->L));
     tgs_rng_seed(&s->L.rng, s->cfg->seed, 1);
