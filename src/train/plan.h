@@ -27,15 +27,18 @@ typedef struct {
 #define TGS_PLAN_PAIRS_PER_GAUSSIAN 10.0
 /* The pairs the CPU backend reserves before the first iteration. */
 size_t tgs_plan_pairs_cpu(size_t capacity);
-/* The CUDA rasteriser's 8x8 tiles: pairs at the peak <= 12 per Gaussian + 8
- * per pixel of the largest view. The shared scenes' peaks (H100): lego 2.47 M
- * with 200 000 Gaussians at 400x400, fox 0.58-0.65 M with 30 166 at 266x474
- * and 2.04-2.09 M at 531x947, beer 1.47-1.58 M with 8 828 at 360x643 (large
- * flat Gaussians on its floor: 6.4 a pixel, the most). The CUDA backend
- * reserves that many before the first iteration, so that no view makes them
- * grow (beer keeps a quarter in hand). */
-#define TGS_PLAN_PAIRS_PER_GAUSSIAN_GPU 12.0
-#define TGS_PLAN_PAIRS_PER_PIXEL_GPU 8.0
+/* The CUDA rasteriser's 8x8 tiles: the pairs a view needs scale with what
+ * it covers, not with the count. Peaks (H200/H100, published flags unless
+ * said): lego 2.47 M with 200 000 Gaussians at 400x400 and 4.2 M with 1 M,
+ * fox 0.58-0.65 M with 30 166 at 266x474, 2.04-2.09 M at 531x947 and 6.7-6.9 M
+ * with 1 M there, beer 1.47-1.58 M with 8 828 at 360x643, a 800x533 capture
+ * 4.0 M with 1.25 M: 2.0 to 21 a Gaussian and 4 to 26 a pixel. The CUDA
+ * backend reserves 2 a Gaussian + 4 a pixel of the largest view before the
+ * first iteration (below every peak above, within 1.05x of the capture's);
+ * a view that needs more grows the buffers to 1.25x its need (DESIGN §8), so
+ * they end within 1.25x of the run's peak. */
+#define TGS_PLAN_PAIRS_PER_GAUSSIAN_GPU 2.0
+#define TGS_PLAN_PAIRS_PER_PIXEL_GPU 4.0
 /* The pairs the CUDA backend reserves before the first iteration. */
 size_t tgs_plan_pairs_gpu(size_t capacity, double max_pixels);
 /* The widest and the tallest view of the scene: the per-pixel buffers hold max_w x max_h. */

@@ -304,15 +304,19 @@ static tgs_status densify_and_reset(train_run *s, int it) {
     return TGS_OK;
 }
 
-/* Saves a checkpoint and the PLY at `it` and returns TGS_ERR_INTERRUPTED. */
-static tgs_status stop_and_save(train_run *s, int it) {
+/* Saves a checkpoint and the PLY at `it`, the last finished iteration, and
+ * returns `why` (TGS_ERR_INTERRUPTED, or the out-of-memory error that stopped
+ * the run) with the command to resume. */
+static tgs_status stop_and_save(train_run *s, int it, tgs_status why) {
     tgs_progress_finish(&s->prog);
-    char ck[TGS_PATH_MAX + 64];
+    char ck[TGS_PATH_MAX + 64], msg[512];
+    snprintf(msg, sizeof msg, "%s", why == TGS_ERR_INTERRUPTED ? "interrupted" : tgs_error_message());
     checkpoint_path(s, it, ck, sizeof ck);
     if (save_checkpoint(s, it) == TGS_OK && save_ply(s, it) == TGS_OK)
-        return TGS_FAIL(TGS_ERR_INTERRUPTED, "interrupted at iteration %d: saved %s and %s/point_cloud/iteration_%d; "
-                        "resume with the same command and --start_checkpoint %s", it, ck, s->cfg->model_path, it, ck);
-    return tgs_error_prefix(TGS_ERR_INTERRUPTED, "interrupted at iteration %d, and saving failed", it);
+        return TGS_FAIL(why, "%s at iteration %d: saved %s and %s/point_cloud/iteration_%d; "
+                        "resume with the same command and --start_checkpoint %s", msg, it + (why != TGS_ERR_INTERRUPTED),
+                        ck, s->cfg->model_path, it, ck);
+    return tgs_error_prefix(why, "%s at iteration %d, and saving failed", msg, it);
 }
 
 /* Iteration `it`: a view, its loss and gradients, evaluation and saving on
@@ -343,7 +347,7 @@ static tgs_status iterate(train_run *s, int it, tgs_train_result *res) {
     if (tgs_schedule_checkpoints(cfg, it))
         TGS_TRY(save_checkpoint(s, it));
     if (cfg->stop && *cfg->stop && it < cfg->iterations)
-        return stop_and_save(s, it);
+        return stop_and_save(s, it, TGS_ERR_INTERRUPTED);
     return TGS_OK;
 }
 
@@ -388,6 +392,11 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
     }
     for (int it = s.L.it + 1; it <= cfg->iterations && st == TGS_OK; it++)
         st = iterate(&s, it, res);
+    /* a buffer that could not grow (the GPU's memory taken by others, or pairs
+     * past the plan): the run so far is kept (the step that failed changed no
+     * parameter) */
+    if (st == TGS_ERR_NOMEM && s.L.it > 0)
+        st = stop_and_save(&s, s.L.it, st);
     st = finish(&s, st, res);
     run_free(&s);
     return st;
