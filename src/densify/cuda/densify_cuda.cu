@@ -300,6 +300,42 @@ __global__ void gather_rows_kernel(const float *__restrict__ in, float *__restri
     out[t] = in[(size_t)src[j] * w + e];
 }
 
+/* The groups of one buffer of the layout (width and first float of each). */
+struct dc_groups {
+    size_t capacity;
+    int width[TGS_G_COUNT], offset[TGS_G_COUNT];
+};
+
+/* Element t of `count` rows of every group packed group after group (group
+ * k's count * width[k] floats from count * offset[k] on): its group k, row j
+ * of the range and float e of the row; returns the group's start in the buffer. */
+static __device__ __forceinline__ size_t dc_group_elem(const dc_groups &G, size_t count, size_t t, size_t *j,
+                                                       size_t *e, int *k) {
+    int g = 0;
+    while (g + 1 < TGS_G_COUNT && t >= count * (size_t)G.offset[g + 1])
+        g++;
+    const size_t u = t - count * (size_t)G.offset[g], w = (size_t)G.width[g];
+    *k = g;
+    *j = u / w;
+    *e = u - *j * w;
+    return G.capacity * (size_t)G.offset[g];
+}
+
+/* tmp <- rows src[j0 + j] of every group (move = 0), or rows j0 + j <- tmp (move = 1). */
+__global__ void move_rows_kernel(float *__restrict__ buf, float *__restrict__ tmp, dc_groups G,
+                                 const uint32_t *__restrict__ src, size_t j0, size_t count, size_t floats, int back) {
+    const size_t t = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (t >= count * floats)
+        return;
+    size_t j, e;
+    int k;
+    const size_t base = dc_group_elem(G, count, t, &j, &e, &k), w = (size_t)G.width[k];
+    if (back)
+        buf[base + (j0 + j) * w + e] = tmp[t];
+    else
+        tmp[t] = buf[base + (size_t)src[j0 + j] * w + e];
+}
+
 tgs_status tgs_cuda_densify_remove(tgs_cuda_model *m, const unsigned char *d_remove /*[N]*/, cudaStream_t stream) {
     if (!m || !d_remove)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA remove: model or mask missing (expected both)");
@@ -314,18 +350,24 @@ tgs_status tgs_cuda_densify_remove(tgs_cuda_model *m, const unsigned char *d_rem
     const size_t kept = (size_t)s->h_count[DC_N_SEL];
     if (kept == n)
         return TGS_OK;
+    /* In place, DC_ROW_CHUNK kept rows at a time in order: the sources of a
+     * chunk (pick ascending, pick[j] >= j) lie at or after its first row, which
+     * no earlier chunk wrote. */
+    dc_groups G;
+    G.capacity = m->g.capacity;
+    for (int k = 0; k < TGS_G_COUNT; k++)
+        G.width[k] = m->g.width[k], G.offset[k] = (int)m->g.offset[k];
+    const size_t fpg = (size_t)m->g.floats_per_gaussian;
     float *bufs[4] = {m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v};
-    for (int b = 0; b < 4; b++)
-        for (int k = 0; k < TGS_G_COUNT; k++) {
-            const size_t w = (size_t)m->g.width[k];
-            float *base = bufs[b] + m->g.capacity * m->g.offset[k];
-            if (kept) {
-                gather_rows_kernel<<<dc_grid(kept * w), DC_THREADS, 0, stream>>>(base, s->d_rows, s->d_pick, kept, w);
-                TGS_CUDA_LAUNCHED("gather_rows_kernel");
-                TGS_CUDA_TRY(
-                    cudaMemcpyAsync(base, s->d_rows, kept * w * sizeof(float), cudaMemcpyDeviceToDevice, stream));
+    for (size_t j0 = 0; j0 < kept; j0 += DC_ROW_CHUNK) {
+        const size_t count = kept - j0 < DC_ROW_CHUNK ? kept - j0 : DC_ROW_CHUNK;
+        for (int b = 0; b < 4; b++)
+            for (int back = 0; back < 2; back++) {
+                move_rows_kernel<<<dc_grid(count * fpg), DC_THREADS, 0, stream>>>(bufs[b], s->d_rows, G, s->d_pick,
+                                                                                 j0, count, fpg, back);
+                TGS_CUDA_LAUNCHED("move_rows_kernel");
             }
-        }
+    }
     float *stats[3] = {m->d_grad_accum, m->d_denom, m->d_max_radii};
     for (int b = 0; b < 3 && kept; b++) {
         gather_rows_kernel<<<dc_grid(kept), DC_THREADS, 0, stream>>>(stats[b], s->d_stats_tmp + b * s->capacity,

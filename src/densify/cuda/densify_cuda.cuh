@@ -26,13 +26,17 @@ enum {
                       * tgs_cuda_taming_add_normalized */
 };
 
+/* Rows a removal moves at a time (its scratch: 31 MB at SH degree 3, not one
+ * group of the whole capacity). */
+#define DC_ROW_CHUNK ((size_t)1 << 17)
+
 struct tgs_cuda_scratch {
     size_t capacity;
     unsigned char *d_kind, *d_mask, *d_rm, *d_flags; /* each [C] */
     float *d_w;                                      /* [C] sampling weights */
     float *d_keys, *d_keys_alt;                      /* [C] sort keys */
     uint32_t *d_iota, *d_idx_alt, *d_pick;           /* [C] indices */
-    float *d_rows;                                   /* [C * max group width] compaction scratch */
+    float *d_rows; /* [min(C, DC_ROW_CHUNK), floats per Gaussian]: removal moves kept rows through it */
     float *d_stats_tmp;                              /* [3, C] */
     float *d_terms;                                  /* [3, C] view-independent score terms */
     float *d_med;                                    /* [16] medians of the 9 score terms; [15]:

@@ -35,7 +35,7 @@ typedef struct {
     size_t kind, mask, rm, flags, w, keys, keys_alt, iota, idx_alt, pick, rows, stats, terms, med, count, cub, total;
 } scratch_layout;
 
-static scratch_layout layout_scratch(size_t C, int max_width, size_t cub_bytes) {
+static scratch_layout layout_scratch(size_t C, int row_floats, size_t cub_bytes) {
     scratch_layout o;
     size_t at = 0;
     o.kind = carve(&at, C);
@@ -48,7 +48,7 @@ static scratch_layout layout_scratch(size_t C, int max_width, size_t cub_bytes) 
     o.iota = carve(&at, C * sizeof(uint32_t));
     o.idx_alt = carve(&at, C * sizeof(uint32_t));
     o.pick = carve(&at, C * sizeof(uint32_t));
-    o.rows = carve(&at, C * (size_t)max_width * sizeof(float));
+    o.rows = carve(&at, (C < DC_ROW_CHUNK ? C : DC_ROW_CHUNK) * (size_t)row_floats * sizeof(float));
     o.stats = carve(&at, 3 * C * sizeof(float));
     o.terms = carve(&at, 3 * C * sizeof(float));
     o.med = carve(&at, 16 * sizeof(float));
@@ -58,7 +58,7 @@ static scratch_layout layout_scratch(size_t C, int max_width, size_t cub_bytes) 
     return o;
 }
 
-static tgs_status scratch_create(size_t capacity, int max_width, tgs_cuda_scratch **out) {
+static tgs_status scratch_create(size_t capacity, int row_floats, tgs_cuda_scratch **out) {
     *out = NULL;
     tgs_cuda_scratch *s = (tgs_cuda_scratch *)tgs_calloc(1, sizeof *s, "CUDA densification scratch");
     if (!s)
@@ -71,7 +71,7 @@ static tgs_status scratch_create(size_t capacity, int max_width, tgs_cuda_scratc
     s->capacity = C;
     if ((st = dc_cub_bytes(C, &s->cub_bytes)) != TGS_OK)
         goto cleanup;
-    o = layout_scratch(C, max_width, s->cub_bytes);
+    o = layout_scratch(C, row_floats, s->cub_bytes);
     if ((e = tgs_cuda_malloc((void **)&base, o.total)) != cudaSuccess) {
         st =
             TGS_FAIL(TGS_ERR_DEVICE, "CUDA: allocating %zu bytes of densification scratch for %zu Gaussians failed: %s",
@@ -135,23 +135,15 @@ static tgs_status model_alloc(size_t C, int fpg, float *bufs[4], float *stats[3]
                     C * (size_t)fpg * sizeof(float), cudaGetErrorString(e));
 }
 
-/* The widest group (floats per Gaussian). */
-static int max_width(const int width[TGS_G_COUNT]) {
-    int w = 0;
-    for (int k = 0; k < TGS_G_COUNT; k++)
-        w = width[k] > w ? width[k] : w;
-    return w;
-}
-
 size_t tgs_cuda_model_scratch_bytes(size_t capacity, int sh_degree) {
     int width[TGS_G_COUNT];
     size_t offset[TGS_G_COUNT], cub = 0;
-    tgs_param_layout(sh_degree, width, offset);
+    const int fpg = tgs_param_layout(sh_degree, width, offset);
     if (capacity == 0)
         capacity = 1; /* as create */
     if (dc_cub_bytes(capacity, &cub) != TGS_OK)
         cub = 0;
-    return 3 * capacity * sizeof(float) + layout_scratch(capacity, max_width(width), cub).total;
+    return 3 * capacity * sizeof(float) + layout_scratch(capacity, fpg, cub).total;
 }
 
 tgs_status tgs_cuda_model_create(size_t capacity, int sh_degree, tgs_cuda_model **out) {
@@ -174,7 +166,7 @@ tgs_status tgs_cuda_model_create(size_t capacity, int sh_degree, tgs_cuda_model 
         goto cleanup;
     m->g.params = bufs[0], m->g.grads = bufs[1], m->g.adam_m = bufs[2], m->g.adam_v = bufs[3];
     m->d_grad_accum = stats[0], m->d_denom = stats[1], m->d_max_radii = stats[2];
-    if ((st = scratch_create(capacity, max_width(m->g.width), &m->scratch)) != TGS_OK)
+    if ((st = scratch_create(capacity, m->g.floats_per_gaussian, &m->scratch)) != TGS_OK)
         goto cleanup;
     *out = m;
     return TGS_OK;
@@ -207,7 +199,7 @@ tgs_status tgs_cuda_model_reserve(tgs_cuda_model *m, size_t capacity, cudaStream
     float *bufs[4], *stats[3];
     TGS_TRY(model_alloc(capacity, m->g.floats_per_gaussian, bufs, stats));
     tgs_cuda_scratch *s = NULL;
-    tgs_status st = scratch_create(capacity, max_width(m->g.width), &s);
+    tgs_status st = scratch_create(capacity, m->g.floats_per_gaussian, &s);
     float *old[4] = {m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v};
     float *old_stats[3] = {m->d_grad_accum, m->d_denom, m->d_max_radii};
     cudaError_t e = cudaSuccess;
