@@ -54,7 +54,7 @@ int main(void) {
     cfg.eval = 1;
     cfg.quiet = 1;
     tgs_scene_options so = {cfg.source_path, cfg.images, cfg.resolution, cfg.eval, cfg.white_background, cfg.seed,
-                            cfg.quiet};
+                            cfg.quiet, cfg.masks, cfg.alpha_mask};
     tgs_scene sc;
     CHECK_OK(tgs_scene_load(&so, &sc));
     const size_t capacity = 4 * sc.n_points;
@@ -75,7 +75,7 @@ int main(void) {
         CHECK_OK(tgs_scene_load_image(&sc, i, &images[i], NULL));
     double m1 = heap_in_use();
     tgs_backend *b = NULL;
-    CHECK_OK(ops->create(&cfg, &sc, images, capacity, &b));
+    CHECK_OK(ops->create(&cfg, &sc, images, NULL, capacity, &b));
     if (b)
         run_a_step(ops, b, &sc, capacity);
     double m2 = heap_in_use();

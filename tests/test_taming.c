@@ -472,7 +472,7 @@ static void test_edges(void) {
                 img[i] = (float)tgs_rng_uniform(&r);
             }
             float lo = -1, range = -1;
-            tgs_score_edges(rgb, w, h, grey, v, &lo, &range);
+            tgs_score_edges(rgb, NULL, w, h, grey, v, &lo, &range);
             ref_edges(rgb, w, h, ref);
             for (size_t i = 0; i < npix; i++)
                 got[i] = tgs_taming_edge_value(v[i], lo, range);
@@ -481,7 +481,7 @@ static void test_edges(void) {
             if (kind == 1) /* flat: the border keeps the grey value, the inside is 0 */
                 CHECK((range == 0.0f) == (w < 3 || h < 3), "%dx%d flat image: range %g", w, h, range);
             /* pixel weights: 50 * norm(L1) + 50 * edge value, as with the float maps */
-            tgs_score_pixel_weights(img, gt, v, lo, range, w, h, pw);
+            tgs_score_pixel_weights(img, gt, NULL, v, lo, range, w, h, pw);
             tgs_loss_l1_map(img, gt, w, h, pw_ref);
             float llo = INFINITY, lhi = -INFINITY;
             for (size_t i = 0; i < npix; i++) {
@@ -508,7 +508,7 @@ static void test_edges(void) {
             images[i].data[j] = (unsigned char)tgs_rng_below(&r, 256);
     }
     tgs_edge_maps *m = NULL;
-    CHECK_OK(tgs_score_edge_maps_create(&sc, images, &m));
+    CHECK_OK(tgs_score_edge_maps_create(&sc, images, NULL, &m));
     if (m) {
         CHECK(m->n == 2 && m->off[0] == 0 && m->off[1] == 63 && m->off[2] == 63 + 55, "edge map offsets");
         for (int k = 0; k < 2; k++) {
@@ -516,7 +516,7 @@ static void test_edges(void) {
             size_t npix = (size_t)im->width * im->height;
             unsigned char v[64], grey[64];
             float lo, range;
-            tgs_score_edges(im->data, im->width, im->height, grey, v, &lo, &range);
+            tgs_score_edges(im->data, NULL, im->width, im->height, grey, v, &lo, &range);
             CHECK(memcmp(v, m->v + m->off[k], npix) == 0 && lo == m->lo[k] && range == m->range[k],
                   "train view %d: map or range differs from tgs_score_edges", k);
         }

@@ -195,8 +195,8 @@ static void test_pixel_weights(tgs_cuda_loss *L, const float *img, const float *
     float *pw_c = xcalloc(np, sizeof(float)), *pw_g = xcalloc(np, sizeof(float));
     float *l1c = xcalloc(np, sizeof(float));
     float elo, erange; /* the ground truth's own 8-bit edge map and its range */
-    tgs_score_edges(gt, w, h, grey, edges, &elo, &erange);
-    tgs_score_pixel_weights(img, gtf, edges, elo, erange, w, h, pw_c);
+    tgs_score_edges(gt, NULL, w, h, grey, edges, &elo, &erange);
+    tgs_score_pixel_weights(img, gtf, NULL, edges, elo, erange, w, h, pw_c);
     tgs_loss_l1_map(img, gtf, w, h, l1c);
     unsigned char *d_edges = dup_to_device(edges, np);
     float *d_pw = dmalloc(np * sizeof(float));
@@ -205,14 +205,14 @@ static void test_pixel_weights(tgs_cuda_loss *L, const float *img, const float *
     snprintf(name, sizeof name, "L1 map %dx%d", w, h);
     report(name, "floats differing", (double)count_diff(pw_g, l1c, np), 0, -1);
     tic();
-    OK(tgs_cuda_pixel_weights(L, d_img, d_gt, d_edges, elo, erange, w, h, d_pw, 0));
+    OK(tgs_cuda_pixel_weights(L, d_img, d_gt, NULL, d_edges, elo, erange, w, h, d_pw, 0));
     const double pms = toc_ms();
     to_host(pw_g, d_pw, np * sizeof(float));
     snprintf(name, sizeof name, "pixel weights %dx%d", w, h);
     report(name, "floats differing", (double)count_diff(pw_g, pw_c, np), 0, pms);
     /* a flat edge map (range 0): the edge term is 0 */
-    tgs_score_pixel_weights(img, gtf, edges, elo, 0.0f, w, h, pw_c);
-    OK(tgs_cuda_pixel_weights(L, d_img, d_gt, d_edges, elo, 0.0f, w, h, d_pw, 0));
+    tgs_score_pixel_weights(img, gtf, NULL, edges, elo, 0.0f, w, h, pw_c);
+    OK(tgs_cuda_pixel_weights(L, d_img, d_gt, NULL, d_edges, elo, 0.0f, w, h, d_pw, 0));
     to_host(pw_g, d_pw, np * sizeof(float));
     snprintf(name, sizeof name, "pixel weights %dx%d, flat edges", w, h);
     report(name, "floats differing", (double)count_diff(pw_g, pw_c, np), 0, -1);
@@ -242,25 +242,25 @@ static void test_loss(tgs_rng *r, tgs_cuda_loss *L) {
         }
         double l1_64, ssim_64;
         const double loss64 =
-            tgs_loss_forward_backward_f64(cpu, img64, gt64, w, h, (double)lambda, v64, &l1_64, &ssim_64);
+            tgs_loss_forward_backward_f64(cpu, img64, gt64, NULL, w, h, (double)lambda, v64, &l1_64, &ssim_64);
         double t0 = tgs_now();
-        const double loss32 = tgs_loss_forward_backward(cpu, img, gtf, w, h, (double)lambda, v32, NULL, NULL);
+        const double loss32 = tgs_loss_forward_backward(cpu, img, gtf, NULL, w, h, (double)lambda, v32, NULL, NULL);
         const double cpu_ms = (tgs_now() - t0) * 1e3;
         float *d_img = dup_to_device(img, ne * sizeof(float));
         unsigned char *d_gt = dup_to_device(gt, ne);
         float *d_v = dmalloc(ne * sizeof(float));
         float lg = 0;
-        OK(tgs_cuda_loss_forward_backward(L, d_img, d_gt, w, h, lambda, d_v, &lg, 0)); /* warm-up */
+        OK(tgs_cuda_loss_forward_backward(L, d_img, d_gt, NULL, 0, w, h, lambda, d_v, &lg, 0)); /* warm-up */
         tic();
         const int reps = 10;
         for (int k = 0; k < reps; k++)
-            OK(tgs_cuda_loss_forward_backward(L, d_img, d_gt, w, h, lambda, d_v, NULL, 0));
+            OK(tgs_cuda_loss_forward_backward(L, d_img, d_gt, NULL, 0, w, h, lambda, d_v, NULL, 0));
         const double ms = toc_ms() / reps;
         double lgd, l1g, ssimg;
         OK(tgs_cuda_loss_read(L, &lgd, &l1g, &ssimg, 0));
         to_host(vg, d_v, ne * sizeof(float));
         float lf = 0;
-        OK(tgs_cuda_loss_forward_backward(L, d_img, d_gt, w, h, lambda, NULL, &lf, 0));
+        OK(tgs_cuda_loss_forward_backward(L, d_img, d_gt, NULL, 0, w, h, lambda, NULL, &lf, 0));
         char name[48];
         snprintf(name, sizeof name, "loss %dx%d value", w, h);
         report(name, "rel err vs f64", fabs(lgd - loss64) / fabs(loss64), 1e-4, ms);
@@ -285,9 +285,9 @@ static void test_loss(tgs_rng *r, tgs_cuda_loss *L) {
         /* metrics on the same pair (clamped) */
         double psnr_g, ssim_g;
         tic();
-        OK(tgs_cuda_psnr_ssim(L, d_img, d_gt, w, h, &psnr_g, &ssim_g, 0));
+        OK(tgs_cuda_psnr_ssim(L, d_img, d_gt, NULL, 0, w, h, &psnr_g, &ssim_g, 0));
         const double mms = toc_ms();
-        const double psnr_c = tgs_psnr(img, gtf, w, h), ssim_c = tgs_ssim(cpu, img, gtf, w, h);
+        const double psnr_c = tgs_psnr(img, gtf, NULL, w, h), ssim_c = tgs_ssim(cpu, img, gtf, NULL, w, h);
         snprintf(name, sizeof name, "PSNR/SSIM %dx%d", w, h);
         report(name, "max rel err vs CPU", fmax(fabs(psnr_g - psnr_c) / psnr_c, fabs(ssim_g - ssim_c) / fabs(ssim_c)),
                1e-5, mms);
