@@ -432,8 +432,8 @@ tgs_status tgs_cuda_psnr_ssim(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/, 
  * mm[gridDim.x + blockIdx.x]. Grid-stride. */
 __global__ void __launch_bounds__(256)
     l1_map_kernel(const float *__restrict__ img /*[H,W,3]*/, const unsigned char *__restrict__ gt /*[H,W,3]*/,
-                  const unsigned char *__restrict__ mask /*[H,W] or NULL*/, size_t npix, float *__restrict__ out /*[H,W]*/,
-                  float *__restrict__ mm /*[2,grid] or NULL*/) {
+                  const unsigned char *__restrict__ mask /*[H,W] or NULL*/, size_t npix,
+                  float *__restrict__ out /*[H,W]*/, float *__restrict__ mm /*[2,grid] or NULL*/) {
     typedef cub::BlockReduce<float, 256> reduce_t;
     __shared__ typename reduce_t::TempStorage red;
     float lo = INFINITY, hi = -INFINITY;
