@@ -14,7 +14,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: bench_render SCENE IMAGES PLY [linear]\n");
         return 2;
     }
-    tgs_scene_options so = {argv[1], argv[2], -1, 1, 0, 0, 1};
+    tgs_scene_options so = {argv[1], argv[2], -1, 1, 0, 0, 1, NULL, 0};
     tgs_scene sc;
     tgs_gaussians *g = NULL, *gg = NULL;
     if (tgs_scene_load(&so, &sc) != TGS_OK ||

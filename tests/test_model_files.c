@@ -343,7 +343,7 @@ static unsigned char noise[W * H * 3], flat_gt[W * H * 3], flat_r[W * H * 4];
 /* Two views (identical; flat with an offset): the mean row, results.json, per_view.json. */
 static void metrics_two_views(const char *model) {
     tgs_metrics_table t = {0};
-    CHECK_OK(tgs_metrics_compute(model, NULL, NULL, &t));
+    CHECK_OK(tgs_metrics_compute(model, NULL, NULL, 0, &t));
     const double psnr0 = 100.0; /* identical: capped at MSE 1e-10 */
     CHECK(t.n_rows == 1, "rows %d", t.n_rows);
     if (t.n_rows == 1) {
@@ -380,7 +380,7 @@ static void metrics_merge(const char *model) {
     mkdirs(model, "test/ours_7000/gt");
     save_png(model, "test/ours_7000/renders/00000.png", W, H, 3, flat_gt);
     save_png(model, "test/ours_7000/gt/00000.png", W, H, 3, flat_gt);
-    CHECK_OK(tgs_metrics_compute(model, NULL, "ours_7000", &t));
+    CHECK_OK(tgs_metrics_compute(model, NULL, "ours_7000", 0, &t));
     CHECK(t.n_rows == 1 && strcmp(t.rows[0].method, "ours_7000") == 0 && t.rows[0].n_views == 1, "one method");
     tgs_metrics_table_free(&t);
     res = load_json(model, "results.json");
@@ -388,7 +388,7 @@ static void metrics_merge(const char *model) {
           "merged results.json");
     json_decref(res);
     /* all methods: rows in name order */
-    CHECK_OK(tgs_metrics_compute(model, NULL, NULL, &t));
+    CHECK_OK(tgs_metrics_compute(model, NULL, NULL, 0, &t));
     CHECK(t.n_rows == 2 && strcmp(t.rows[0].method, "ours_30000") == 0 && strcmp(t.rows[1].method, "ours_7000") == 0,
           "two rows");
     tgs_metrics_table_free(&t);
@@ -398,31 +398,31 @@ static void metrics_merge(const char *model) {
 static void metrics_errors(const char *model) {
     tgs_metrics_table t = {0};
     char p[512];
-    tgs_status st = tgs_metrics_compute(model, NULL, "ours_1", &t);
+    tgs_status st = tgs_metrics_compute(model, NULL, "ours_1", 0, &t);
     CHECK(st == TGS_ERR_IO && strstr(tgs_error_message(), "ours_1"), "unknown method: %s", tgs_error_message());
     CHECK(t.rows == NULL && t.n_rows == 0, "table empty after failure");
     snprintf(p, sizeof p, "%s/test/ours_7000/gt/00000.png", model);
     remove(p);
-    st = tgs_metrics_compute(model, NULL, NULL, &t);
+    st = tgs_metrics_compute(model, NULL, NULL, 0, &t);
     CHECK(st == TGS_ERR_FORMAT && strstr(tgs_error_message(), "gt/00000.png") &&
           strstr(tgs_error_message(), "missing"), "missing gt: %s", tgs_error_message());
     save_png(model, "test/ours_7000/gt/00000.png", W, H, 3, flat_gt);
     save_png(model, "test/ours_7000/gt/00009.png", W, H, 3, flat_gt);
-    st = tgs_metrics_compute(model, NULL, "ours_7000", &t);
+    st = tgs_metrics_compute(model, NULL, "ours_7000", 0, &t);
     CHECK(st == TGS_ERR_FORMAT && strstr(tgs_error_message(), "renders/00009.png"), "extra gt: %s",
           tgs_error_message());
     snprintf(p, sizeof p, "%s/test/ours_7000/gt/00009.png", model);
     remove(p);
     save_png(model, "test/ours_7000/gt/00000.png", W - 1, H, 3, flat_gt);
-    st = tgs_metrics_compute(model, NULL, "ours_7000", &t);
+    st = tgs_metrics_compute(model, NULL, "ours_7000", 0, &t);
     CHECK(st == TGS_ERR_FORMAT && strstr(tgs_error_message(), "renders/00000.png: 37x29") &&
           strstr(tgs_error_message(), "36x29"), "size mismatch: %s", tgs_error_message());
     snprintf(p, sizeof p, "%s/test/ours_7000/renders", model);
     snprintf(p + 256, 256, "%s/test/ours_7000/renders_x", model);
     rename(p, p + 256);
-    st = tgs_metrics_compute(model, NULL, "ours_7000", &t);
+    st = tgs_metrics_compute(model, NULL, "ours_7000", 0, &t);
     CHECK(st == TGS_ERR_IO && strstr(tgs_error_message(), "no renders/"), "no renders: %s", tgs_error_message());
-    st = tgs_metrics_compute(tmpdir, NULL, NULL, &t);
+    st = tgs_metrics_compute(tmpdir, NULL, NULL, 0, &t);
     CHECK(st == TGS_ERR_IO && strstr(tgs_error_message(), "/test: not found"), "no test folder: %s",
           tgs_error_message());
     snprintf(p, sizeof p, "%s/results.json.tmp", model);
@@ -443,7 +443,7 @@ static void metrics_train_split(const char *model) {
     res = load_json(model, "results.json");
     char *before = json_dumps(res, JSON_SORT_KEYS);
     json_decref(res);
-    CHECK_OK(tgs_metrics_compute(model, "train", NULL, &t));
+    CHECK_OK(tgs_metrics_compute(model, "train", NULL, 0, &t));
     CHECK(t.n_rows == 1 && t.rows[0].n_views == 1 && fabs(t.rows[0].psnr - PSNR_FLAT) < 1e-4, "train split: PSNR %.6f",
           t.n_rows == 1 ? t.rows[0].psnr : 0.0);
     tgs_metrics_table_free(&t);
@@ -459,9 +459,9 @@ static void metrics_train_split(const char *model) {
     CHECK(before && after && strcmp(before, after) == 0, "results.json changed by the train split");
     free(before);
     free(after);
-    st = tgs_metrics_compute(model, "val", NULL, &t);
+    st = tgs_metrics_compute(model, "val", NULL, 0, &t);
     CHECK(st == TGS_ERR_ARG && strstr(tgs_error_message(), "val"), "unknown split: %s", tgs_error_message());
-    st = tgs_metrics_compute(tmpdir, "train", NULL, &t);
+    st = tgs_metrics_compute(tmpdir, "train", NULL, 0, &t);
     CHECK(st == TGS_ERR_IO && strstr(tgs_error_message(), "/train: not found"), "no train folder: %s",
           tgs_error_message());
 }
@@ -528,7 +528,7 @@ static void test_metrics_reference(void) {
     }
     tgs_metrics_table t = {0};
     double t0 = tgs_now();
-    CHECK_OK(tgs_metrics_compute(model, NULL, NULL, &t));
+    CHECK_OK(tgs_metrics_compute(model, NULL, NULL, 0, &t));
     double dt = tgs_now() - t0;
     if (t.n_rows == 1) {
         printf("fox4 reference renders: %d views, PSNR %.4f, SSIM %.4f (%.3f s)\n", t.rows[0].n_views, t.rows[0].psnr,

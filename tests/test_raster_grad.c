@@ -203,7 +203,7 @@ static double full_loss(tgs_rctx_f64 *c, tgs_loss *L, scene *s, const tgs_view *
     tgs_rparams_f64 p = params_of(s);
     if (tgs_raster_cpu_forward_f64(c, &p, v, img, NULL, NULL) != TGS_OK)
         return NAN;
-    return tgs_loss_forward_backward_f64(L, img, gt, W, H, 0.2, v_img, NULL, NULL);
+    return tgs_loss_forward_backward_f64(L, img, gt, NULL, W, H, 0.2, v_img, NULL, NULL);
 }
 
 static double check_full_loss(tgs_rng *rng) {

@@ -14,7 +14,7 @@ int main(void) {
     snprintf(ply, sizeof ply, "%s/ref/fox4/point_cloud_30000.ply", TGS_DATA_DIR);
     check_require_path(scene_path);
     check_require_path(ply);
-    tgs_scene_options o = {scene_path, "images_4", -1, 1, 0, 0, 1};
+    tgs_scene_options o = {scene_path, "images_4", -1, 1, 0, 0, 1, NULL, 0};
     tgs_scene s;
     tgs_gaussians *g = NULL;
     tgs_raster *r = NULL;
@@ -37,7 +37,7 @@ int main(void) {
         if (check_failures)
             break;
         tgs_image_to_float(im.data, (size_t)im.width * im.height, refimg);
-        double psnr = tgs_psnr(img, refimg, c->width, c->height);
+        double psnr = tgs_psnr(img, refimg, NULL, c->width, c->height);
         printf("view %s: PSNR vs the reference render %.2f dB\n", c->image_name, psnr);
         CHECK(psnr >= 45.0, "view %s: PSNR %.2f < 45", c->image_name, psnr);
         tgs_image_free(&im);

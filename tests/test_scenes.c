@@ -11,7 +11,7 @@ static void check_scene(const char *name, const char *images, int eval, int n_ca
     char path[512];
     snprintf(path, sizeof path, "%s/%s", TGS_DATA_DIR, name);
     check_require_path(path);
-    tgs_scene_options o = {path, images, -1, eval, 0, 0, 1};
+    tgs_scene_options o = {path, images, -1, eval, 0, 0, 1, NULL, 0};
     tgs_scene s;
     CHECK_OK(tgs_scene_load(&o, &s));
     CHECK(s.n_cameras == n_cams, "%s: %d cameras, expected %d", name, s.n_cameras, n_cams);
@@ -62,7 +62,7 @@ int main(void) {
     snprintf(path, sizeof path, "%s/fox", TGS_DATA_DIR);
     int rules[][3] = {{2, 266, 474}, {4, 133, 237}, {200, 200, 356}, {-1, 531, 947}};
     for (int k = 0; k < 4; k++) {
-        tgs_scene_options o = {path, "images_2", rules[k][0], 0, 0, 0, 1};
+        tgs_scene_options o = {path, "images_2", rules[k][0], 0, 0, 0, 1, NULL, 0};
         tgs_scene s;
         CHECK_OK(tgs_scene_load(&o, &s));
         CHECK(s.cameras[0].width == rules[k][1] && s.cameras[0].height == rules[k][2], "-r %d: %dx%d, expected %dx%d",

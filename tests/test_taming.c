@@ -472,7 +472,7 @@ static void test_edges(void) {
                 img[i] = (float)tgs_rng_uniform(&r);
             }
             float lo = -1, range = -1;
-            tgs_score_edges(rgb, w, h, grey, v, &lo, &range);
+            tgs_score_edges(rgb, NULL, w, h, grey, v, &lo, &range);
             ref_edges(rgb, w, h, ref);
             for (size_t i = 0; i < npix; i++)
                 got[i] = tgs_taming_edge_value(v[i], lo, range);
@@ -481,7 +481,7 @@ static void test_edges(void) {
             if (kind == 1) /* flat: the border keeps the grey value, the inside is 0 */
                 CHECK((range == 0.0f) == (w < 3 || h < 3), "%dx%d flat image: range %g", w, h, range);
             /* pixel weights: 50 * norm(L1) + 50 * edge value, as with the float maps */
-            tgs_score_pixel_weights(img, gt, v, lo, range, w, h, pw);
+            tgs_score_pixel_weights(img, gt, NULL, v, lo, range, w, h, pw);
             tgs_loss_l1_map(img, gt, w, h, pw_ref);
             float llo = INFINITY, lhi = -INFINITY;
             for (size_t i = 0; i < npix; i++) {
@@ -508,7 +508,7 @@ static void test_edges(void) {
             images[i].data[j] = (unsigned char)tgs_rng_below(&r, 256);
     }
     tgs_edge_maps *m = NULL;
-    CHECK_OK(tgs_score_edge_maps_create(&sc, images, &m));
+    CHECK_OK(tgs_score_edge_maps_create(&sc, images, NULL, &m));
     if (m) {
         CHECK(m->n == 2 && m->off[0] == 0 && m->off[1] == 63 && m->off[2] == 63 + 55, "edge map offsets");
         for (int k = 0; k < 2; k++) {
@@ -516,7 +516,7 @@ static void test_edges(void) {
             size_t npix = (size_t)im->width * im->height;
             unsigned char v[64], grey[64];
             float lo, range;
-            tgs_score_edges(im->data, im->width, im->height, grey, v, &lo, &range);
+            tgs_score_edges(im->data, NULL, im->width, im->height, grey, v, &lo, &range);
             CHECK(memcmp(v, m->v + m->off[k], npix) == 0 && lo == m->lo[k] && range == m->range[k],
                   "train view %d: map or range differs from tgs_score_edges", k);
         }
@@ -527,6 +527,80 @@ static void test_edges(void) {
         free(images[i].data);
 }
 
+/* Masked pixel weights (DESIGN §4): 0 at left-out pixels, the L1 map's and the
+ * edge response's ranges over the kept pixels only, bitwise as the same float
+ * operations written out here; what the left-out pixels hold changes nothing. */
+static void test_masked_weights(void) {
+    const int w = 23, h = 17;
+    const size_t npix = (size_t)w * h;
+    tgs_rng r;
+    tgs_rng_seed(&r, 77, 3);
+    unsigned char *rgb = malloc(3 * npix), *v = malloc(npix), *v2 = malloc(npix), *grey = malloc(npix);
+    unsigned char *mask = malloc(npix);
+    float *img = malloc(3 * npix * sizeof(float)), *gt = malloc(3 * npix * sizeof(float));
+    float *pw = malloc(npix * sizeof(float)), *pw2 = malloc(npix * sizeof(float)), *l1 = malloc(npix * sizeof(float));
+    for (size_t p = 0; p < npix; p++) {
+        int x = (int)(p % (size_t)w), y = (int)(p / (size_t)w);
+        int patch = x >= 5 && x < 12 && y >= 4 && y < 10; /* a bright patch, left out */
+        mask[p] = patch ? 0 : 255;
+        for (int c = 0; c < 3; c++) {
+            rgb[3 * p + c] = patch ? 255 : (unsigned char)(60 + tgs_rng_below(&r, 40));
+            gt[3 * p + c] = (float)rgb[3 * p + c] / 255.0f;
+            img[3 * p + c] = patch ? 0.0f : (float)tgs_rng_uniform(&r) * 0.5f;
+        }
+    }
+    float lo, range, lo_all, range_all;
+    tgs_score_edges(rgb, NULL, w, h, grey, v, &lo_all, &range_all);
+    tgs_score_edges(rgb, mask, w, h, grey, v, &lo, &range);
+    unsigned char vmin = 255, vmax = 0;
+    for (size_t p = 0; p < npix; p++)
+        if (mask[p]) {
+            vmin = v[p] < vmin ? v[p] : vmin;
+            vmax = v[p] > vmax ? v[p] : vmax;
+        }
+    CHECK(lo == (float)vmin / 255.0f && range == (float)vmax / 255.0f - lo,
+          "masked edge range %g + %g (expected over the kept pixels: %d..%d)", lo, range, vmin, vmax);
+    CHECK(range < range_all, "the patch's edges still set the range (%g, unmasked %g)", range, range_all);
+    tgs_score_pixel_weights(img, gt, mask, v, lo, range, w, h, pw);
+    tgs_loss_l1_map(img, gt, w, h, l1);
+    float llo = INFINITY, lhi = -INFINITY;
+    for (size_t p = 0; p < npix; p++)
+        if (mask[p]) {
+            llo = fminf(llo, l1[p]);
+            lhi = fmaxf(lhi, l1[p]);
+        }
+    size_t differ = 0;
+    double left_out = 0;
+    for (size_t p = 0; p < npix; p++) {
+        float ref = mask[p] ? tgs_taming_pixel_weight(l1[p], llo, lhi - llo, tgs_taming_edge_value(v[p], lo, range))
+                            : 0.0f;
+        differ += memcmp(&ref, &pw[p], sizeof ref) != 0;
+        left_out += mask[p] ? 0.0 : fabs(pw[p]);
+    }
+    CHECK(differ == 0 && left_out == 0, "masked pixel weights: %zu differ, %g at left-out pixels", differ, left_out);
+    /* scrambling the left-out pixels of both images changes no weight */
+    for (size_t p = 0; p < npix; p++)
+        if (!mask[p])
+            for (int c = 0; c < 3; c++) {
+                rgb[3 * p + c] = (unsigned char)tgs_rng_below(&r, 256);
+                gt[3 * p + c] = (float)tgs_rng_uniform(&r);
+                img[3 * p + c] = (float)tgs_rng_uniform(&r) * 3.0f;
+            }
+    float lo2, range2;
+    tgs_score_edges(rgb, mask, w, h, grey, v2, &lo2, &range2);
+    tgs_score_pixel_weights(img, gt, mask, v2, lo2, range2, w, h, pw2);
+    size_t moved = 0;
+    for (size_t p = 0; p < npix; p++) {
+        int x = (int)(p % (size_t)w), y = (int)(p / (size_t)w);
+        int near_patch = x >= 4 && x < 13 && y >= 3 && y < 11; /* the edge filter reads one pixel around */
+        if (!near_patch)
+            moved += memcmp(&pw[p], &pw2[p], sizeof(float)) != 0;
+    }
+    CHECK(moved == 0, "%zu weights away from the left-out pixels moved when they changed", moved);
+    CHECK(lo2 == lo && range2 == range, "the masked edge range moved (%g + %g -> %g + %g)", lo, range, lo2, range2);
+    free(rgb), free(v), free(v2), free(grey), free(mask), free(img), free(gt), free(pw), free(pw2), free(l1);
+}
+
 int main(void) {
     test_schedule();
     test_fill_threshold();
@@ -534,5 +608,6 @@ int main(void) {
     test_sampler();
     test_taming_step();
     test_edges();
+    test_masked_weights();
     return check_report("test_taming");
 }

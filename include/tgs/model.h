@@ -93,8 +93,12 @@ typedef struct {
  * (results_train.json and per_view_train.json for the training views).
  * Alpha is dropped and grey expanded to RGB, as the reference reads them.
  * With all methods the two files are replaced; with one method its entry is
- * replaced in the existing files (others kept). LPIPS is not computed. */
-tgs_status tgs_metrics_compute(const char *model_dir, const char *split, const char *method, tgs_metrics_table *out);
+ * replaced in the existing files (others kept). LPIPS is not computed.
+ * masked: score only the pixels the view's masks/X.png keeps (nonzero; a view
+ * without one counts every pixel; the folder must exist), written to
+ * results_masked[_train].json and per_view_masked[_train].json. */
+tgs_status tgs_metrics_compute(const char *model_dir, const char *split, const char *method, int masked,
+                               tgs_metrics_table *out);
 void tgs_metrics_table_free(tgs_metrics_table *t); /* NULL-safe */
 
 #ifdef __cplusplus

@@ -26,6 +26,9 @@ typedef struct {
     double t[3];                      /* world->camera translation */
     double center[3];                 /* camera centre in world coordinates */
     int is_test;
+    char mask_path[TGS_PATH_MAX];     /* --masks: the camera's mask file ("" without) */
+    int alpha_mask;                   /* --alpha_mask and an RGBA photograph: its alpha is a mask */
+    int has_mask;                     /* either of the two: tgs_scene_load_image returns a mask */
 } tgs_camera;
 
 typedef struct {
@@ -36,6 +39,8 @@ typedef struct {
     int white_background;      /* Blender compositing background */
     uint64_t seed;             /* random init of Blender scenes */
     int quiet;                 /* suppress the one-time resize notice */
+    const char *masks;         /* --masks DIR: one mask per photograph, same stem (NULL: none) */
+    int alpha_mask;            /* --alpha_mask: an RGBA photograph's alpha is its mask (no compositing) */
 } tgs_scene_options;
 
 typedef struct {
@@ -49,19 +54,25 @@ typedef struct {
     float *points_rgb;         /* [n_points,3] in [0,1] */
     int random_init;           /* points are the 100k random ones (no SfM) */
     int n_colmap_cameras;      /* distinct camera models (COLMAP) */
+    int n_masked;              /* cameras with a mask (has_mask) */
     double center[3];
     double extent;             /* 1.1 * max distance of a camera centre to their mean */
     float background[3];
 } tgs_scene;
 
 /* Reads cameras and points and probes every image header (no pixel decode).
- * Checks every image exists and that its size agrees with its camera. */
+ * Checks every image exists and that its size agrees with its camera; with
+ * --masks, that every camera's mask exists and has its photograph's aspect ratio. */
 tgs_status tgs_scene_load(const tgs_scene_options *opt, tgs_scene *out);
 /* Decodes camera i's image, composites alpha over the background and resamples
  * to the camera's width x height: 8-bit RGB [H,W,3]. mask (may be NULL: not
  * asked for) receives the pixels that count, 1 channel [H,W], 0 = left out of
  * the loss and the scores, 255 = kept; it stays empty (data NULL) when every
- * pixel counts. */
+ * pixel counts. A mask (the --masks file, or with alpha_mask the RGBA
+ * photograph's alpha, which is then not composited) is made binary (nonzero:
+ * kept), resampled as the photograph is, and kept where the result is at least
+ * 128; with both, a pixel counts when both keep it. A mask that keeps no pixel
+ * is an error naming the file and the camera. */
 tgs_status tgs_scene_load_image(const tgs_scene *scene, int i, tgs_image *out, tgs_image *mask);
 void tgs_scene_free(tgs_scene *scene); /* NULL-safe */
 

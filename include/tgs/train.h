@@ -21,6 +21,8 @@ typedef struct {
     const char *source_path, *model_path, *images;
     int resolution, white_background, eval, sh_degree;
     const char *data_device;
+    const char *masks;        /* --masks DIR (NULL: none) */
+    int alpha_mask;           /* --alpha_mask */
     tgs_device_kind device;   /* auto: CUDA when a GPU is present, else CPU */
     /* optimisation */
     int iterations;

@@ -317,11 +317,14 @@ static int file_exists(const char *p) {
 /* Renders one set of cameras into MODEL/<set>/ours_<N>/{renders,gt}. */
 static tgs_status render_set(const char *model, const char *set, int iteration, const tgs_scene *sc,
                              const int *idx, int n, const tgs_gaussians *g, tgs_raster *r, float *img, int quiet) {
-    char rdir[TGS_PATH_MAX], gdir[TGS_PATH_MAX], path[TGS_PATH_MAX + 32];
+    char rdir[TGS_PATH_MAX], gdir[TGS_PATH_MAX], mdir[TGS_PATH_MAX], path[TGS_PATH_MAX + 32];
     snprintf(rdir, sizeof rdir, "%s/%s/ours_%d/renders", model, set, iteration);
     snprintf(gdir, sizeof gdir, "%s/%s/ours_%d/gt", model, set, iteration);
+    snprintf(mdir, sizeof mdir, "%s/%s/ours_%d/masks", model, set, iteration);
     TGS_TRY(tgs_mkdir_p(rdir));
     TGS_TRY(tgs_mkdir_p(gdir));
+    if (sc->n_masked > 0)
+        TGS_TRY(tgs_mkdir_p(mdir));
     double t0 = tgs_now();
     for (int k = 0; k < n; k++) {
         const tgs_camera *c = &sc->cameras[idx[k]];
@@ -329,11 +332,15 @@ static tgs_status render_set(const char *model, const char *set, int iteration, 
         TGS_TRY(tgs_raster_forward(r, g, &v, img, NULL, NULL));
         snprintf(path, sizeof path, "%s/%05d.png", rdir, k);
         TGS_TRY(tgs_image_save_png_f32(path, img, c->width, c->height));
-        tgs_image gt;
-        TGS_TRY(tgs_scene_load_image(sc, idx[k], &gt, NULL));
+        tgs_image gt, mask;
+        TGS_TRY(tgs_scene_load_image(sc, idx[k], &gt, &mask));
         snprintf(path, sizeof path, "%s/%05d.png", gdir, k);
         tgs_status st = tgs_image_save_png(path, &gt);
+        snprintf(path, sizeof path, "%s/%05d.png", mdir, k);
+        if (st == TGS_OK && mask.data)
+            st = tgs_image_save_png(path, &mask);
         tgs_image_free(&gt);
+        tgs_image_free(&mask);
         TGS_TRY(st);
     }
     if (!quiet)
@@ -344,8 +351,8 @@ static tgs_status render_set(const char *model, const char *set, int iteration, 
 
 /* What `tgs render` is asked. */
 typedef struct {
-    const char *model, *source, *images, *ply;
-    int resolution, eval, white, iteration, skip_train, skip_test, quiet, threads, opacity;
+    const char *model, *source, *images, *ply, *masks;
+    int resolution, eval, white, iteration, skip_train, skip_test, quiet, threads, opacity, alpha_mask;
 } render_args;
 
 #define RA(field) offsetof(render_args, field)
@@ -357,6 +364,9 @@ static const tgs_opt render_opts[] = {
     {"resolution", 'r', OPT_INT, RA(resolution), .def = -2, .help = "resolution rule (-2: from cfg_args, else -1)"},
     {"eval", 0, OPT_FLAG, RA(eval), .help = "use the --eval split (default: from cfg_args)"},
     {"white_background", 'w', OPT_FLAG, RA(white), .help = "white background (default: from cfg_args)"},
+    {"masks", 0, OPT_STRING, RA(masks), .help = "mask folder, as for train: masks/ beside gt/ (for metrics --masked)"},
+    {"alpha_mask", 0, OPT_FLAG, RA(alpha_mask),
+     .help = "an RGBA photograph's alpha is its mask, as for train (gt/ then keeps the colours uncomposited)"},
     {"iteration", 0, OPT_INT, RA(iteration), .def = -1, .help = "which saved iteration (-1: the latest)"},
     {"ply", 0, OPT_STRING, RA(ply), .help = "render this 3DGS PLY instead of the model's"},
     {"opacity", 0, OPT_CHOICE, RA(opacity), .choices = opacity_kinds, .help = "how the PLY's opacity field is stored"},
@@ -393,6 +403,8 @@ int tgs_cmd_render(int argc, char **argv) {
     so.eval = a.eval || (have_cfg && cfg.eval);
     so.white_background = a.white || (have_cfg && cfg.white_background);
     so.quiet = a.quiet;
+    so.masks = a.masks;
+    so.alpha_mask = a.alpha_mask;
     char ply_path[TGS_PATH_MAX + 64];
     if (a.ply) {
         snprintf(ply_path, sizeof ply_path, "%s", a.ply);
@@ -447,7 +459,7 @@ done:
 /* What `tgs metrics` is asked. */
 typedef struct {
     const char *model, *method;
-    int split, threads;
+    int split, threads, masked;
 } metrics_args;
 
 static const char *const splits[] = {"test", "train", NULL};
@@ -460,6 +472,9 @@ static const tgs_opt metrics_opts[] = {
     {"split", 0, OPT_CHOICE, MA(split), .choices = splits,
      .help = "views to score: test (results.json) or train (results_train.json, renders from tgs render)"},
     {"threads", 0, OPT_INT, MA(threads), .help = "CPU threads (0: all cores)"},
+    {"masked", 0, OPT_FLAG, MA(masked),
+     .help = "score only the pixels each view's masks/ image keeps (tgs render --masks/--alpha_mask); writes "
+             "results_masked.json and per_view_masked.json"},
 };
 
 int tgs_cmd_metrics(int argc, char **argv) {
@@ -473,7 +488,7 @@ int tgs_cmd_metrics(int argc, char **argv) {
         return usage_error("metrics", "-m/--model_path is required");
     tgs_set_threads(a.threads);
     tgs_metrics_table t;
-    if (tgs_metrics_compute(a.model, splits[a.split], a.method, &t) != TGS_OK)
+    if (tgs_metrics_compute(a.model, splits[a.split], a.method, a.masked, &t) != TGS_OK)
         return tgs_cli_fail();
     printf("%-16s %6s %9s %8s %12s\n", "method", "views", "PSNR", "SSIM", "PSNR ch-mean");
     for (int i = 0; i < t.n_rows; i++)
@@ -481,7 +496,11 @@ int tgs_cmd_metrics(int argc, char **argv) {
                t.rows[i].psnr_channel_mean);
     printf("(PSNR over all channels, as the published metrics.py; ch-mean: the mean of the channel PSNRs, as its "
            "training log)\n");
-    const char *sfx = a.split ? "_train" : "";
+    if (a.masked)
+        printf("(masked: only the pixels each view's masks/ image keeps are scored; views without one count every "
+               "pixel)\n");
+    char sfx[32];
+    snprintf(sfx, sizeof sfx, "%s%s", a.masked ? "_masked" : "", a.split ? "_train" : "");
     printf("tgs: wrote %s/results%s.json and %s/per_view%s.json\n", a.model, sfx, a.model, sfx);
     tgs_metrics_table_free(&t);
     return 0;

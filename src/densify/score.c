@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void tgs_score_edges(const unsigned char *rgb /*[H,W,3]*/, int w, int h, unsigned char *grey /*[H,W]*/,
-                     unsigned char *out /*[H,W]*/, float *lo, float *range) {
+void tgs_score_edges(const unsigned char *rgb /*[H,W,3]*/, const unsigned char *mask /*[H,W]*/, int w, int h,
+                     unsigned char *grey /*[H,W]*/, unsigned char *out /*[H,W]*/, float *lo, float *range) {
     /* grey as PIL's convert('L'): (R*299 + G*587 + B*114) / 1000, rounded (at most 255) */
     size_t npix = (size_t)w * h;
     for (size_t i = 0; i < npix; i++) {
@@ -27,29 +27,38 @@ void tgs_score_edges(const unsigned char *rgb /*[H,W,3]*/, int w, int h, unsigne
             int s = 8 * c[0] - c[-1] - c[1] - c[-w - 1] - c[-w] - c[-w + 1] - c[w - 1] - c[w] - c[w + 1];
             out[(size_t)y * w + x] = (unsigned char)(s < 0 ? 0 : (s > 255 ? 255 : s));
         }
-    /* min and max of v/255 are vmin/255 and vmax/255 (division is monotonic) */
+    /* min and max of v/255 (over the kept pixels) are vmin/255 and vmax/255
+     * (division is monotonic) */
     unsigned char vmin = 255, vmax = 0;
+    size_t kept = 0;
     for (size_t i = 0; i < npix; i++) {
+        if (mask && !mask[i])
+            continue;
         vmin = out[i] < vmin ? out[i] : vmin;
         vmax = out[i] > vmax ? out[i] : vmax;
+        kept++;
     }
-    *lo = npix ? (float)vmin / 255.0f : 0.0f;
-    *range = npix ? (float)vmax / 255.0f - *lo : 0.0f;
+    *lo = kept ? (float)vmin / 255.0f : 0.0f;
+    *range = kept ? (float)vmax / 255.0f - *lo : 0.0f;
 }
 
 void tgs_score_pixel_weights(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/,
-                             const unsigned char *edges /*[H,W]*/, float edge_lo, float edge_range, int w, int h,
-                             float *out /*[H,W]*/) {
+                             const unsigned char *mask /*[H,W]*/, const unsigned char *edges /*[H,W]*/, float edge_lo,
+                             float edge_range, int w, int h, float *out /*[H,W]*/) {
     size_t npix = (size_t)w * h;
     tgs_loss_l1_map(img, gt, w, h, out);
     float lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < npix; i++) {
+        if (mask && !mask[i])
+            continue;
         lo = fminf(lo, out[i]);
         hi = fmaxf(hi, out[i]);
     }
     float range = hi - lo;
     for (size_t i = 0; i < npix; i++)
-        out[i] = tgs_taming_pixel_weight(out[i], lo, range, tgs_taming_edge_value(edges[i], edge_lo, edge_range));
+        out[i] = mask && !mask[i]
+                     ? 0.0f
+                     : tgs_taming_pixel_weight(out[i], lo, range, tgs_taming_edge_value(edges[i], edge_lo, edge_range));
 }
 
 int *tgs_score_pick_views(int n_train, int cams, tgs_rng *rng, int *ncams) {
@@ -102,7 +111,8 @@ size_t tgs_score_edge_maps_bytes(const tgs_scene *sc) {
     return sizeof(tgs_edge_maps) + (n + 1) * sizeof(size_t) + 2 * n * sizeof(float) + px + max_px;
 }
 
-tgs_status tgs_score_edge_maps_create(const tgs_scene *sc, const tgs_image *images, tgs_edge_maps **out) {
+tgs_status tgs_score_edge_maps_create(const tgs_scene *sc, const tgs_image *images, const tgs_image *masks,
+                                      tgs_edge_maps **out) {
     *out = NULL;
     const int n = sc->n_train;
     tgs_edge_maps *m = tgs_calloc(1, sizeof *m, "edge maps");
@@ -133,7 +143,8 @@ tgs_status tgs_score_edge_maps_create(const tgs_scene *sc, const tgs_image *imag
     }
     for (int k = 0; k < n; k++) {
         const tgs_image *im = &images[sc->train_idx[k]];
-        tgs_score_edges(im->data, im->width, im->height, grey, m->v + m->off[k], &m->lo[k], &m->range[k]);
+        const unsigned char *mask = masks ? masks[sc->train_idx[k]].data : NULL;
+        tgs_score_edges(im->data, mask, im->width, im->height, grey, m->v + m->off[k], &m->lo[k], &m->range[k]);
     }
     free(grey);
     *out = m;

@@ -28,12 +28,15 @@ typedef struct {
 
 /* Edge map of an 8-bit RGB image: grey as PIL's convert('L'), then FIND_EDGES
  * clamped to 0..255 (the one-pixel border keeps the grey value) into out, and
- * the view's lo = min/255, range = max/255 - lo. grey is scratch. */
-void tgs_score_edges(const unsigned char *rgb /*[H,W,3]*/, int w, int h, unsigned char *grey /*[H,W]*/,
-                     unsigned char *out /*[H,W]*/, float *lo, float *range);
-/* The edge maps of every training camera (images: 8-bit [n_cameras]), in *out
+ * the view's lo = min/255, range = max/255 - lo over the pixels the mask keeps
+ * (mask NULL: all; none kept: 0, 0). grey is scratch. */
+void tgs_score_edges(const unsigned char *rgb /*[H,W,3]*/, const unsigned char *mask /*[H,W] or NULL*/, int w, int h,
+                     unsigned char *grey /*[H,W]*/, unsigned char *out /*[H,W]*/, float *lo, float *range);
+/* The edge maps of every training camera (images: 8-bit [n_cameras]; masks:
+ * NULL, or [n_cameras] whose data is NULL for a camera without one), in *out
  * for the caller to free with tgs_score_edge_maps_destroy. */
-tgs_status tgs_score_edge_maps_create(const tgs_scene *sc, const tgs_image *images, tgs_edge_maps **out);
+tgs_status tgs_score_edge_maps_create(const tgs_scene *sc, const tgs_image *images, const tgs_image *masks,
+                                      tgs_edge_maps **out);
 void tgs_score_edge_maps_destroy(tgs_edge_maps *m); /* NULL-safe */
 /* The most tgs_score_edge_maps_create allocates for the scene's training views
  * at their training size (with the grey scratch image it frees before it
@@ -41,10 +44,12 @@ void tgs_score_edge_maps_destroy(tgs_edge_maps *m); /* NULL-safe */
 size_t tgs_score_edge_maps_bytes(const tgs_scene *sc);
 size_t tgs_score_edge_responses_bytes(const tgs_scene *sc);
 /* w = 50 * norm(L1 map) + 50 * edge value (tgs_taming_pixel_weight); edges is
- * one view's map of a tgs_edge_maps with that view's edge_lo, edge_range. */
+ * one view's map of a tgs_edge_maps with that view's edge_lo, edge_range. With
+ * a mask (NULL: every pixel) the L1 map's range is taken over the kept pixels
+ * and a left-out pixel weighs 0 (DESIGN §4). */
 void tgs_score_pixel_weights(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/,
-                             const unsigned char *edges /*[H,W]*/, float edge_lo, float edge_range, int w, int h,
-                             float *out /*[H,W]*/);
+                             const unsigned char *mask /*[H,W] or NULL*/, const unsigned char *edges /*[H,W]*/,
+                             float edge_lo, float edge_range, int w, int h, float *out /*[H,W]*/);
 
 /* The views scored in one Taming step: --cams distinct training views (all when
  * cams is -1 or more than there are), drawn with rng. Returns a malloc'd

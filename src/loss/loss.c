@@ -135,19 +135,44 @@ static int loss_threads(const tgs_loss *l, int w, int h) {
     return (int)TGS_MAX(1, TGS_MIN((long long)n, by_size));
 }
 
-double tgs_loss_forward_backward(tgs_loss *l, const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, int width,
-                                 int height, double lambda_dssim, float *v_img /*[H,W,3]*/, double *l1_out,
-                                 double *ssim_out) {
+/* Pixels with a nonzero mask (all w*h without a mask). */
+static size_t loss_kept(const unsigned char *mask /*[H,W]*/, int w, int h) {
+    const size_t n = (size_t)w * (size_t)h;
+    if (!mask)
+        return n;
+    size_t k = 0;
+    for (size_t p = 0; p < n; p++)
+        k += mask[p] != 0;
+    return k;
+}
+
+/* The kept pixels of a call, 0 (with a message recorded) when a mask keeps none. */
+static size_t loss_kept_checked(const unsigned char *mask, int w, int h, const char *fn) {
+    size_t k = loss_kept(mask, w, h);
+    if (k == 0)
+        TGS_FAIL(TGS_ERR_ARG, "%s: the mask of the %dx%d image keeps no pixel (expected at least one)", fn, w, h);
+    return k;
+}
+
+double tgs_loss_forward_backward(tgs_loss *l, const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/,
+                                 const unsigned char *mask /*[H,W]*/, int width, int height, double lambda_dssim,
+                                 float *v_img /*[H,W,3]*/, double *l1_out, double *ssim_out) {
     if (!loss_check(l, img, gt, width, height, "tgs_loss_forward_backward"))
         return NAN;
-    return loss_eval_f32(&l->f, l->thread_stride, loss_threads(l, width, height), l->row_sums, img, gt, width,
-                         height, lambda_dssim, 0, v_img, l1_out, ssim_out);
+    size_t kept = loss_kept_checked(mask, width, height, "tgs_loss_forward_backward");
+    if (kept == 0)
+        return NAN;
+    return loss_eval_f32(&l->f, l->thread_stride, loss_threads(l, width, height), l->row_sums, img, gt, mask, kept,
+                         width, height, lambda_dssim, 0, v_img, l1_out, ssim_out);
 }
 
 double tgs_loss_forward_backward_f64(tgs_loss *l, const double *img /*[H,W,3]*/, const double *gt /*[H,W,3]*/,
-                                     int width, int height, double lambda_dssim, double *v_img /*[H,W,3]*/,
-                                     double *l1_out, double *ssim_out) {
+                                     const unsigned char *mask /*[H,W]*/, int width, int height, double lambda_dssim,
+                                     double *v_img /*[H,W,3]*/, double *l1_out, double *ssim_out) {
     if (!loss_check(l, img, gt, width, height, "tgs_loss_forward_backward_f64"))
+        return NAN;
+    size_t kept = loss_kept_checked(mask, width, height, "tgs_loss_forward_backward_f64");
+    if (kept == 0)
         return NAN;
     if (!l->d.work) {
         void *coef = NULL, *work = NULL;
@@ -156,8 +181,8 @@ double tgs_loss_forward_backward_f64(tgs_loss *l, const double *img /*[H,W,3]*/,
         l->d.coef = coef;
         l->d.work = work;
     }
-    return loss_eval_f64(&l->d, l->thread_stride, loss_threads(l, width, height), l->row_sums, img, gt, width,
-                         height, lambda_dssim, 0, v_img, l1_out, ssim_out);
+    return loss_eval_f64(&l->d, l->thread_stride, loss_threads(l, width, height), l->row_sums, img, gt, mask, kept,
+                         width, height, lambda_dssim, 0, v_img, l1_out, ssim_out);
 }
 
 void tgs_loss_l1_map(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, int width, int height,
@@ -172,46 +197,60 @@ void tgs_loss_l1_map(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, 
 
 static double clamp01(double v) { return v < 0 ? 0 : (v > 1 ? 1 : v); }
 
-double tgs_psnr(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, int width, int height) {
+double tgs_psnr(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, const unsigned char *mask /*[H,W]*/,
+                int width, int height) {
     if (!img || !gt || width < 1 || height < 1) {
         TGS_FAIL(TGS_ERR_ARG, "tgs_psnr: image %dx%d is empty or missing (expected two [H,W,3] images)", width, height);
         return NAN;
     }
+    const size_t kept = loss_kept_checked(mask, width, height, "tgs_psnr");
+    if (kept == 0)
+        return NAN;
     const size_t n = (size_t)width * (size_t)height * 3;
     double se = 0;
     for (size_t i = 0; i < n; i++) {
+        if (mask && !mask[i / 3])
+            continue;
         double d = clamp01(img[i]) - clamp01(gt[i]);
         se += d * d;
     }
-    double mse = se / (double)n;
+    double mse = se / (3.0 * (double)kept);
     return 10.0 * log10(1.0 / (mse > LOSS_PSNR_MIN_MSE ? mse : LOSS_PSNR_MIN_MSE));
 }
 
-double tgs_psnr_channel_mean(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, int width, int height) {
+double tgs_psnr_channel_mean(const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/,
+                             const unsigned char *mask /*[H,W]*/, int width, int height) {
     if (!img || !gt || width < 1 || height < 1) {
         TGS_FAIL(TGS_ERR_ARG, "tgs_psnr_channel_mean: image %dx%d is empty or missing (expected two [H,W,3] images)",
                  width, height);
         return NAN;
     }
+    const size_t kept = loss_kept_checked(mask, width, height, "tgs_psnr_channel_mean");
+    if (kept == 0)
+        return NAN;
     const size_t n = (size_t)width * (size_t)height;
     double se[3] = {0, 0, 0}, sum = 0;
     for (size_t i = 0; i < n; i++)
-        for (int c = 0; c < 3; c++) {
+        for (int c = 0; c < 3 && (!mask || mask[i]); c++) {
             double d = clamp01(img[3 * i + c]) - clamp01(gt[3 * i + c]);
             se[c] += d * d;
         }
     for (int c = 0; c < 3; c++) {
-        double mse = se[c] / (double)n;
+        double mse = se[c] / (double)kept;
         sum += 10.0 * log10(1.0 / (mse > LOSS_PSNR_MIN_MSE ? mse : LOSS_PSNR_MIN_MSE));
     }
     return sum / 3.0;
 }
 
-double tgs_ssim(tgs_loss *l, const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/, int width, int height) {
+double tgs_ssim(tgs_loss *l, const float *img /*[H,W,3]*/, const float *gt /*[H,W,3]*/,
+                const unsigned char *mask /*[H,W]*/, int width, int height) {
     if (!loss_check(l, img, gt, width, height, "tgs_ssim"))
         return NAN;
+    const size_t kept = loss_kept_checked(mask, width, height, "tgs_ssim");
+    if (kept == 0)
+        return NAN;
     double ssim = NAN;
-    loss_eval_f32(&l->f, l->thread_stride, loss_threads(l, width, height), l->row_sums, img, gt, width, height, 1.0,
-                  1, NULL, NULL, &ssim);
+    loss_eval_f32(&l->f, l->thread_stride, loss_threads(l, width, height), l->row_sums, img, gt, mask, kept, width,
+                  height, 1.0, 1, NULL, NULL, &ssim);
     return ssim;
 }

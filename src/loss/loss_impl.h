@@ -34,6 +34,7 @@ typedef struct {
 
 typedef struct {
     const REAL *x, *y; /* [H,W,3] */
+    const unsigned char *mask; /* [H,W]: 0 = pixel left out; NULL = every pixel counts */
     int w, h, clamp;
     REAL g[LOSS_TAPS];
     REAL s_ssim; /* dL/dS at every SSIM map entry */
@@ -86,12 +87,15 @@ static void FN(hrow)(const FN(loss_ctx) *c, int backward, int r, REAL *prod /*[5
         return;
     }
     const REAL *x = c->x + (size_t)r * w3, *y = c->y + (size_t)r * w3;
+    const unsigned char *keep = c->mask ? c->mask + (size_t)r * c->w : NULL;
     for (int e = 0; e < w3; e++) {
         REAL xv = x[e], yv = y[e];
         if (c->clamp) {
             xv = FN(clamp01)(xv);
             yv = FN(clamp01)(yv);
         }
+        if (keep && !keep[e / 3])
+            xv = yv = 0; /* a left-out pixel is zero in both images */
         prod[e] = xv;
         prod[w3 + e] = yv;
         prod[2 * w3 + e] = xv * xv;
@@ -108,8 +112,14 @@ static void FN(fwd_row)(const FN(loss_ctx) *c, int i, const REAL *m /*[5,W*3]*/)
     const REAL C1 = (REAL)LOSS_C1, C2 = (REAL)LOSS_C2;
     const REAL *x = c->x + (size_t)i * w3, *y = c->y + (size_t)i * w3;
     REAL *k0 = c->coef ? c->coef + (size_t)i * 3 * w3 : NULL;
+    const unsigned char *keep = c->mask ? c->mask + (size_t)i * c->w : NULL;
     double ssim = 0, l1 = 0;
     for (int e = 0; e < w3; e++) {
+        if (keep && !keep[e / 3]) { /* no SSIM or L1 term here */
+            if (c->backward)
+                k0[e] = k0[w3 + e] = k0[2 * w3 + e] = 0;
+            continue;
+        }
         const REAL mu1 = m[e], mu2 = m[w3 + e];
         const REAL s11 = m[2 * w3 + e] - mu1 * mu1, s22 = m[3 * w3 + e] - mu2 * mu2;
         const REAL s12 = m[4 * w3 + e] - mu1 * mu2;
@@ -142,7 +152,12 @@ static void FN(bwd_row)(const FN(loss_ctx) *c, int i, const REAL *m /*[3,W*3]*/)
     const int w3 = 3 * c->w;
     const REAL *x = c->x + (size_t)i * w3, *y = c->y + (size_t)i * w3;
     REAL *dx = c->dx + (size_t)i * w3;
+    const unsigned char *keep = c->mask ? c->mask + (size_t)i * c->w : NULL;
     for (int e = 0; e < w3; e++) {
+        if (keep && !keep[e / 3]) { /* the loss sees this pixel as a constant zero */
+            dx[e] = 0;
+            continue;
+        }
         const REAL d = x[e] - y[e];
         const REAL sgn = d > 0 ? (REAL)1 : (d < 0 ? (REAL)-1 : (REAL)0);
         dx[e] = m[e] + 2 * x[e] * m[w3 + e] + y[e] * m[2 * w3 + e] + c->s_l1 * sgn;
@@ -191,14 +206,16 @@ static void FN(run_bands)(const FN(loss_ctx) *c, int backward, REAL *work, size_
 }
 
 /* The whole loss. buf holds scratch for max_w x max_h and nthreads threads
- * (thread_stride REALs each). row_sums is [2,H] scratch. v_img NULL = forward only. */
+ * (thread_stride REALs each). row_sums is [2,H] scratch. v_img NULL = forward only.
+ * mask NULL: every pixel; else the `kept` pixels with a nonzero mask (DESIGN §4). */
 static double FN(loss_eval)(const FN(loss_buffers) *buf, size_t thread_stride, int nthreads, double *row_sums /*[2,H]*/,
-                            const REAL *img, const REAL *gt, int w, int h, double lambda, int clamp, REAL *v_img,
-                            double *l1_out, double *ssim_out) {
+                            const REAL *img, const REAL *gt, const unsigned char *mask /*[H,W]*/, size_t kept, int w,
+                            int h, double lambda, int clamp, REAL *v_img, double *l1_out, double *ssim_out) {
     FN(loss_ctx) c;
     memset(&c, 0, sizeof c);
     c.x = img;
     c.y = gt;
+    c.mask = mask;
     c.w = w;
     c.h = h;
     c.clamp = clamp;
@@ -206,7 +223,7 @@ static double FN(loss_eval)(const FN(loss_buffers) *buf, size_t thread_stride, i
     loss_gauss(g);
     for (int k = 0; k < LOSS_TAPS; k++)
         c.g[k] = (REAL)g[k];
-    const double n = 3.0 * (double)w * (double)h;
+    const double n = 3.0 * (mask ? (double)kept : (double)w * (double)h);
     c.s_ssim = (REAL)(-lambda / n);
     c.s_l1 = (REAL)((1.0 - lambda) / n);
     c.backward = v_img != NULL;

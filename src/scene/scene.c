@@ -83,13 +83,46 @@ static tgs_status choose_resolution(const tgs_scene_options *opt, tgs_camera *c,
     return TGS_OK;
 }
 
-static tgs_status probe_image(tgs_camera *c) {
-    int w, h, ch;
+static tgs_status probe_image(tgs_camera *c, int *channels) {
+    int w, h;
     if (!file_exists(c->image_path))
         return TGS_FAIL(TGS_ERR_IO, "%s: image missing (camera '%s')", c->image_path, c->image_name);
-    TGS_TRY(tgs_image_probe(c->image_path, &w, &h, &ch));
+    TGS_TRY(tgs_image_probe(c->image_path, &w, &h, channels));
     c->image_width = w;
     c->image_height = h;
+    return TGS_OK;
+}
+
+/* Two sizes with one aspect ratio, within the rounding of the smaller one. */
+static int same_aspect(int w1, int h1, int w2, int h2) {
+    double sx = (double)w1 / w2, sy = (double)h1 / h2;
+    double tol = 1.0 / TGS_MIN(w1, w2) + 1.0 / TGS_MIN(h1, h2) + 1e-3;
+    return fabs(sx - sy) <= tol * TGS_MAX(sx, sy);
+}
+
+/* The camera's mask in --masks DIR: <stem>.png, .jpg, .jpeg (either case), or
+ * <image file name>.png (COLMAP's own convention); its size is checked against
+ * the photograph's aspect ratio. */
+static tgs_status find_mask(const char *dir, tgs_camera *c) {
+    static const char *const ext[] = {".png", ".jpg", ".jpeg", ".PNG", ".JPG", ".JPEG"};
+    const char *base = strrchr(c->image_path, '/');
+    base = base ? base + 1 : c->image_path;
+    c->mask_path[0] = '\0';
+    for (size_t k = 0; k <= sizeof ext / sizeof ext[0] && !c->mask_path[0]; k++) {
+        char p[TGS_PATH_MAX];
+        int n = k < sizeof ext / sizeof ext[0] ? snprintf(p, sizeof p, "%s/%s%s", dir, c->image_name, ext[k])
+                                               : snprintf(p, sizeof p, "%s/%s.png", dir, base);
+        if (n < (int)sizeof p && file_exists(p))
+            memcpy(c->mask_path, p, (size_t)n + 1);
+    }
+    if (!c->mask_path[0])
+        return TGS_FAIL(TGS_ERR_IO, "%s/%s.png: mask missing for camera '%s' (expected %s/%s.png or .jpg)", dir,
+                        c->image_name, c->image_name, dir, c->image_name);
+    int w, h, ch;
+    TGS_TRY(tgs_image_probe(c->mask_path, &w, &h, &ch));
+    if (!same_aspect(w, h, c->image_width, c->image_height))
+        return TGS_FAIL(TGS_ERR_FORMAT, "%s: mask is %dx%d but the photograph of camera '%s' is %dx%d (expected the "
+                        "same aspect ratio)", c->mask_path, w, h, c->image_name, c->image_width, c->image_height);
     return TGS_OK;
 }
 
@@ -231,6 +264,8 @@ tgs_status tgs_scene_load(const tgs_scene_options *opt, tgs_scene *out) {
         return TGS_FAIL(TGS_ERR_ARG, "no scene given (-s/--source_path)");
     if (!dir_exists(opt->source_path))
         return TGS_FAIL(TGS_ERR_IO, "%s: scene folder missing", opt->source_path);
+    if (opt->masks && !dir_exists(opt->masks))
+        return TGS_FAIL(TGS_ERR_IO, "%s: mask folder missing (--masks)", opt->masks);
     for (int i = 0; i < 3; i++)
         out->background[i] = opt->white_background ? 1.0f : 0.0f;
     char probe[TGS_PATH_MAX];
@@ -258,8 +293,14 @@ tgs_status tgs_scene_load(const tgs_scene_options *opt, tgs_scene *out) {
     for (int i = 0; i < out->n_cameras; i++) {
         tgs_camera *c = &out->cameras[i];
         c->uid = i;
-        if ((st = probe_image(c)) != TGS_OK)
+        int channels = 0;
+        if ((st = probe_image(c, &channels)) != TGS_OK)
             goto fail;
+        if (opt->masks && (st = find_mask(opt->masks, c)) != TGS_OK)
+            goto fail;
+        c->alpha_mask = opt->alpha_mask && channels == 4;
+        c->has_mask = c->mask_path[0] || c->alpha_mask;
+        out->n_masked += c->has_mask;
         if (out->is_blender) {
             c->full_width = c->image_width;
             c->full_height = c->image_height;
@@ -310,9 +351,72 @@ fail:
     return st;
 }
 
+/* src's 8-bit channel ch made binary (nonzero: 255) into a 1-channel image,
+ * resampled to w x h and thresholded at 128; dst may hold a mask already, which
+ * the result then narrows (both must keep a pixel). */
+static tgs_status mask_from_channel(const tgs_image *src, int ch, int w, int h, tgs_image *dst) {
+    const size_t n = (size_t)src->width * src->height;
+    tgs_image bin = {src->width, src->height, 1, tgs_calloc(n ? n : 1, 1, "mask")}, sized = {0};
+    if (!bin.data)
+        return TGS_ERR_NOMEM;
+    for (size_t p = 0; p < n; p++) {
+        const unsigned char *px = src->data + p * (size_t)src->channels;
+        int on = ch >= 0 ? px[ch] != 0 : (px[0] | px[src->channels > 1 ? 1 : 0] | px[src->channels > 2 ? 2 : 0]) != 0;
+        bin.data[p] = on ? 255 : 0;
+    }
+    tgs_status st = TGS_OK;
+    if (bin.width == w && bin.height == h) {
+        sized = bin;
+        bin.data = NULL;
+    } else if ((st = tgs_image_resize(&bin, w, h, &sized)) != TGS_OK) {
+        tgs_image_free(&bin);
+        return st;
+    }
+    tgs_image_free(&bin);
+    for (size_t p = 0; p < (size_t)w * h; p++)
+        sized.data[p] = sized.data[p] >= 128 && (!dst->data || dst->data[p]) ? 255 : 0;
+    tgs_image_free(dst);
+    *dst = sized;
+    return TGS_OK;
+}
+
+/* The RGB channels of an RGBA image, not composited. */
+static tgs_status rgb_of_rgba(const tgs_image *src, tgs_image *dst) {
+    const size_t n = (size_t)src->width * src->height;
+    *dst = (tgs_image){src->width, src->height, 3, tgs_calloc(n ? n * 3 : 1, 1, "image")};
+    if (!dst->data)
+        return TGS_ERR_NOMEM;
+    for (size_t p = 0; p < n; p++)
+        memcpy(dst->data + 3 * p, src->data + 4 * p, 3);
+    return TGS_OK;
+}
+
+/* Camera c's mask at its training size into *mask (empty: every pixel counts). */
+static tgs_status load_mask(const tgs_camera *c, const tgs_image *raw, tgs_image *mask) {
+    if (c->alpha_mask)
+        TGS_TRY(mask_from_channel(raw, 3, c->width, c->height, mask));
+    if (c->mask_path[0]) {
+        tgs_image file = {0};
+        TGS_TRY(tgs_image_load(c->mask_path, &file));
+        tgs_status st = mask_from_channel(&file, file.channels == 1 ? 0 : -1, c->width, c->height, mask);
+        tgs_image_free(&file);
+        TGS_TRY(st);
+    }
+    if (mask->data) {
+        size_t kept = 0;
+        for (size_t p = 0; p < (size_t)c->width * c->height; p++)
+            kept += mask->data[p] != 0;
+        if (kept == 0)
+            return TGS_FAIL(TGS_ERR_FORMAT, "%s: the mask keeps no pixel of camera '%s' at %dx%d (expected some "
+                            "nonzero pixels)", c->mask_path[0] ? c->mask_path : c->image_path, c->image_name,
+                            c->width, c->height);
+    }
+    return TGS_OK;
+}
+
 tgs_status tgs_scene_load_image(const tgs_scene *s, int i, tgs_image *out, tgs_image *mask) {
     const tgs_camera *c = &s->cameras[i];
-    tgs_image raw = {0}, rgb = {0};
+    tgs_image raw = {0}, rgb = {0}, m = {0};
     memset(out, 0, sizeof *out);
     if (mask)
         memset(mask, 0, sizeof *mask);
@@ -322,7 +426,13 @@ tgs_status tgs_scene_load_image(const tgs_scene *s, int i, tgs_image *out, tgs_i
         st = TGS_FAIL(TGS_ERR_FORMAT, "%s: image changed size since the scene was read", c->image_path);
         goto done;
     }
-    if ((st = tgs_image_to_rgb(&raw, s->background, &rgb)) != TGS_OK)
+    if (c->alpha_mask && raw.channels != 4) {
+        st = TGS_FAIL(TGS_ERR_FORMAT, "%s: image lost its alpha channel since the scene was read", c->image_path);
+        goto done;
+    }
+    if (c->has_mask && (st = load_mask(c, &raw, &m)) != TGS_OK)
+        goto done;
+    if ((st = c->alpha_mask ? rgb_of_rgba(&raw, &rgb) : tgs_image_to_rgb(&raw, s->background, &rgb)) != TGS_OK)
         goto done;
     if (rgb.width == c->width && rgb.height == c->height) {
         *out = rgb;
@@ -330,9 +440,16 @@ tgs_status tgs_scene_load_image(const tgs_scene *s, int i, tgs_image *out, tgs_i
     } else {
         st = tgs_image_resize(&rgb, c->width, c->height, out);
     }
+    if (st == TGS_OK && mask) {
+        *mask = m;
+        m.data = NULL;
+    }
 done:
     tgs_image_free(&raw);
     tgs_image_free(&rgb);
+    tgs_image_free(&m);
+    if (st != TGS_OK)
+        tgs_image_free(out);
     return st;
 }
 

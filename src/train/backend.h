@@ -22,10 +22,12 @@ typedef struct {
      * known before any pixel is read (plan.h). */
     void (*plan)(const tgs_train_config *cfg, const tgs_scene *sc, size_t capacity, tgs_memory_plan *out);
     /* The model initialised from the scene's points, room for `capacity`
-     * Gaussians, and the decoded images [n_cameras] (8-bit RGB at training size;
-     * the caller keeps them alive). Taming runs also get the edge maps. */
-    tgs_status (*create)(const tgs_train_config *cfg, const tgs_scene *sc, const tgs_image *images, size_t capacity,
-                         tgs_backend **out);
+     * Gaussians, and the decoded images [n_cameras] (8-bit RGB at training size)
+     * with their masks (NULL, or [n_cameras] of [H,W] with data NULL where every
+     * pixel counts); the caller keeps both alive. Taming runs also get the edge
+     * maps. */
+    tgs_status (*create)(const tgs_train_config *cfg, const tgs_scene *sc, const tgs_image *images,
+                         const tgs_image *masks, size_t capacity, tgs_backend **out);
     void (*destroy)(tgs_backend *b);
     /* Renders camera ci, computes the loss against its image, adds the
      * gradients; with stats, adds the view to the densification statistics.

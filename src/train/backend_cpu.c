@@ -14,6 +14,7 @@ struct tgs_backend {
     const tgs_train_config *cfg;
     const tgs_scene *sc;
     const tgs_image *images; /* [n_cameras], owned by the caller */
+    const tgs_image *masks;  /* [n_cameras] or NULL, owned by the caller (data NULL: no mask) */
     tgs_edge_maps *edges;    /* Taming edge maps of the training cameras */
     tgs_gaussians *g;
     tgs_raster *raster;
@@ -59,7 +60,7 @@ static tgs_status reserve_per_gaussian(tgs_backend *b, size_t capacity) {
 }
 
 static tgs_status cpu_create(const tgs_train_config *cfg, const tgs_scene *sc, const tgs_image *images,
-                             size_t capacity, tgs_backend **out) {
+                             const tgs_image *masks, size_t capacity, tgs_backend **out) {
     *out = NULL;
     tgs_backend *b = tgs_calloc(1, sizeof *b, "CPU backend");
     if (!b)
@@ -67,6 +68,7 @@ static tgs_status cpu_create(const tgs_train_config *cfg, const tgs_scene *sc, c
     b->cfg = cfg;
     b->sc = sc;
     b->images = images;
+    b->masks = masks;
     int max_w, max_h;
     tgs_plan_max_size(sc, &max_w, &max_h);
     size_t px = (size_t)max_w * max_h;
@@ -91,7 +93,7 @@ static tgs_status cpu_create(const tgs_train_config *cfg, const tgs_scene *sc, c
     b->v_img = b->gt + px * 3;
     b->pixel_w = b->v_img + px * 3; /* [2, px] */
     if (cfg->densify_mode == TGS_DENSIFY_TAMING &&
-        (st = tgs_score_edge_maps_create(sc, images, &b->edges)) != TGS_OK)
+        (st = tgs_score_edge_maps_create(sc, images, masks, &b->edges)) != TGS_OK)
         goto fail;
     tgs_alloc_commit(0);
     *out = b;
@@ -106,10 +108,14 @@ static void to_float(const tgs_image *im, float *out) {
     tgs_image_to_float(im->data, (size_t)im->width * im->height, out);
 }
 
+/* Camera ci's keep mask [H,W], or NULL when every pixel counts. */
+static const unsigned char *mask_of(const tgs_backend *b, int ci) { return b->masks ? b->masks[ci].data : NULL; }
+
 static tgs_status cpu_step(tgs_backend *b, int ci, const tgs_view *v, double lambda, int stats, double *loss) {
     TGS_TRY(tgs_raster_forward(b->raster, b->g, v, b->img, NULL, NULL));
     to_float(&b->images[ci], b->gt);
-    *loss = tgs_loss_forward_backward(b->loss, b->img, b->gt, v->width, v->height, lambda, b->v_img, NULL, NULL);
+    *loss = tgs_loss_forward_backward(b->loss, b->img, b->gt, mask_of(b, ci), v->width, v->height, lambda, b->v_img,
+                                      NULL, NULL);
     TGS_TRY(tgs_raster_backward(b->raster, b->g, v, b->v_img, b->v_mean2d));
     if (stats)
         tgs_densify_stats_add(&b->stats, b->g->n, tgs_raster_radii(b->raster), b->v_mean2d);
@@ -150,8 +156,10 @@ static tgs_status taming_scores(tgs_backend *b, int sh_active, const float bg[3]
         if ((st = tgs_raster_forward(b->raster, b->g, &v, b->img, NULL, NULL)) != TGS_OK)
             break;
         to_float(&b->images[ci], b->gt);
-        double ell = tgs_loss_forward_backward(b->loss, b->img, b->gt, c->width, c->height, 0.2, NULL, NULL, NULL);
-        tgs_score_pixel_weights(b->img, b->gt, e->v + e->off[vi], e->lo[vi], e->range[vi], c->width, c->height,
+        const unsigned char *mask = mask_of(b, ci);
+        double ell = tgs_loss_forward_backward(b->loss, b->img, b->gt, mask, c->width, c->height, 0.2, NULL, NULL,
+                                               NULL);
+        tgs_score_pixel_weights(b->img, b->gt, mask, e->v + e->off[vi], e->lo[vi], e->range[vi], c->width, c->height,
                                 b->pixel_w);
         memset(b->score_acc, 0, n * TGS_SCORE_COUNT * sizeof(float));
         if ((st = tgs_raster_forward(b->raster, b->g, &v, b->img, b->pixel_w, b->score_acc)) != TGS_OK)
@@ -181,8 +189,8 @@ static tgs_status cpu_evaluate(tgs_backend *b, const int *idx, int n, int sh_act
         tgs_view v = tgs_view_from_camera(c, b->sc->background, sh_active);
         TGS_TRY(tgs_raster_forward(b->raster, b->g, &v, b->img, NULL, NULL));
         to_float(&b->images[idx[k]], b->gt);
-        ps += tgs_psnr(b->img, b->gt, c->width, c->height);
-        ss += tgs_ssim(b->loss, b->img, b->gt, c->width, c->height);
+        ps += tgs_psnr(b->img, b->gt, NULL, c->width, c->height);
+        ss += tgs_ssim(b->loss, b->img, b->gt, NULL, c->width, c->height);
     }
     *psnr = n ? ps / n : NAN;
     *ssim = n ? ss / n : NAN;

@@ -36,6 +36,11 @@ struct tgs_backend {
     unsigned char *d_images;     /* all cameras' 8-bit images, camera i at img_off[i] */
     size_t *img_off;             /* [n_cameras] */
     unsigned char *d_gt_stage;   /* one image, for --data_device cpu */
+    const tgs_image *masks;      /* [n_cameras] or NULL: host keep masks (data NULL: every pixel counts) */
+    unsigned char *d_masks;      /* the masks of the cameras with one, camera i at mask_off[i] (1 byte a pixel) */
+    size_t *mask_off;            /* [n_cameras] */
+    size_t *kept;                /* [n_cameras]: pixels each mask keeps (0: no mask) */
+    unsigned char *d_mask_stage; /* one mask, for --data_device cpu */
     unsigned char *d_edges;      /* Taming edge maps (8-bit) of the training cameras, view k at edges->off[k] */
     tgs_edge_maps *edges;        /* their offsets and per-view ranges (the host maps are freed once uploaded) */
     tgs_cuda_model *m;
@@ -75,6 +80,10 @@ static void cuda_destroy(tgs_backend *b) {
     cudaFreeHost(b->h_loss);
     tgs_cuda_free(b->d_images);
     tgs_cuda_free(b->d_gt_stage);
+    tgs_cuda_free(b->d_masks);
+    tgs_cuda_free(b->d_mask_stage);
+    free(b->mask_off);
+    free(b->kept);
     tgs_cuda_free(b->d_edges);
     tgs_cuda_free(b->d_img);
     tgs_cuda_free(b->d_v_img);
@@ -104,6 +113,41 @@ static tgs_status reserve_per_gaussian(tgs_backend *b, size_t capacity) {
     CU(tgs_cuda_malloc((void **)&b->d_score_acc, capacity * SCORE_ACC_FLOATS * sizeof(float)));
     CU(tgs_cuda_malloc((void **)&b->d_scores, capacity * SCORES_FLOATS * sizeof(float)));
     b->per_gaussian_capacity = capacity;
+    return TGS_OK;
+}
+
+/* The keep masks: counted once on the host, then on the device with the images
+ * (or one staging buffer for --data_device cpu). */
+static tgs_status upload_masks(tgs_backend *b, size_t max_px) {
+    const tgs_scene *sc = b->sc;
+    b->mask_off = tgs_calloc((size_t)sc->n_cameras, sizeof(size_t), "mask offsets");
+    b->kept = tgs_calloc((size_t)sc->n_cameras, sizeof(size_t), "mask counts");
+    if (!b->mask_off || !b->kept)
+        return TGS_ERR_NOMEM;
+    size_t total = 0;
+    for (int i = 0; b->masks && i < sc->n_cameras; i++) {
+        const tgs_image *mk = &b->masks[i];
+        if (!mk->data)
+            continue;
+        const size_t px = (size_t)mk->width * mk->height;
+        for (size_t p = 0; p < px; p++)
+            b->kept[i] += mk->data[p] != 0;
+        if (b->kept[i] == 0)
+            return TGS_FAIL(TGS_ERR_ARG, "the mask of camera '%s' keeps no pixel", sc->cameras[i].image_name);
+        b->mask_off[i] = total;
+        total += px;
+    }
+    if (total == 0)
+        return TGS_OK;
+    if (!b->images_on_device) {
+        CU(tgs_cuda_malloc((void **)&b->d_mask_stage, max_px));
+        return TGS_OK;
+    }
+    CU(tgs_cuda_malloc((void **)&b->d_masks, total));
+    for (int i = 0; i < sc->n_cameras; i++)
+        if (b->kept[i])
+            CU(cudaMemcpy(b->d_masks + b->mask_off[i], b->masks[i].data,
+                          (size_t)b->masks[i].width * b->masks[i].height, cudaMemcpyHostToDevice));
     return TGS_OK;
 }
 
@@ -151,8 +195,9 @@ static tgs_status create_inner(tgs_backend *b, size_t capacity) {
     } else {
         CU(tgs_cuda_malloc((void **)&b->d_gt_stage, px * 3));
     }
+    TGS_TRY(upload_masks(b, px));
     if (cfg->densify_mode == TGS_DENSIFY_TAMING) {
-        TGS_TRY(tgs_score_edge_maps_create(sc, b->images, &b->edges));
+        TGS_TRY(tgs_score_edge_maps_create(sc, b->images, b->masks, &b->edges));
         const size_t bytes = b->edges->off[sc->n_train];
         CU(tgs_cuda_malloc((void **)&b->d_edges, bytes));
         CU(cudaMemcpy(b->d_edges, b->edges->v, bytes, cudaMemcpyHostToDevice));
@@ -164,7 +209,7 @@ static tgs_status create_inner(tgs_backend *b, size_t capacity) {
 }
 
 static tgs_status cuda_create(const tgs_train_config *cfg, const tgs_scene *sc, const tgs_image *images,
-                              size_t capacity, tgs_backend **out) {
+                              const tgs_image *masks, size_t capacity, tgs_backend **out) {
     *out = NULL;
     tgs_backend *b = tgs_calloc(1, sizeof *b, "CUDA backend");
     if (!b)
@@ -172,6 +217,7 @@ static tgs_status cuda_create(const tgs_train_config *cfg, const tgs_scene *sc, 
     b->cfg = cfg;
     b->sc = sc;
     b->images = images;
+    b->masks = masks;
     cudaDeviceSetLimit(cudaLimitStackSize, TGS_CUDA_STACK_BYTES); /* tgs/device.h (a no-op if set already) */
     cudaGetLastError();
     b->bytes_at_start = tgs_cuda_bytes_live();
@@ -197,10 +243,29 @@ static tgs_status gt_of(tgs_backend *b, int ci, const unsigned char **out) {
     return TGS_OK;
 }
 
+/* Device pointer to camera ci's keep mask and its kept pixels (NULL, 0: every
+ * pixel counts; uploaded now for --data_device cpu). */
+static tgs_status mask_of(tgs_backend *b, int ci, const unsigned char **out, size_t *kept) {
+    *out = NULL;
+    *kept = b->kept[ci];
+    if (*kept == 0)
+        return TGS_OK;
+    if (b->images_on_device) {
+        *out = b->d_masks + b->mask_off[ci];
+        return TGS_OK;
+    }
+    const tgs_image *mk = &b->masks[ci];
+    CU(cudaMemcpy(b->d_mask_stage, mk->data, (size_t)mk->width * mk->height, cudaMemcpyHostToDevice));
+    *out = b->d_mask_stage;
+    return TGS_OK;
+}
+
 static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double lambda, int stats, double *loss) {
     tgs_cuda_model *m = b->m;
-    const unsigned char *d_gt = NULL;
+    const unsigned char *d_gt = NULL, *d_mask = NULL;
+    size_t kept = 0;
     TGS_TRY(gt_of(b, ci, &d_gt));
+    TGS_TRY(mask_of(b, ci, &d_mask, &kept));
     const int prof = b->cfg->profile;
     if (prof && !b->ev[0])
         for (int k = 0; k < 4; k++)
@@ -217,8 +282,8 @@ static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double la
         *loss = *b->h_loss;
     }
     b->have_loss = 1;
-    TGS_TRY(tgs_cuda_loss_forward_backward(b->loss, b->d_img, d_gt, v->width, v->height, (float)lambda, b->d_v_img,
-                                           NULL, 0));
+    TGS_TRY(tgs_cuda_loss_forward_backward(b->loss, b->d_img, d_gt, d_mask, kept, v->width, v->height, (float)lambda,
+                                           b->d_v_img, NULL, 0));
     CU(cudaMemcpyAsync(b->h_loss, tgs_cuda_loss_values(b->loss), sizeof(double), cudaMemcpyDeviceToHost, 0));
     CU(cudaEventRecord(b->loss_ev, 0));
     if (first) {
@@ -263,12 +328,13 @@ static tgs_status taming_scores(tgs_backend *b, int sh_active, const float bg[3]
         int ci = sc->train_idx[order[k]];
         const tgs_camera *c = &sc->cameras[ci];
         tgs_view v = tgs_view_from_camera(c, bg, sh_active);
-        const unsigned char *d_gt = NULL;
-        if ((st = gt_of(b, ci, &d_gt)) != TGS_OK ||
+        const unsigned char *d_gt = NULL, *d_mask = NULL;
+        size_t kept = 0;
+        if ((st = gt_of(b, ci, &d_gt)) != TGS_OK || (st = mask_of(b, ci, &d_mask, &kept)) != TGS_OK ||
             (st = tgs_cuda_raster_forward(b->r, &m->g, &v, b->d_img, NULL, NULL)) != TGS_OK ||
-            (st = tgs_cuda_loss_forward_backward(b->loss, b->d_img, d_gt, c->width, c->height, 0.2f, NULL, NULL, 0)) !=
-                TGS_OK ||
-            (st = tgs_cuda_pixel_weights(b->loss, b->d_img, d_gt, b->d_edges + b->edges->off[order[k]],
+            (st = tgs_cuda_loss_forward_backward(b->loss, b->d_img, d_gt, d_mask, kept, c->width, c->height, 0.2f, NULL,
+                                                 NULL, 0)) != TGS_OK ||
+            (st = tgs_cuda_pixel_weights(b->loss, b->d_img, d_gt, d_mask, b->d_edges + b->edges->off[order[k]],
                                          b->edges->lo[order[k]], b->edges->range[order[k]], c->width, c->height,
                                          b->d_pixel_w, 0)) != TGS_OK)
             break;
@@ -308,7 +374,7 @@ static tgs_status cuda_evaluate(tgs_backend *b, const int *idx, int n, int sh_ac
         double p1, s1;
         TGS_TRY(gt_of(b, idx[k], &d_gt));
         TGS_TRY(tgs_cuda_raster_forward(b->r, &m->g, &v, b->d_img, NULL, NULL));
-        TGS_TRY(tgs_cuda_psnr_ssim(b->loss, b->d_img, d_gt, c->width, c->height, &p1, &s1, 0));
+        TGS_TRY(tgs_cuda_psnr_ssim(b->loss, b->d_img, d_gt, NULL, 0, c->width, c->height, &p1, &s1, 0));
         ps += p1;
         ss += s1;
     }

@@ -62,6 +62,12 @@ static const tgs_opt k_options[] = {
     {"white_background", 'w', OPT_FLAG, F(white_background), SAVED, CFG(white_background),
      .help = "white background (Blender scenes)"},
     {"eval", 0, OPT_FLAG, F(eval), SAVED, CFG(eval), .help = "hold out every 8th view for testing"},
+    {"masks", 0, OPT_STRING, F(masks), SAVED,
+     .help = "folder of masks, one per photograph with its stem (PNG/JPEG, nonzero = keep): the other pixels are "
+             "left out of the loss and the Taming scores"},
+    {"alpha_mask", 0, OPT_FLAG, F(alpha_mask), SAVED,
+     .help = "an RGBA photograph's alpha is its mask (alpha 0: left out) instead of compositing it over the "
+             "background"},
     {"sh_degree", 0, OPT_INT, F(sh_degree), .def = 3, .rule = &sh_degrees, SAVED, CFG(sh_degree),
      .help = "maximum spherical-harmonics degree (0..3)"},
     {"data_device", 0, OPT_STRING, F(data_device), .def_str = "cuda", .rule = &data_devices, CFG(data_device),

@@ -116,6 +116,7 @@ static tgs_status list_dir(const char *dir, int want_dirs, name_list *out) {
 typedef struct {
     char name[TGS_NAME_MAX];
     char renders[TGS_PATH_MAX], gt[TGS_PATH_MAX];
+    char masks[TGS_PATH_MAX]; /* --masked: the masks/ folder ("" otherwise) */
     name_list views;  /* PNG names present in both folders */
     double *psnr;     /* [views.n] */
     double *psnr_ch;  /* [views.n] mean of the channel PSNRs */
@@ -131,7 +132,8 @@ static void method_free(method_data *m) {
 
 /* Lists the views of test/<name>, checks the two folders hold the same PNG
  * names and each pair has one size; grows *max_w, *max_h. */
-static tgs_status method_scan(const char *test_dir, const char *name, method_data *m, int *max_w, int *max_h) {
+static tgs_status method_scan(const char *test_dir, const char *name, int masked, method_data *m, int *max_w,
+                              int *max_h) {
     name_list gt = {0};
     tgs_status st = TGS_OK;
     char dir[TGS_PATH_MAX];
@@ -142,6 +144,12 @@ static tgs_status method_scan(const char *test_dir, const char *name, method_dat
     if (!is_dir(m->renders) || !is_dir(m->gt))
         return TGS_FAIL(TGS_ERR_IO, "%s: no %s folder (expected renders/ and gt/ as `tgs render` writes them)", dir,
                         is_dir(m->renders) ? "gt/" : "renders/");
+    if (masked) {
+        TGS_TRY(join_path(m->masks, sizeof m->masks, dir, "masks"));
+        if (!is_dir(m->masks))
+            return TGS_FAIL(TGS_ERR_IO, "%s: no masks/ folder for --masked (expected `tgs render` with --masks or "
+                            "--alpha_mask)", dir);
+    }
     st = list_dir(m->renders, 0, &m->views);
     if (st == TGS_OK)
         st = list_dir(m->gt, 0, &gt);
@@ -223,18 +231,45 @@ static tgs_status load_rgb(const char *path, int w, int h, float *dst /*[h,w,3]*
     return st;
 }
 
-static tgs_status method_evaluate(method_data *m, tgs_loss *loss, float *render /*[H,W,3]*/, float *gt /*[H,W,3]*/) {
+/* The view's mask masks/X.png into mask (nonzero: kept); *has 0 when the view
+ * has none (every pixel counts). */
+static tgs_status load_view_mask(const method_data *m, const char *view, int w, int h,
+                                 unsigned char *mask /*[h,w]*/, int *has) {
+    char path[TGS_PATH_MAX];
+    struct stat sb;
+    *has = 0;
+    TGS_TRY(join_path(path, sizeof path, m->masks, view));
+    if (stat(path, &sb) != 0)
+        return TGS_OK;
+    tgs_image img = {0};
+    TGS_TRY(tgs_image_load(path, &img));
+    tgs_status st = TGS_OK;
+    if (img.width != w || img.height != h)
+        st = TGS_FAIL(TGS_ERR_FORMAT, "%s: %dx%d (expected %dx%d, the size of its render)", path, img.width,
+                      img.height, w, h);
+    for (size_t p = 0; st == TGS_OK && p < (size_t)w * h; p++)
+        mask[p] = img.data[p * (size_t)img.channels] != 0;
+    tgs_image_free(&img);
+    *has = st == TGS_OK;
+    return st;
+}
+
+static tgs_status method_evaluate(method_data *m, tgs_loss *loss, float *render /*[H,W,3]*/, float *gt /*[H,W,3]*/,
+                                  unsigned char *mask /*[H,W]*/) {
     char rpath[TGS_PATH_MAX], gpath[TGS_PATH_MAX];
     for (size_t i = 0; i < m->views.n; i++) {
-        int w, h, c;
+        int w, h, c, has = 0;
         TGS_TRY(join_path(rpath, sizeof rpath, m->renders, m->views.names[i]));
         TGS_TRY(join_path(gpath, sizeof gpath, m->gt, m->views.names[i]));
         TGS_TRY(tgs_image_probe(gpath, &w, &h, &c));
         TGS_TRY(load_rgb(rpath, w, h, render));
         TGS_TRY(load_rgb(gpath, w, h, gt));
-        m->psnr[i] = tgs_psnr(render, gt, w, h);
-        m->psnr_ch[i] = tgs_psnr_channel_mean(render, gt, w, h);
-        m->ssim[i] = tgs_ssim(loss, render, gt, w, h);
+        if (m->masks[0])
+            TGS_TRY(load_view_mask(m, m->views.names[i], w, h, mask, &has));
+        const unsigned char *keep = has ? mask : NULL;
+        m->psnr[i] = tgs_psnr(render, gt, keep, w, h);
+        m->psnr_ch[i] = tgs_psnr_channel_mean(render, gt, keep, w, h);
+        m->ssim[i] = tgs_ssim(loss, render, gt, keep, w, h);
         if (!isfinite(m->psnr[i]) || !isfinite(m->ssim[i]))
             return TGS_FAIL(TGS_ERR_ARG, "%s: PSNR %g, SSIM %g (expected finite values)", rpath, m->psnr[i],
                                     m->ssim[i]);
@@ -331,7 +366,8 @@ static tgs_status pick_methods(const char *split_dir, const char *method, name_l
     return TGS_OK;
 }
 
-tgs_status tgs_metrics_compute(const char *model_dir, const char *split, const char *method, tgs_metrics_table *out) {
+tgs_status tgs_metrics_compute(const char *model_dir, const char *split, const char *method, int masked,
+                               tgs_metrics_table *out) {
     if (!model_dir || !out)
         return TGS_FAIL(TGS_ERR_ARG, "tgs_metrics_compute: missing model folder or output");
     memset(out, 0, sizeof *out);
@@ -345,14 +381,18 @@ tgs_status tgs_metrics_compute(const char *model_dir, const char *split, const c
     method_data *md = NULL;
     tgs_loss *loss = NULL;
     float *render = NULL, *gt = NULL;
+    unsigned char *mask = NULL;
     json_t *results = NULL, *per_view = NULL;
     char split_dir[TGS_PATH_MAX], results_path[TGS_PATH_MAX], per_view_path[TGS_PATH_MAX];
 
     if (!is_dir(model_dir))
         return TGS_FAIL(TGS_ERR_IO, "%s: not a folder (expected a model folder)", model_dir);
     TGS_TRY(join_path(split_dir, sizeof split_dir, model_dir, split));
-    TGS_TRY(join_path(results_path, sizeof results_path, model_dir, train ? "results_train.json" : "results.json"));
-    TGS_TRY(join_path(per_view_path, sizeof per_view_path, model_dir, train ? "per_view_train.json" : "per_view.json"));
+    char results_name[64], per_view_name[64];
+    snprintf(results_name, sizeof results_name, "results%s%s.json", masked ? "_masked" : "", train ? "_train" : "");
+    snprintf(per_view_name, sizeof per_view_name, "per_view%s%s.json", masked ? "_masked" : "", train ? "_train" : "");
+    TGS_TRY(join_path(results_path, sizeof results_path, model_dir, results_name));
+    TGS_TRY(join_path(per_view_path, sizeof per_view_path, model_dir, per_view_name));
     if (!is_dir(split_dir))
         return TGS_FAIL(TGS_ERR_IO, "%s: not found (expected %s/<method>/{renders,gt}/ from `tgs render`)", split_dir,
                         split);
@@ -366,7 +406,7 @@ tgs_status tgs_metrics_compute(const char *model_dir, const char *split, const c
     }
     int max_w = 0, max_h = 0;
     for (size_t k = 0; k < methods.n; k++) {
-        st = method_scan(split_dir, methods.names[k], &md[k], &max_w, &max_h);
+        st = method_scan(split_dir, methods.names[k], masked, &md[k], &max_w, &max_h);
         if (st != TGS_OK)
             goto cleanup;
     }
@@ -376,7 +416,8 @@ tgs_status tgs_metrics_compute(const char *model_dir, const char *split, const c
     size_t npix = (size_t)max_w * (size_t)max_h;
     render = tgs_calloc(npix, 3 * sizeof *render, "render image");
     gt = tgs_calloc(npix, 3 * sizeof *gt, "ground-truth image");
-    if (!render || !gt) {
+    mask = tgs_calloc(npix, 1, "mask");
+    if (!render || !gt || !mask) {
         st = TGS_ERR_NOMEM;
         goto cleanup;
     }
@@ -392,7 +433,7 @@ tgs_status tgs_metrics_compute(const char *model_dir, const char *split, const c
         goto cleanup;
     }
     for (size_t k = 0; k < methods.n && st == TGS_OK; k++) {
-        st = method_evaluate(&md[k], loss, render, gt);
+        st = method_evaluate(&md[k], loss, render, gt, mask);
         if (st == TGS_OK)
             st = method_row(&md[k], results, per_view, results_path, &out->rows[out->n_rows++]);
     }
@@ -408,6 +449,7 @@ cleanup:
     json_decref(per_view);
     free(render);
     free(gt);
+    free(mask);
     tgs_loss_destroy(loss);
     for (size_t k = 0; md && k < methods.n; k++)
         method_free(&md[k]);

@@ -27,6 +27,15 @@ void tgs_plan_max_size(const tgs_scene *sc, int *max_w, int *max_h) {
     }
 }
 
+/* Bytes of the masks the cameras with one keep at their training size. */
+static double mask_bytes(const tgs_scene *sc) {
+    double b = 0;
+    for (int i = 0; i < sc->n_cameras; i++)
+        if (sc->cameras[i].has_mask)
+            b += (double)tgs_image_bytes(sc->cameras[i].width, sc->cameras[i].height, 1);
+    return b;
+}
+
 size_t tgs_plan_pairs_cpu(size_t capacity) { return (size_t)(TGS_PLAN_PAIRS_PER_GAUSSIAN * (double)capacity); }
 
 void tgs_train_plan_cpu(const tgs_train_config *cfg, const tgs_scene *sc, size_t capacity, int threads,
@@ -51,6 +60,8 @@ void tgs_train_plan_cpu(const tgs_train_config *cfg, const tgs_scene *sc, size_t
     add(p, "per-pixel buffers",
         px * (double)(own_pixel + tgs_raster_pixel_bytes()) + (double)tgs_loss_bytes(max_w, max_h, threads), 1);
     add(p, "training images (8-bit)", img_bytes, 0);
+    if (sc->n_masked > 0)
+        add(p, "training masks (1 byte a pixel)", mask_bytes(sc), 0);
     if (taming) {
         add(p, "edge maps", (double)tgs_score_edge_maps_bytes(sc), 1);
         add(p, "densification step scratch", (double)tgs_densify_taming_scratch_bytes(capacity), 0);
@@ -91,6 +102,9 @@ void tgs_train_plan_gpu(const tgs_train_config *cfg, const tgs_scene *sc, size_t
     add(p, "work space (sort and scan)", z->raster_temp, 1);
     add(p, images_on_gpu ? "training images (8-bit)" : "one staged image (--data_device cpu)",
         images_on_gpu ? img_bytes : (double)tgs_image_bytes(max_w, max_h, 3), 1);
+    if (sc->n_masked > 0)
+        add(p, images_on_gpu ? "training masks (1 byte a pixel)" : "one staged mask (--data_device cpu)",
+            images_on_gpu ? mask_bytes(sc) : (double)tgs_image_bytes(max_w, max_h, 1), 1);
     if (cfg->densify_mode == TGS_DENSIFY_TAMING)
         add(p, "edge maps", (double)tgs_score_edge_responses_bytes(sc), 1);
 }

@@ -45,6 +45,7 @@ typedef struct {
     tgs_backend *b;
     tgs_scene scene;
     tgs_image *images; /* [n_cameras] 8-bit RGB at training size (train and test) */
+    tgs_image *masks;  /* [n_cameras] their keep masks [H,W] (data NULL: every pixel counts) */
     tgs_taming_schedule schedule;
     size_t capacity;
     double planned_bytes;
@@ -58,10 +59,14 @@ typedef struct {
 static void run_free(train_run *s) {
     if (s->b)
         s->ops->destroy(s->b);
-    if (s->images)
-        for (int i = 0; i < s->scene.n_cameras; i++)
+    for (int i = 0; i < s->scene.n_cameras; i++) {
+        if (s->images)
             tgs_image_free(&s->images[i]);
+        if (s->masks)
+            tgs_image_free(&s->masks[i]);
+    }
     free(s->images);
+    free(s->masks);
     tgs_scene_free(&s->scene);
     tgs_taming_schedule_free(&s->schedule);
     tgs_run_state_destroy(&s->L);
@@ -82,7 +87,7 @@ static tgs_status plan_run(train_run *s, const tgs_train_config *cfg) {
     s->cfg = cfg;
     TGS_TRY(tgs_backend_choose(cfg, &s->ops));
     tgs_scene_options so = {cfg->source_path, cfg->images, cfg->resolution, cfg->eval, cfg->white_background,
-                            cfg->seed, cfg->quiet};
+                            cfg->seed, cfg->quiet, cfg->masks, cfg->alpha_mask};
     TGS_TRY(tgs_scene_load(&so, &s->scene));
     const tgs_scene *sc = &s->scene;
     size_t n0 = sc->n_points;
@@ -132,11 +137,15 @@ static tgs_status plan_run(train_run *s, const tgs_train_config *cfg) {
 static tgs_status setup(train_run *s) {
     const tgs_scene *sc = &s->scene;
     s->images = tgs_calloc((size_t)sc->n_cameras, sizeof(tgs_image), "images");
-    if (!s->images)
+    s->masks = tgs_calloc((size_t)sc->n_cameras, sizeof(tgs_image), "masks");
+    if (!s->images || !s->masks)
         return TGS_ERR_NOMEM;
     for (int i = 0; i < sc->n_cameras; i++)
-        TGS_TRY(tgs_scene_load_image(sc, i, &s->images[i], NULL));
-    TGS_TRY(s->ops->create(s->cfg, sc, s->images, s->capacity, &s->b));
+        TGS_TRY(tgs_scene_load_image(sc, i, &s->images[i], &s->masks[i]));
+    if (!s->cfg->quiet && sc->n_masked > 0)
+        printf("tgs: %d of %d views have a mask: their left-out pixels do not count in the loss and scores\n",
+               sc->n_masked, sc->n_cameras);
+    TGS_TRY(s->ops->create(s->cfg, sc, s->images, s->masks, s->capacity, &s->b));
     TGS_TRY(tgs_run_state_create(sc->n_train, &s->L));
     tgs_rng_seed(&s->L.rng, s->cfg->seed, 1);
     for (int i = 0; i < 3; i++)

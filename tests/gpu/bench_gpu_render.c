@@ -42,7 +42,7 @@ int main(int argc, char **argv) {
     }
     const int white = argc > 4 && !strcmp(argv[4], "white");
     const int reps = argc > 5 ? atoi(argv[5]) : 3;
-    tgs_scene_options o = {argv[1], strcmp(argv[2], "-") ? argv[2] : NULL, -1, 1, white, 1, 1};
+    tgs_scene_options o = {argv[1], strcmp(argv[2], "-") ? argv[2] : NULL, -1, 1, white, 1, 1, NULL, 0};
     tgs_scene s;
     tgs_gaussians *g = NULL;
     OK(tgs_scene_load(&o, &s));

@@ -35,7 +35,7 @@ typedef struct {
     int ok;
 } result_row;
 
-static result_row results[256];
+static result_row results[512];
 static int n_results;
 
 /* One row: passes when value <= tol (NaN fails). ms < 0: no timing. */
@@ -195,8 +195,8 @@ static void test_pixel_weights(tgs_cuda_loss *L, const float *img, const float *
     float *pw_c = xcalloc(np, sizeof(float)), *pw_g = xcalloc(np, sizeof(float));
     float *l1c = xcalloc(np, sizeof(float));
     float elo, erange; /* the ground truth's own 8-bit edge map and its range */
-    tgs_score_edges(gt, w, h, grey, edges, &elo, &erange);
-    tgs_score_pixel_weights(img, gtf, edges, elo, erange, w, h, pw_c);
+    tgs_score_edges(gt, NULL, w, h, grey, edges, &elo, &erange);
+    tgs_score_pixel_weights(img, gtf, NULL, edges, elo, erange, w, h, pw_c);
     tgs_loss_l1_map(img, gtf, w, h, l1c);
     unsigned char *d_edges = dup_to_device(edges, np);
     float *d_pw = dmalloc(np * sizeof(float));
@@ -205,14 +205,14 @@ static void test_pixel_weights(tgs_cuda_loss *L, const float *img, const float *
     snprintf(name, sizeof name, "L1 map %dx%d", w, h);
     report(name, "floats differing", (double)count_diff(pw_g, l1c, np), 0, -1);
     tic();
-    OK(tgs_cuda_pixel_weights(L, d_img, d_gt, d_edges, elo, erange, w, h, d_pw, 0));
+    OK(tgs_cuda_pixel_weights(L, d_img, d_gt, NULL, d_edges, elo, erange, w, h, d_pw, 0));
     const double pms = toc_ms();
     to_host(pw_g, d_pw, np * sizeof(float));
     snprintf(name, sizeof name, "pixel weights %dx%d", w, h);
     report(name, "floats differing", (double)count_diff(pw_g, pw_c, np), 0, pms);
     /* a flat edge map (range 0): the edge term is 0 */
-    tgs_score_pixel_weights(img, gtf, edges, elo, 0.0f, w, h, pw_c);
-    OK(tgs_cuda_pixel_weights(L, d_img, d_gt, d_edges, elo, 0.0f, w, h, d_pw, 0));
+    tgs_score_pixel_weights(img, gtf, NULL, edges, elo, 0.0f, w, h, pw_c);
+    OK(tgs_cuda_pixel_weights(L, d_img, d_gt, NULL, d_edges, elo, 0.0f, w, h, d_pw, 0));
     to_host(pw_g, d_pw, np * sizeof(float));
     snprintf(name, sizeof name, "pixel weights %dx%d, flat edges", w, h);
     report(name, "floats differing", (double)count_diff(pw_g, pw_c, np), 0, -1);
@@ -242,25 +242,25 @@ static void test_loss(tgs_rng *r, tgs_cuda_loss *L) {
         }
         double l1_64, ssim_64;
         const double loss64 =
-            tgs_loss_forward_backward_f64(cpu, img64, gt64, w, h, (double)lambda, v64, &l1_64, &ssim_64);
+            tgs_loss_forward_backward_f64(cpu, img64, gt64, NULL, w, h, (double)lambda, v64, &l1_64, &ssim_64);
         double t0 = tgs_now();
-        const double loss32 = tgs_loss_forward_backward(cpu, img, gtf, w, h, (double)lambda, v32, NULL, NULL);
+        const double loss32 = tgs_loss_forward_backward(cpu, img, gtf, NULL, w, h, (double)lambda, v32, NULL, NULL);
         const double cpu_ms = (tgs_now() - t0) * 1e3;
         float *d_img = dup_to_device(img, ne * sizeof(float));
         unsigned char *d_gt = dup_to_device(gt, ne);
         float *d_v = dmalloc(ne * sizeof(float));
         float lg = 0;
-        OK(tgs_cuda_loss_forward_backward(L, d_img, d_gt, w, h, lambda, d_v, &lg, 0)); /* warm-up */
+        OK(tgs_cuda_loss_forward_backward(L, d_img, d_gt, NULL, 0, w, h, lambda, d_v, &lg, 0)); /* warm-up */
         tic();
         const int reps = 10;
         for (int k = 0; k < reps; k++)
-            OK(tgs_cuda_loss_forward_backward(L, d_img, d_gt, w, h, lambda, d_v, NULL, 0));
+            OK(tgs_cuda_loss_forward_backward(L, d_img, d_gt, NULL, 0, w, h, lambda, d_v, NULL, 0));
         const double ms = toc_ms() / reps;
         double lgd, l1g, ssimg;
         OK(tgs_cuda_loss_read(L, &lgd, &l1g, &ssimg, 0));
         to_host(vg, d_v, ne * sizeof(float));
         float lf = 0;
-        OK(tgs_cuda_loss_forward_backward(L, d_img, d_gt, w, h, lambda, NULL, &lf, 0));
+        OK(tgs_cuda_loss_forward_backward(L, d_img, d_gt, NULL, 0, w, h, lambda, NULL, &lf, 0));
         char name[48];
         snprintf(name, sizeof name, "loss %dx%d value", w, h);
         report(name, "rel err vs f64", fabs(lgd - loss64) / fabs(loss64), 1e-4, ms);
@@ -285,9 +285,9 @@ static void test_loss(tgs_rng *r, tgs_cuda_loss *L) {
         /* metrics on the same pair (clamped) */
         double psnr_g, ssim_g;
         tic();
-        OK(tgs_cuda_psnr_ssim(L, d_img, d_gt, w, h, &psnr_g, &ssim_g, 0));
+        OK(tgs_cuda_psnr_ssim(L, d_img, d_gt, NULL, 0, w, h, &psnr_g, &ssim_g, 0));
         const double mms = toc_ms();
-        const double psnr_c = tgs_psnr(img, gtf, w, h), ssim_c = tgs_ssim(cpu, img, gtf, w, h);
+        const double psnr_c = tgs_psnr(img, gtf, NULL, w, h), ssim_c = tgs_ssim(cpu, img, gtf, NULL, w, h);
         snprintf(name, sizeof name, "PSNR/SSIM %dx%d", w, h);
         report(name, "max rel err vs CPU", fmax(fabs(psnr_g - psnr_c) / psnr_c, fabs(ssim_g - ssim_c) / fabs(ssim_c)),
                1e-5, mms);
@@ -297,6 +297,114 @@ static void test_loss(tgs_rng *r, tgs_cuda_loss *L) {
         cudaFree(d_gt);
         cudaFree(d_v);
         free(gt), free(img), free(gtf), free(v32), free(vg), free(img64), free(gt64), free(v64);
+    }
+    tgs_loss_destroy(cpu);
+}
+
+/* A keep mask: a left-out block (a third of the width, a quarter of the
+ * height) and about 15% scattered left-out pixels. */
+static size_t make_mask(tgs_rng *r, int w, int h, unsigned char *mask /*[H,W]*/) {
+    size_t kept = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const int block = x >= w / 3 && x < 2 * w / 3 && y >= h / 4 && y < h / 2;
+            const int on = !block && tgs_rng_u32(r) % 100 >= 15;
+            mask[(size_t)y * w + x] = on ? 255 : 0;
+            kept += on;
+        }
+    if (kept == 0) { /* tiny images: keep one pixel */
+        mask[0] = 255;
+        kept = 1;
+    }
+    return kept;
+}
+
+/* The masked loss (DESIGN §4), its gradient, masked PSNR/SSIM and masked pixel
+ * weights against the CPU oracle; an all-keeping mask gives the unmasked bits. */
+static void test_masked_loss(tgs_rng *r, tgs_cuda_loss *L) {
+    static const int sizes[][2] = {{266, 474}, {37, 29}, {7, 5}, {1600, 1067}};
+    const float lambda = 0.2f;
+    tgs_loss *cpu = NULL;
+    OK(tgs_loss_create(1600, 1067, &cpu));
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        const int w = sizes[si][0], h = sizes[si][1];
+        const size_t np = (size_t)w * h, ne = np * 3;
+        unsigned char *gt = xcalloc(ne, 1), *mask = xcalloc(np, 1), *all = xcalloc(np, 1);
+        float *img = xcalloc(ne, sizeof(float)), *gtf = xcalloc(ne, sizeof(float)), *vg = xcalloc(ne, sizeof(float));
+        float *vg_all = xcalloc(ne, sizeof(float)), *vg_none = xcalloc(ne, sizeof(float));
+        double *img64 = xcalloc(ne, sizeof(double)), *gt64 = xcalloc(ne, sizeof(double));
+        double *v64 = xcalloc(ne, sizeof(double));
+        make_images(r, w, h, gt, img, gtf);
+        const size_t kept = make_mask(r, w, h, mask);
+        memset(all, 1, np);
+        for (size_t i = 0; i < ne; i++) {
+            img64[i] = img[i];
+            gt64[i] = gtf[i];
+        }
+        double l1_64, ssim_64;
+        const double loss64 =
+            tgs_loss_forward_backward_f64(cpu, img64, gt64, mask, w, h, (double)lambda, v64, &l1_64, &ssim_64);
+        float *d_img = dup_to_device(img, ne * sizeof(float));
+        unsigned char *d_gt = dup_to_device(gt, ne), *d_mask = dup_to_device(mask, np), *d_all = dup_to_device(all, np);
+        float *d_v = dmalloc(ne * sizeof(float));
+        tic();
+        OK(tgs_cuda_loss_forward_backward(L, d_img, d_gt, d_mask, kept, w, h, lambda, d_v, NULL, 0));
+        double lgd, l1g, ssimg;
+        OK(tgs_cuda_loss_read(L, &lgd, &l1g, &ssimg, 0));
+        const double ms = toc_ms();
+        to_host(vg, d_v, ne * sizeof(float));
+        char name[48];
+        snprintf(name, sizeof name, "masked loss %dx%d value", w, h);
+        report(name, "rel err vs f64", fabs(lgd - loss64) / fabs(loss64), 1e-4, ms);
+        snprintf(name, sizeof name, "masked loss %dx%d L1 / SSIM", w, h);
+        report(name, "max rel err vs f64", fmax(fabs(l1g - l1_64) / l1_64, fabs(ssimg - ssim_64) / fabs(ssim_64)),
+               1e-4, -1);
+        snprintf(name, sizeof name, "masked loss %dx%d gradient", w, h);
+        report(name, "max|err|/max|g| vs f64", rel_max_err(vg, v64, ne), 1e-3, -1);
+        size_t leak = 0;
+        for (size_t i = 0; i < ne; i++)
+            leak += !mask[i / 3] && vg[i] != 0.0f;
+        snprintf(name, sizeof name, "masked loss %dx%d left-out gradient", w, h);
+        report(name, "nonzero values", (double)leak, 0, -1);
+        /* a mask that keeps every pixel: the unmasked bits */
+        double la, lb;
+        OK(tgs_cuda_loss_forward_backward(L, d_img, d_gt, d_all, np, w, h, lambda, d_v, NULL, 0));
+        OK(tgs_cuda_loss_read(L, &la, NULL, NULL, 0));
+        to_host(vg_all, d_v, ne * sizeof(float));
+        OK(tgs_cuda_loss_forward_backward(L, d_img, d_gt, NULL, 0, w, h, lambda, d_v, NULL, 0));
+        OK(tgs_cuda_loss_read(L, &lb, NULL, NULL, 0));
+        to_host(vg_none, d_v, ne * sizeof(float));
+        snprintf(name, sizeof name, "all-keeping mask %dx%d == none", w, h);
+        report(name, "floats differing + |dloss|", (double)count_diff(vg_all, vg_none, ne) + fabs(la - lb), 0, -1);
+        /* masked metrics */
+        double psnr_g, ssim_g;
+        OK(tgs_cuda_psnr_ssim(L, d_img, d_gt, d_mask, kept, w, h, &psnr_g, &ssim_g, 0));
+        const double psnr_c = tgs_psnr(img, gtf, mask, w, h), ssim_c = tgs_ssim(cpu, img, gtf, mask, w, h);
+        snprintf(name, sizeof name, "masked PSNR/SSIM %dx%d", w, h);
+        report(name, "max rel err vs CPU", fmax(fabs(psnr_g - psnr_c) / psnr_c, fabs(ssim_g - ssim_c) / fabs(ssim_c)),
+               1e-5, -1);
+        /* masked Taming pixel weights, bit for bit (edge range over the kept pixels) */
+        unsigned char *edges = xcalloc(np, 1), *grey = xcalloc(np, 1);
+        float *pw_c = xcalloc(np, sizeof(float)), *pw_g = xcalloc(np, sizeof(float));
+        float elo, erange;
+        tgs_score_edges(gt, mask, w, h, grey, edges, &elo, &erange);
+        tgs_score_pixel_weights(img, gtf, mask, edges, elo, erange, w, h, pw_c);
+        unsigned char *d_edges = dup_to_device(edges, np);
+        float *d_pw = dmalloc(np * sizeof(float));
+        OK(tgs_cuda_pixel_weights(L, d_img, d_gt, d_mask, d_edges, elo, erange, w, h, d_pw, 0));
+        to_host(pw_g, d_pw, np * sizeof(float));
+        snprintf(name, sizeof name, "masked pixel weights %dx%d", w, h);
+        report(name, "floats differing", (double)count_diff(pw_g, pw_c, np), 0, -1);
+        cudaFree(d_edges);
+        cudaFree(d_pw);
+        free(edges), free(grey), free(pw_c), free(pw_g);
+        cudaFree(d_img);
+        cudaFree(d_gt);
+        cudaFree(d_mask);
+        cudaFree(d_all);
+        cudaFree(d_v);
+        free(gt), free(mask), free(all), free(img), free(gtf), free(vg), free(vg_all), free(vg_none), free(img64);
+        free(gt64), free(v64);
     }
     tgs_loss_destroy(cpu);
 }
@@ -1186,6 +1294,7 @@ int main(void) {
     tgs_cuda_loss *L = NULL;
     OK(tgs_cuda_loss_create(1600, 1067, &L));
     test_loss(&r, L);
+    test_masked_loss(&r, L);
     tgs_cuda_loss_destroy(L);
     test_adam(&r);
     test_stats_and_ops(&r);

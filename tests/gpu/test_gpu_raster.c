@@ -555,7 +555,7 @@ static int run_fox(const char *data) {
     char scene_path[1024], ply[1024];
     snprintf(scene_path, sizeof scene_path, "%s/fox", data);
     snprintf(ply, sizeof ply, "%s/ref/fox4/point_cloud_30000.ply", data);
-    tgs_scene_options o = {scene_path, "images_4", -1, 1, 0, 0, 1};
+    tgs_scene_options o = {scene_path, "images_4", -1, 1, 0, 0, 1, NULL, 0};
     tgs_scene s;
     tgs_gaussians *g0 = NULL, *g = NULL;
     OK_OR_DIE(tgs_scene_load(&o, &s));

@@ -70,11 +70,13 @@ tgs_status tgs_cuda_taming_add_normalized(tgs_cuda_model *m, double c, const flo
 /* Taming pixel weights (densify/taming_terms.h): 50 * norm(L1 map) + 50 * e,
  * norm(x) = (x-min)/(max-min) (0 when max == min), e the normalised edge value
  * of the 8-bit response d_edges with the view's edge_lo, edge_range (a view of
- * tgs_edge_maps); bitwise as tgs_score_pixel_weights. l: its scratch. */
+ * tgs_edge_maps); bitwise as tgs_score_pixel_weights. With d_mask (NULL: every
+ * pixel) min and max are over the kept pixels and a left-out pixel weighs 0.
+ * l: its scratch. */
 tgs_status tgs_cuda_pixel_weights(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/,
-                                  const unsigned char *d_gt /*[H,W,3]*/, const unsigned char *d_edges /*[H,W]*/,
-                                  float edge_lo, float edge_range, int w, int h, float *d_out /*[H,W]*/,
-                                  cudaStream_t stream);
+                                  const unsigned char *d_gt /*[H,W,3]*/, const unsigned char *d_mask /*[H,W] or NULL*/,
+                                  const unsigned char *d_edges /*[H,W]*/, float edge_lo, float edge_range, int w, int h,
+                                  float *d_out /*[H,W]*/, cudaStream_t stream);
 /* The Taming score of a densification step (DESIGN §6), the GPU twin of
  * tgs_taming_score_begin and tgs_taming_score_view: score_begin zeroes
  * d_scores and prepares the view-independent terms and their medians;

@@ -9,26 +9,32 @@
 /* ---- pixel weights ---- */
 
 /* out = tgs_taming_pixel_weight of the L1 map in out (with its min and max in
- * lohi) and the normalised edge value of the 8-bit response. */
+ * lohi) and the normalised edge value of the 8-bit response; 0 where the mask
+ * (NULL: none) leaves the pixel out. */
 __global__ void pixel_weights_kernel(float *__restrict__ out /*[H,W]*/,
-                                     const unsigned char *__restrict__ edges /*[H,W]*/, float edge_lo,
+                                     const unsigned char *__restrict__ edges /*[H,W]*/,
+                                     const unsigned char *__restrict__ mask /*[H,W] or NULL*/, float edge_lo,
                                      float edge_range, size_t npix, const float *__restrict__ lohi /*[2]*/) {
     const size_t p = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (p >= npix)
         return;
+    if (mask && !mask[p]) {
+        out[p] = 0.0f;
+        return;
+    }
     const float lo = lohi[0], range = lohi[1] - lohi[0];
     out[p] = tgs_taming_pixel_weight(out[p], lo, range, tgs_taming_edge_value(edges[p], edge_lo, edge_range));
 }
 
 tgs_status tgs_cuda_pixel_weights(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/,
-                                  const unsigned char *d_gt /*[H,W,3]*/, const unsigned char *d_edges /*[H,W]*/,
-                                  float edge_lo, float edge_range, int w, int h, float *d_out /*[H,W]*/,
-                                  cudaStream_t stream) {
+                                  const unsigned char *d_gt /*[H,W,3]*/, const unsigned char *d_mask /*[H,W] or NULL*/,
+                                  const unsigned char *d_edges /*[H,W]*/, float edge_lo, float edge_range, int w, int h,
+                                  float *d_out /*[H,W]*/, cudaStream_t stream) {
     if (!d_edges || !d_out)
         return TGS_FAIL(TGS_ERR_ARG, "tgs_cuda_pixel_weights: missing edge map or output (expected device arrays)");
-    TGS_TRY(tgs_cuda_l1_map_range(l, d_img, d_gt, w, h, d_out, stream));
+    TGS_TRY(tgs_cuda_l1_map_range(l, d_img, d_gt, d_mask, w, h, d_out, stream));
     const size_t npix = (size_t)w * h;
-    pixel_weights_kernel<<<dc_grid(npix), DC_THREADS, 0, stream>>>(d_out, d_edges, edge_lo, edge_range, npix,
+    pixel_weights_kernel<<<dc_grid(npix), DC_THREADS, 0, stream>>>(d_out, d_edges, d_mask, edge_lo, edge_range, npix,
                                                                    tgs_cuda_loss_l1_range(l));
     TGS_CUDA_LAUNCHED("pixel_weights_kernel");
     return TGS_OK;

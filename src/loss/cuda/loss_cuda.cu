@@ -14,6 +14,9 @@
  * blurs the three coefficient maps and adds the L1 term. Sums: each block
  * reduces its pixels in double (cub::BlockReduce, fixed order) into one partial
  * per block; one block then sums the partials in block order: deterministic.
+ * A mask (DESIGN §4) zeroes its left-out pixels in both images as the tile is
+ * loaded; their SSIM and L1 terms and their coefficients are 0, and so is their
+ * gradient; the means divide by the kept pixels.
  */
 #include "cuda/cuda_check.h"
 #include "cuda/cuda_alloc.h"
@@ -76,10 +79,12 @@ __device__ static inline float clamp01f(float v) { return v < 0.0f ? 0.0f : (v >
 
 /* Forward over one tile. mode 0: training (L1 sum into part[1]); mode 1:
  * metrics (inputs clamped to [0,1], squared error sum into part[1]).
- * coef NULL = no gradient. part: [2, gridDim.x*gridDim.y] (ssim sums, then l1/se sums). */
+ * coef NULL = no gradient. mask NULL = every pixel counts.
+ * part: [2, gridDim.x*gridDim.y] (ssim sums, then l1/se sums). */
 __global__ void __launch_bounds__(LT_THREADS)
-    loss_fwd_kernel(const float *__restrict__ img /*[H,W,3]*/, const unsigned char *__restrict__ gt /*[H,W,3]*/, int w,
-                    int h, loss_taps taps, int metric, float s_ssim, float *__restrict__ coef /*[9,H*W]*/,
+    loss_fwd_kernel(const float *__restrict__ img /*[H,W,3]*/, const unsigned char *__restrict__ gt /*[H,W,3]*/,
+                    const unsigned char *__restrict__ mask /*[H,W] or NULL*/, int w, int h, loss_taps taps,
+                    int metric, float s_ssim, float *__restrict__ coef /*[9,H*W]*/,
                     double *__restrict__ part /*[2,nblocks]*/) {
     __shared__ float sx[3][LT_HY][LT_HX], sy[3][LT_HY][LT_HX];
     __shared__ float hs[5][LT_HY][LT_X];
@@ -101,6 +106,8 @@ __global__ void __launch_bounds__(LT_THREADS)
                 xv = clamp01f(xv);
                 yv = clamp01f(yv);
             }
+            if (mask && !mask[(size_t)gy * w + gx])
+                xv = yv = 0.0f; /* a left-out pixel is zero in both images */
         }
         sx[c][r][col] = xv;
         sy[c][r][col] = yv;
@@ -111,6 +118,7 @@ __global__ void __launch_bounds__(LT_THREADS)
     const bool inside = gx < w && gy < h;
     const float C1 = (float)LOSS_C1, C2 = (float)LOSS_C2;
     const size_t plane = (size_t)w * h, pix = (size_t)gy * w + gx;
+    const bool kept = inside && (!mask || mask[pix]);
     double ssim_sum = 0.0, err_sum = 0.0;
     for (int c = 0; c < 3; c++) {
         for (int i = tid; i < LT_HY * LT_X; i += LT_THREADS) {
@@ -132,7 +140,12 @@ __global__ void __launch_bounds__(LT_THREADS)
             hs[4][r][col] = s4;
         }
         __syncthreads();
-        if (inside) {
+        if (inside && !kept && coef) {
+            coef[(size_t)(0 * 3 + c) * plane + pix] = 0.0f;
+            coef[(size_t)(1 * 3 + c) * plane + pix] = 0.0f;
+            coef[(size_t)(2 * 3 + c) * plane + pix] = 0.0f;
+        }
+        if (kept) {
             float m[5] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
 #pragma unroll
             for (int k = 0; k < LT_TAPS; k++) {
@@ -176,11 +189,12 @@ __global__ void __launch_bounds__(LT_THREADS)
     }
 }
 
-/* Backward: dL/dx = G*k0 + 2x G*k1 + y G*k2 + s_l1 sgn(x - y), per channel. */
+/* Backward: dL/dx = G*k0 + 2x G*k1 + y G*k2 + s_l1 sgn(x - y), per channel;
+ * 0 at a pixel the mask leaves out. */
 __global__ void __launch_bounds__(LT_THREADS)
-    loss_bwd_kernel(const float *__restrict__ img /*[H,W,3]*/, const unsigned char *__restrict__ gt /*[H,W,3]*/, int w,
-                    int h, loss_taps taps, float s_l1, const float *__restrict__ coef /*[9,H*W]*/,
-                    float *__restrict__ v_img /*[H,W,3]*/) {
+    loss_bwd_kernel(const float *__restrict__ img /*[H,W,3]*/, const unsigned char *__restrict__ gt /*[H,W,3]*/,
+                    const unsigned char *__restrict__ mask /*[H,W] or NULL*/, int w, int h, loss_taps taps,
+                    float s_l1, const float *__restrict__ coef /*[9,H*W]*/, float *__restrict__ v_img /*[H,W,3]*/) {
     __shared__ float sk[3][LT_HY][LT_HX];
     __shared__ float hs[3][LT_HY][LT_X];
     const int tx = threadIdx.x, ty = threadIdx.y, tid = ty * LT_X + tx;
@@ -235,6 +249,8 @@ __global__ void __launch_bounds__(LT_THREADS)
     }
     if (inside) {
         float *o = v_img + ((size_t)gy * w + gx) * 3;
+        if (mask && !mask[(size_t)gy * w + gx])
+            dx[0] = dx[1] = dx[2] = 0.0f;
         o[0] = dx[0];
         o[1] = dx[1];
         o[2] = dx[2];
@@ -329,15 +345,27 @@ static tgs_status loss_check(const tgs_cuda_loss *l, const void *img, const void
     return TGS_OK;
 }
 
+static tgs_status mask_check(const unsigned char *d_mask, size_t kept, int w, int h, const char *fn) {
+    if (d_mask && (kept == 0 || kept > (size_t)w * (size_t)h))
+        return TGS_FAIL(TGS_ERR_ARG, "%s: the mask keeps %zu of %dx%d pixels (expected 1 to all)", fn, kept, w, h);
+    return TGS_OK;
+}
+
+/* The number of terms the means divide by: 3 per counted pixel. */
+static double loss_terms(const unsigned char *d_mask, size_t kept, int w, int h) {
+    return 3.0 * (d_mask ? (double)kept : (double)w * (double)h);
+}
+
 /* Forward (+ coefficient maps) and the final sum into l->d_values. */
-static tgs_status loss_forward(tgs_cuda_loss *l, const float *d_img, const unsigned char *d_gt, int w, int h,
-                               double lambda, int metric, int with_coef, cudaStream_t stream) {
+static tgs_status loss_forward(tgs_cuda_loss *l, const float *d_img, const unsigned char *d_gt,
+                               const unsigned char *d_mask, size_t kept, int w, int h, double lambda, int metric,
+                               int with_coef, cudaStream_t stream) {
     const loss_taps taps = loss_make_taps();
-    const double n = 3.0 * (double)w * (double)h;
+    const double n = loss_terms(d_mask, kept, w, h);
     const dim3 grid((unsigned)((w + LT_X - 1) / LT_X), (unsigned)((h + LT_Y - 1) / LT_Y));
     const dim3 block(LT_X, LT_Y);
     const int nb = (int)(grid.x * grid.y);
-    loss_fwd_kernel<<<grid, block, 0, stream>>>(d_img, d_gt, w, h, taps, metric, (float)(-lambda / n),
+    loss_fwd_kernel<<<grid, block, 0, stream>>>(d_img, d_gt, d_mask, w, h, taps, metric, (float)(-lambda / n),
                                                 with_coef ? l->d_coef : NULL, l->d_part);
     TGS_CUDA_LAUNCHED("loss_fwd_kernel");
     loss_final_kernel<<<1, RED_THREADS, 0, stream>>>(l->d_part, nb, n, lambda, metric, l->d_values);
@@ -346,14 +374,17 @@ static tgs_status loss_forward(tgs_cuda_loss *l, const float *d_img, const unsig
 }
 
 tgs_status tgs_cuda_loss_forward_backward(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/,
-                                          const unsigned char *d_gt /*[H,W,3]*/, int w, int h, float lambda,
-                                          float *d_v_img /*[H,W,3] or NULL*/, float *h_loss_out, cudaStream_t stream) {
+                                          const unsigned char *d_gt /*[H,W,3]*/,
+                                          const unsigned char *d_mask /*[H,W] or NULL*/, size_t kept, int w, int h,
+                                          float lambda, float *d_v_img /*[H,W,3] or NULL*/, float *h_loss_out,
+                                          cudaStream_t stream) {
     TGS_TRY(loss_check(l, d_img, d_gt, w, h, "tgs_cuda_loss_forward_backward"));
-    const double lam = (double)lambda, n = 3.0 * (double)w * (double)h;
-    TGS_TRY(loss_forward(l, d_img, d_gt, w, h, lam, 0, d_v_img != NULL, stream));
+    TGS_TRY(mask_check(d_mask, kept, w, h, "tgs_cuda_loss_forward_backward"));
+    const double lam = (double)lambda, n = loss_terms(d_mask, kept, w, h);
+    TGS_TRY(loss_forward(l, d_img, d_gt, d_mask, kept, w, h, lam, 0, d_v_img != NULL, stream));
     if (d_v_img) {
         const dim3 grid((unsigned)((w + LT_X - 1) / LT_X), (unsigned)((h + LT_Y - 1) / LT_Y));
-        loss_bwd_kernel<<<grid, dim3(LT_X, LT_Y), 0, stream>>>(d_img, d_gt, w, h, loss_make_taps(),
+        loss_bwd_kernel<<<grid, dim3(LT_X, LT_Y), 0, stream>>>(d_img, d_gt, d_mask, w, h, loss_make_taps(),
                                                                (float)((1.0 - lam) / n), l->d_coef, d_v_img);
         TGS_CUDA_LAUNCHED("loss_bwd_kernel");
     }
@@ -380,9 +411,11 @@ tgs_status tgs_cuda_loss_read(tgs_cuda_loss *l, double *loss, double *l1, double
 }
 
 tgs_status tgs_cuda_psnr_ssim(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/, const unsigned char *d_gt /*[H,W,3]*/,
-                              int w, int h, double *psnr, double *ssim, cudaStream_t stream) {
+                              const unsigned char *d_mask /*[H,W] or NULL*/, size_t kept, int w, int h, double *psnr,
+                              double *ssim, cudaStream_t stream) {
     TGS_TRY(loss_check(l, d_img, d_gt, w, h, "tgs_cuda_psnr_ssim"));
-    TGS_TRY(loss_forward(l, d_img, d_gt, w, h, 1.0, 1, 0, stream));
+    TGS_TRY(mask_check(d_mask, kept, w, h, "tgs_cuda_psnr_ssim"));
+    TGS_TRY(loss_forward(l, d_img, d_gt, d_mask, kept, w, h, 1.0, 1, 0, stream));
     double mse, s;
     TGS_TRY(tgs_cuda_loss_read(l, &mse, NULL, &s, stream));
     if (psnr)
@@ -395,10 +428,12 @@ tgs_status tgs_cuda_psnr_ssim(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/, 
 /* ---- per-pixel L1 map and its range ---- */
 
 /* out[p] = mean over channels of |img - gt|; with mm != NULL also the block's
- * min and max into mm[blockIdx.x], mm[gridDim.x + blockIdx.x]. Grid-stride. */
+ * min and max (over the pixels the mask keeps) into mm[blockIdx.x],
+ * mm[gridDim.x + blockIdx.x]. Grid-stride. */
 __global__ void __launch_bounds__(256)
     l1_map_kernel(const float *__restrict__ img /*[H,W,3]*/, const unsigned char *__restrict__ gt /*[H,W,3]*/,
-                  size_t npix, float *__restrict__ out /*[H,W]*/, float *__restrict__ mm /*[2,grid] or NULL*/) {
+                  const unsigned char *__restrict__ mask /*[H,W] or NULL*/, size_t npix,
+                  float *__restrict__ out /*[H,W]*/, float *__restrict__ mm /*[2,grid] or NULL*/) {
     typedef cub::BlockReduce<float, 256> reduce_t;
     __shared__ typename reduce_t::TempStorage red;
     float lo = INFINITY, hi = -INFINITY;
@@ -409,6 +444,8 @@ __global__ void __launch_bounds__(256)
                          fabsf(a[2] - (float)b[2] / 255.0f)) *
                         (1.0f / 3.0f);
         out[p] = v;
+        if (mask && !mask[p])
+            continue;
         lo = fminf(lo, v);
         hi = fmaxf(hi, v);
     }
@@ -451,20 +488,20 @@ tgs_status tgs_cuda_l1_map(const float *d_img /*[H,W,3]*/, const unsigned char *
     if (!d_img || !d_gt || !d_out || w < 1 || h < 1)
         return TGS_FAIL(TGS_ERR_ARG, "tgs_cuda_l1_map: image %dx%d is empty or missing (expected device images)", w, h);
     const size_t npix = (size_t)w * h;
-    l1_map_kernel<<<grid_for(npix, 256, 65535), 256, 0, stream>>>(d_img, d_gt, npix, d_out, NULL);
+    l1_map_kernel<<<grid_for(npix, 256, 65535), 256, 0, stream>>>(d_img, d_gt, NULL, npix, d_out, NULL);
     TGS_CUDA_LAUNCHED("l1_map_kernel");
     return TGS_OK;
 }
 
 tgs_status tgs_cuda_l1_map_range(tgs_cuda_loss *l, const float *d_img /*[H,W,3]*/,
-                                 const unsigned char *d_gt /*[H,W,3]*/, int w, int h, float *d_out /*[H,W]*/,
-                                 cudaStream_t stream) {
+                                 const unsigned char *d_gt /*[H,W,3]*/, const unsigned char *d_mask /*[H,W] or NULL*/,
+                                 int w, int h, float *d_out /*[H,W]*/, cudaStream_t stream) {
     TGS_TRY(loss_check(l, d_img, d_gt, w, h, "tgs_cuda_l1_map_range"));
     if (!d_out)
         return TGS_FAIL(TGS_ERR_ARG, "tgs_cuda_l1_map_range: missing output (expected a device array)");
     const size_t npix = (size_t)w * h;
     const unsigned nb = grid_for(npix, 256, MM_BLOCKS);
-    l1_map_kernel<<<nb, 256, 0, stream>>>(d_img, d_gt, npix, d_out, l->d_mm);
+    l1_map_kernel<<<nb, 256, 0, stream>>>(d_img, d_gt, d_mask, npix, d_out, l->d_mm);
     TGS_CUDA_LAUNCHED("l1_map_kernel");
     minmax_final_kernel<<<1, RED_THREADS, 0, stream>>>(l->d_mm, (int)nb, l->d_mm_final);
     TGS_CUDA_LAUNCHED("minmax_final_kernel");
