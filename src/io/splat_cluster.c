@@ -1,8 +1,11 @@
 /* splat_cluster.c - the clustering SOG uses: a 256-entry 1-D codebook (Lloyd's
- * algorithm on sorted values) and k-means of vectors (Lloyd's algorithm with a
- * near-exact nearest-centroid search in an inverted file of the centroids). Both are
- * deterministic: fixed initialisation, a bounded number of iterations, and
- * per-point work that does not depend on the thread count. */
+ * algorithm on sorted values) and k-means of vectors: Lloyd's algorithm, and
+ * for more than 256 clusters in two levels (coarse cells of the points, about
+ * sqrt(k) of them, then k-means inside each cell with its share of the
+ * centroids: a point compares itself with about sqrt(k) centroids, not k). Both
+ * are deterministic: fixed seeds, a bounded number of iterations, and work
+ * split so that the result does not depend on the thread count. */
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,24 +95,9 @@ uint8_t splat_codebook_index(const float *book /*[256]*/, float x) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Inverted file of the centroids: a coarse k-means of the centroids into
- * about sqrt(k) cells; a point searches the centroids of its KMEANS_PROBE
- * nearest cells (the search FAISS calls IVF: near-exact, and k/sqrt(k) times
- * fewer distances than a full scan). */
+/* k-means                                                                   */
 
-enum { KMEANS_PROBE = 4, KMEANS_COARSE_ITERATIONS = 5 };
-
-typedef struct {
-    const float *c; /* [k,d] the centroids */
-    size_t k, cells;
-    int d;
-    float *coarse;  /* [cells,d] */
-    uint32_t *cell; /* [k] each centroid's cell */
-    uint32_t *start; /* [cells+1] */
-    uint32_t *items; /* [k] centroids by cell */
-    uint32_t *next;  /* [cells] scratch */
-    double *sums;    /* [cells,d] */
-} ivf_index;
+enum { KMEANS_COARSE_SAMPLE = 64, KMEANS_COARSE_ITERATIONS = 10, KMEANS_FLAT = 256 };
 
 /* Squared distance, stopping once it reaches `stop` (checked every 8 terms;
  * four partial sums, which the compiler can keep in one vector register). */
@@ -130,188 +118,190 @@ static float dist2(const float *x, const float *y, int d, float stop) {
     return t;
 }
 
-/* The nearest coarse cell of x (ties to the lower index). */
-static uint32_t ivf_nearest_cell(const ivf_index *ix, const float *x) {
-    uint32_t best_i = 0;
-    float best = INFINITY;
-    for (size_t j = 0; j < ix->cells; j++) {
-        float e = dist2(x, ix->coarse + j * (size_t)ix->d, ix->d, best);
-        if (e < best)
-            best = e, best_i = (uint32_t)j;
-    }
-    return best_i;
+/* The points of one k-means: x's rows idx[0..m) (idx NULL: rows 0..m). */
+typedef struct {
+    const float *x; /* [*,d] */
+    const uint32_t *idx;
+    size_t m;
+    int d;
+} kmeans_points;
+
+static const float *point(const kmeans_points *p, size_t i) {
+    return p->x + (size_t)(p->idx ? p->idx[i] : i) * (size_t)p->d;
 }
 
-/* Coarse k-means of the centroids (started from every (k/cells)-th one), then
- * the cells' lists. */
-static void ivf_build(ivf_index *ix) {
-    const size_t d = (size_t)ix->d, step = ix->k / ix->cells;
-    for (size_t j = 0; j < ix->cells; j++)
-        memcpy(ix->coarse + j * d, ix->c + j * step * d, d * sizeof *ix->coarse);
-    for (int it = 0; it < KMEANS_COARSE_ITERATIONS; it++) {
-#pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < ix->k; i++)
-            ix->cell[i] = ivf_nearest_cell(ix, ix->c + i * d);
-        memset(ix->sums, 0, ix->cells * d * sizeof *ix->sums);
-        memset(ix->start, 0, (ix->cells + 1) * sizeof *ix->start);
-        for (size_t i = 0; i < ix->k; i++) {
-            for (size_t a = 0; a < d; a++)
-                ix->sums[ix->cell[i] * d + a] += ix->c[i * d + a];
-            ix->start[ix->cell[i] + 1]++;
-        }
-        for (size_t j = 0; j < ix->cells; j++)
-            for (size_t a = 0; ix->start[j + 1] > 0 && a < d; a++)
-                ix->coarse[j * d + a] = (float)(ix->sums[j * d + a] / ix->start[j + 1]);
-    }
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < ix->k; i++)
-        ix->cell[i] = ivf_nearest_cell(ix, ix->c + i * d);
-    memset(ix->start, 0, (ix->cells + 1) * sizeof *ix->start);
-    for (size_t i = 0; i < ix->k; i++)
-        ix->start[ix->cell[i] + 1]++;
-    for (size_t j = 0; j < ix->cells; j++)
-        ix->start[j + 1] += ix->start[j];
-    memcpy(ix->next, ix->start, ix->cells * sizeof *ix->next); /* counting sort: lists in centroid order */
-    for (size_t i = 0; i < ix->k; i++)
-        ix->items[ix->next[ix->cell[i]]++] = (uint32_t)i;
-}
-
-/* The nearest centroid of x among the KMEANS_PROBE nearest cells' lists,
- * starting from (best, best_i). */
-static void ivf_search(const ivf_index *ix, const float *x, float *best, uint32_t *best_i) {
-    uint32_t probe[KMEANS_PROBE];
-    float pd[KMEANS_PROBE];
-    int np = 0;
-    for (size_t j = 0; j < ix->cells; j++) {
-        float e = dist2(x, ix->coarse + j * (size_t)ix->d, ix->d, np == KMEANS_PROBE ? pd[np - 1] : INFINITY);
-        if (np == KMEANS_PROBE && e >= pd[np - 1])
-            continue;
-        int at = np < KMEANS_PROBE ? np++ : np - 1;
-        while (at > 0 && pd[at - 1] > e)
-            pd[at] = pd[at - 1], probe[at] = probe[at - 1], at--;
-        pd[at] = e, probe[at] = (uint32_t)j;
-    }
-    for (int p = 0; p < np; p++)
-        for (uint32_t t = ix->start[probe[p]]; t < ix->start[probe[p] + 1]; t++) {
-            const uint32_t c = ix->items[t];
-            float e = dist2(x, ix->c + (size_t)c * (size_t)ix->d, ix->d, *best);
-            if (e < *best || (e == *best && c < *best_i))
-                *best = e, *best_i = c;
-        }
-}
-
-/* ------------------------------------------------------------------------ */
-/* k-means                                                                   */
-
-/* k distinct points (a partial Fisher-Yates shuffle of a fixed seed). */
-static tgs_status kmeans_init(const float *x, size_t n, int d, size_t k, tgs_rng *rng, float *c) {
-    uint32_t *idx = tgs_calloc(n, sizeof *idx, "k-means seeds");
-    if (!idx)
-        return TGS_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++)
-        idx[i] = (uint32_t)i;
+/* The nearest of k centroids (starting from `start`, ties to the lower index). */
+static uint32_t nearest(const float *q, const float *c, size_t k, int d, uint32_t start) {
+    uint32_t bi = start;
+    float best = dist2(q, c + (size_t)start * (size_t)d, d, INFINITY);
     for (size_t j = 0; j < k; j++) {
-        size_t r = j + tgs_rng_below(rng, (uint32_t)(n - j));
-        uint32_t tmp = idx[j];
-        idx[j] = idx[r], idx[r] = tmp;
-        memcpy(c + j * (size_t)d, x + (size_t)idx[j] * (size_t)d, (size_t)d * sizeof *c);
+        float e = dist2(q, c + j * (size_t)d, d, best);
+        if (e < best || (e == best && j < bi))
+            best = e, bi = (uint32_t)j;
     }
-    free(idx);
+    return bi;
+}
+
+/* Lloyd's algorithm on p with k <= m centroids c: k distinct points drawn from
+ * rng, then up to `iterations` steps (stopping when no label changes); an empty
+ * cluster takes a point drawn from rng. lab ends as each point's nearest
+ * centroid. The assignment runs in parallel when not inside a parallel region. */
+static tgs_status lloyd(const kmeans_points *p, size_t k, int iterations, tgs_rng *rng, float *c /*[k,d]*/,
+                        uint32_t *lab /*[m]*/) {
+    const size_t d = (size_t)p->d, m = p->m;
+    double *sums = malloc(k * d * sizeof *sums);
+    uint32_t *counts = malloc(k * sizeof *counts);
+    if (!sums || !counts) {
+        free(sums);
+        free(counts);
+        return TGS_FAIL(TGS_ERR_NOMEM, "out of memory for k-means of %zu points into %zu clusters", m, k);
+    }
+    for (size_t i = 0; i < m; i++) /* lab as a partial Fisher-Yates shuffle: the seeds */
+        lab[i] = (uint32_t)i;
+    for (size_t j = 0; j < k; j++) {
+        size_t r = j + tgs_rng_below(rng, (uint32_t)(m - j));
+        uint32_t t = lab[j];
+        lab[j] = lab[r], lab[r] = t;
+        memcpy(c + j * d, point(p, lab[j]), d * sizeof *c);
+    }
+    memset(lab, 0, m * sizeof *lab);
+    for (int it = 0; it <= iterations; it++) {
+        size_t changed = 0;
+#pragma omp parallel for schedule(dynamic, 256) reduction(+ : changed) if (!omp_in_parallel())
+        for (size_t i = 0; i < m; i++) {
+            uint32_t b = nearest(point(p, i), c, k, p->d, lab[i]);
+            changed += b != lab[i];
+            lab[i] = b;
+        }
+        if (it == iterations || (it > 0 && changed == 0))
+            break;
+        memset(sums, 0, k * d * sizeof *sums);
+        memset(counts, 0, k * sizeof *counts);
+        for (size_t i = 0; i < m; i++) {
+            const float *q = point(p, i);
+            for (size_t a = 0; a < d; a++)
+                sums[lab[i] * d + a] += q[a];
+            counts[lab[i]]++;
+        }
+        for (size_t j = 0; j < k; j++) {
+            if (counts[j] == 0)
+                memcpy(c + j * d, point(p, tgs_rng_below(rng, (uint32_t)m)), d * sizeof *c);
+            for (size_t a = 0; counts[j] > 0 && a < d; a++)
+                c[j * d + a] = (float)(sums[j * d + a] / counts[j]);
+        }
+    }
+    free(sums);
+    free(counts);
     return TGS_OK;
 }
 
-/* Assigns every point its nearest centroid found by the index (labels hold
- * the previous ones, a first bound: no point moves to a farther centroid);
- * returns how many changed. */
-static size_t kmeans_assign(const ivf_index *ix, const float *x, size_t n, uint32_t *labels) {
-    const int d = ix->d;
-    size_t changed = 0;
-#pragma omp parallel for schedule(dynamic, 256) reduction(+ : changed)
-    for (size_t i = 0; i < n; i++) {
-        const float *p = x + i * (size_t)d;
-        uint32_t bi = labels[i];
-        float best = dist2(p, ix->c + (size_t)bi * (size_t)d, d, INFINITY);
-        ivf_search(ix, p, &best, &bi);
-        changed += bi != labels[i];
-        labels[i] = bi;
+/* How many of the k fine centroids each coarse cell gets: in proportion to its
+ * points, at most one a point, exactly k in all (k <= n). */
+static void share_out(const uint32_t *start /*[cells+1]*/, size_t cells, size_t n, size_t k, uint32_t *kc) {
+    size_t given = 0;
+    for (size_t j = 0; j < cells; j++) {
+        const size_t nc = start[j + 1] - start[j];
+        kc[j] = (uint32_t)TGS_MIN(nc, (size_t)((double)k * (double)nc / (double)n));
+        given += kc[j];
     }
-    return changed;
+    while (given < k) /* the remainder: one each in turn to the cells with points to spare */
+        for (size_t j = 0; j < cells && given < k; j++)
+            if (kc[j] < start[j + 1] - start[j])
+                kc[j]++, given++;
 }
 
-/* Moves each centroid to the mean of its points; an empty one takes a point
- * drawn from rng. */
-static void kmeans_update(const float *x, size_t n, int d, size_t k, const uint32_t *labels, double *sums,
-                          uint32_t *counts, tgs_rng *rng, float *c) {
-    memset(sums, 0, k * (size_t)d * sizeof *sums);
-    memset(counts, 0, k * sizeof *counts);
-    for (size_t i = 0; i < n; i++) {
-        double *s = sums + (size_t)labels[i] * (size_t)d;
-        const float *p = x + i * (size_t)d;
-        for (int a = 0; a < d; a++)
-            s[a] += p[a];
-        counts[labels[i]]++;
+/* Coarse cells of the points: Lloyd on a sample of 64 points a cell, then
+ * every point's nearest cell; cell j's points are order[start[j]..start[j+1]). */
+static tgs_status coarse_cells(const kmeans_points *all, size_t cells, tgs_rng *rng, uint32_t *order /*[n]*/,
+                               uint32_t *start /*[cells+1]*/) {
+    const size_t n = all->m, d = (size_t)all->d, m = TGS_MIN(n, cells * KMEANS_COARSE_SAMPLE);
+    float *coarse = tgs_calloc(cells * d, sizeof *coarse, "k-means cells");
+    uint32_t *lab = tgs_calloc(n, sizeof *lab, "k-means cells");
+    if (!coarse || !lab) {
+        free(coarse);
+        free(lab);
+        return TGS_ERR_NOMEM;
     }
-    for (size_t j = 0; j < k; j++) {
-        float *cj = c + j * (size_t)d;
-        if (counts[j] == 0) {
-            memcpy(cj, x + (size_t)tgs_rng_below(rng, (uint32_t)n) * (size_t)d, (size_t)d * sizeof *cj);
-            continue;
+    for (size_t i = 0; i < n; i++) /* the sample: the first m of a partial shuffle */
+        order[i] = (uint32_t)i;
+    for (size_t j = 0; j < m; j++) {
+        size_t r = j + tgs_rng_below(rng, (uint32_t)(n - j));
+        uint32_t t = order[j];
+        order[j] = order[r], order[r] = t;
+    }
+    kmeans_points sample = {all->x, order, m, all->d};
+    tgs_status st = lloyd(&sample, cells, KMEANS_COARSE_ITERATIONS, rng, coarse, lab);
+    if (st == TGS_OK) {
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < n; i++)
+            lab[i] = nearest(all->x + i * d, coarse, cells, all->d, 0);
+        memset(start, 0, (cells + 1) * sizeof *start);
+        for (size_t i = 0; i < n; i++)
+            start[lab[i] + 1]++;
+        for (size_t j = 0; j < cells; j++)
+            start[j + 1] += start[j];
+        for (size_t i = 0; i < n; i++) /* counting sort, stable */
+            order[start[lab[i]]++] = (uint32_t)i;
+        for (size_t j = cells; j > 0; j--)
+            start[j] = start[j - 1];
+        start[0] = 0;
+    }
+    free(coarse);
+    free(lab);
+    return st;
+}
+
+/* Two levels: coarse cells of the points, then k-means inside each cell with
+ * its share of the k centroids (each cell from its own seed: the result does
+ * not depend on the thread count). */
+static tgs_status kmeans_two_level(const kmeans_points *all, size_t k, int iterations, uint64_t seed,
+                                   float *centroids, uint32_t *labels) {
+    const size_t n = all->m, cells = (size_t)sqrt((double)k);
+    tgs_rng rng;
+    tgs_rng_seed(&rng, seed, 0);
+    uint32_t *order = tgs_calloc(n, sizeof *order, "k-means order");
+    uint32_t *start = tgs_calloc(cells + 1, sizeof *start, "k-means cells");
+    uint32_t *kc = tgs_calloc(cells + 1, sizeof *kc, "k-means cells");
+    uint32_t *lab = tgs_calloc(n, sizeof *lab, "k-means labels");
+    tgs_status st = order && start && kc && lab ? coarse_cells(all, cells, &rng, order, start) : TGS_ERR_NOMEM;
+    if (st == TGS_OK) {
+        share_out(start, cells, n, k, kc);
+        for (size_t j = 0, first = 0; j <= cells; j++) { /* kc becomes each cell's first centroid */
+            size_t here = j < cells ? kc[j] : 0;
+            kc[j] = (uint32_t)first, first += here;
         }
-        for (int a = 0; a < d; a++)
-            cj[a] = (float)(sums[j * (size_t)d + (size_t)a] / counts[j]);
     }
-}
-
-static void ivf_free(ivf_index *ix) {
-    free(ix->coarse);
-    free(ix->cell);
-    free(ix->start);
-    free(ix->items);
-    free(ix->next);
-    free(ix->sums);
-}
-
-/* An index of the k centroids c: about sqrt(k) cells. */
-static tgs_status ivf_create(const float *c, size_t k, int d, ivf_index *ix) {
-    memset(ix, 0, sizeof *ix);
-    ix->c = c, ix->k = k, ix->d = d;
-    ix->cells = TGS_MAX((size_t)1, (size_t)sqrt((double)k));
-    ix->coarse = tgs_calloc(ix->cells * (size_t)d, sizeof *ix->coarse, "k-means cells");
-    ix->cell = tgs_calloc(k, sizeof *ix->cell, "k-means cells");
-    ix->start = tgs_calloc(ix->cells + 1, sizeof *ix->start, "k-means cells");
-    ix->items = tgs_calloc(k, sizeof *ix->items, "k-means cells");
-    ix->next = tgs_calloc(ix->cells, sizeof *ix->next, "k-means cells");
-    ix->sums = tgs_calloc(ix->cells * (size_t)d, sizeof *ix->sums, "k-means cells");
-    if (ix->coarse && ix->cell && ix->start && ix->items && ix->next && ix->sums)
-        return TGS_OK;
-    ivf_free(ix);
-    return TGS_ERR_NOMEM;
+    int failed = 0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : failed)
+    for (size_t j = 0; j < (st == TGS_OK ? cells : 0); j++) {
+        const size_t m = start[j + 1] - start[j], kj = kc[j + 1] - kc[j];
+        if (kj == 0)
+            continue;
+        kmeans_points p = {all->x, order + start[j], m, all->d};
+        tgs_rng r;
+        tgs_rng_seed(&r, seed, j + 1);
+        failed |= lloyd(&p, kj, iterations, &r, centroids + kc[j] * (size_t)all->d, lab + start[j]) != TGS_OK;
+        for (size_t i = 0; i < m; i++)
+            labels[order[start[j] + i]] = kc[j] + lab[start[j] + i];
+    }
+    if (st == TGS_OK && failed)
+        st = TGS_FAIL(TGS_ERR_NOMEM, "out of memory for k-means of %zu points into %zu clusters", n, k);
+    free(order);
+    free(start);
+    free(kc);
+    free(lab);
+    return st;
 }
 
 tgs_status splat_kmeans(const float *x /*[n,d]*/, size_t n, int d, size_t k, int iterations, uint64_t seed,
                         float *centroids /*[k,d]*/, uint32_t *labels /*[n]*/) {
     if (n == 0 || k == 0 || k > n || n > UINT32_MAX || d < 1 || d > SPLAT_KMEANS_MAX_DIM)
         return TGS_FAIL(TGS_ERR_ARG, "k-means of %zu points of %d dimensions into %zu clusters", n, d, k);
-    tgs_rng rng;
-    tgs_rng_seed(&rng, seed, 0);
-    ivf_index ix;
-    TGS_TRY(ivf_create(centroids, k, d, &ix));
-    double *sums = tgs_calloc(k * (size_t)d, sizeof *sums, "k-means sums");
-    uint32_t *counts = tgs_calloc(k, sizeof *counts, "k-means counts");
-    tgs_status st = sums && counts ? TGS_OK : TGS_ERR_NOMEM;
-    if (st == TGS_OK)
-        st = kmeans_init(x, n, d, k, &rng, centroids);
-    for (size_t i = 0; i < n; i++)
-        labels[i] = 0;
-    for (int it = 0; st == TGS_OK && it <= iterations; it++) {
-        ivf_build(&ix);
-        size_t changed = kmeans_assign(&ix, x, n, labels);
-        if (it == iterations || (it > 0 && changed == 0))
-            break; /* labels are the nearest found of the final centroids */
-        kmeans_update(x, n, d, k, labels, sums, counts, &rng, centroids);
+    kmeans_points all = {x, NULL, n, d};
+    if (k <= KMEANS_FLAT) {
+        tgs_rng rng;
+        tgs_rng_seed(&rng, seed, 0);
+        return lloyd(&all, k, iterations, &rng, centroids, labels);
     }
-    ivf_free(&ix);
-    free(sums);
-    free(counts);
-    return st;
+    return kmeans_two_level(&all, k, iterations, seed, centroids, labels);
 }

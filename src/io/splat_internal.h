@@ -109,10 +109,11 @@ tgs_status splat_check_table(const char *path, const tgs_splats *s);
 tgs_status splat_codebook(const float *values /*[m]*/, size_t m, float *book /*[256]*/);
 /* The entry nearest to x (ties to the higher). */
 uint8_t splat_codebook_index(const float *book /*[256]*/, float x);
-/* k-means of n points of d <= 45 dimensions into k <= n clusters: k distinct
- * points drawn with the seed, then up to `iterations` Lloyd steps (stopping
- * when no label changes); labels are each point's nearest final centroid (exact
- * search, ties to the lower index). Deterministic for a seed. */
+/* k-means of n points of d <= 45 dimensions into k <= n clusters (Lloyd's
+ * algorithm from k distinct points drawn with the seed, up to `iterations`
+ * steps, stopping when no label changes). Up to 256 clusters: labels are each
+ * point's nearest centroid; more: two levels (splat_cluster.c), a point's label
+ * the nearest centroid of its coarse cell. Deterministic for a seed. */
 tgs_status splat_kmeans(const float *x /*[n,d]*/, size_t n, int d, size_t k, int iterations, uint64_t seed,
                         float *centroids /*[k,d]*/, uint32_t *labels /*[n]*/);
 
