@@ -135,8 +135,12 @@ static tgs_status zip_entry_data(const char *path, const char *name, const uint8
         memcpy(buf, z + start, full);
     else
         st = zip_inflate(path, name, z + start, comp, buf, full);
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION /* a fuzz build: mutations reach the entries past the CRC */
     if (st == TGS_OK && (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)full) != crc)
         st = TGS_FAIL(TGS_ERR_FORMAT, "%s: entry %s: CRC mismatch", path, name);
+#else
+    (void)crc;
+#endif
     if (st != TGS_OK) {
         free(buf);
         return st;

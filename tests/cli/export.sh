@@ -31,6 +31,10 @@ for f in spz splat compressed-ply sog; do
     echo "$out"
 done
 "$TGS" export -m "$T/m" --format spz --spz_version 4 -o "$T/v4.spz" >/dev/null || fail "export spz v4"
+# SOG's k-means is deterministic whatever the thread count
+OMP_NUM_THREADS=1 "$TGS" export -m "$T/m" --format sog -o "$T/t1.sog" >/dev/null || fail "export sog, 1 thread"
+OMP_NUM_THREADS=2 "$TGS" export -m "$T/m" --format sog -o "$T/t2.sog" >/dev/null || fail "export sog, 2 threads"
+cmp -s "$T/t1.sog" "$T/t2.sog" || fail "SOG differs between 1 and 2 threads"
 mkdir -p "$T/sogdir"
 "$TGS" export -m "$T/m" --format sog -o "$T/sogdir/meta.json" >/dev/null || fail "export sog as a folder"
 B="$T/m/point_cloud/iteration_300/point_cloud"
