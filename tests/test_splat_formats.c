@@ -1054,7 +1054,8 @@ static void test_sog_deflated(const char *dir) {
         free(data);
     }
     unsigned char end[22] = {0};
-    put_le32(end, 0x06054b50), end[8] = end[10] = 8, put_le32(end + 12, (uint32_t)cd_n), put_le32(end + 16, (uint32_t)at);
+    put_le32(end, 0x06054b50), end[8] = end[10] = 8;
+    put_le32(end + 12, (uint32_t)cd_n), put_le32(end + 16, (uint32_t)at);
     memcpy(out + at, cd, cd_n), memcpy(out + at + cd_n, end, 22);
     check_write_bytes(path2, out, at + cd_n + 22);
     CHECK_OK(tgs_splats_read_sog(path, &b));

@@ -123,10 +123,10 @@ tgs_status tgs_splat_format_parse(const char *name, tgs_splat_format *out);
 /* The highest SH degree a format keeps (0 for .splat, 3 for the others). */
 int tgs_splat_format_max_sh_degree(tgs_splat_format f);
 /* Guesses the format of an existing file from its first bytes (gzip or "NGSP":
- * SPZ; "ply" with a chunk element: compressed PLY; other "ply": PLY; a zip or
- * a JSON object: SOG) and, for a file without magic, from its name (".splat").
- * A folder holding meta.json is SOG. UNKNOWN when nothing fits; TGS_ERR_IO
- * when the file cannot be read. */
+ * SPZ; "ply" with a chunk element: compressed PLY; other "ply": PLY; a zip:
+ * SOG), then, for a file without magic, from its name (".splat"), then a JSON
+ * object: SOG's meta.json. A folder holding meta.json is SOG. UNKNOWN when
+ * nothing fits; TGS_ERR_IO when the file cannot be read. */
 tgs_status tgs_splat_format_guess(const char *path, tgs_splat_format *out);
 /* The format a name asks for by its ending alone (".spz", ".splat",
  * ".compressed.ply", ".ply", ".sog", "meta.json"), for an output file that does

@@ -212,10 +212,12 @@ tgs_status tgs_splat_format_guess(const char *path, tgs_splat_format *out) {
         *out = TGS_SPLAT_FORMAT_SPZ;
     else if (got >= 4 && (memcmp(head, "ply\n", 4) == 0 || memcmp(head, "ply\r", 4) == 0))
         *out = ply_has_chunk_element(head) ? TGS_SPLAT_FORMAT_COMPRESSED_PLY : TGS_SPLAT_FORMAT_PLY;
-    else if ((got >= 4 && memcmp(head, "PK\3\4", 4) == 0) || json_object_start(head, got))
+    else if (got >= 4 && memcmp(head, "PK\3\4", 4) == 0)
         *out = TGS_SPLAT_FORMAT_SOG;
-    else if (ends_with(path, ".splat"))
+    else if (ends_with(path, ".splat")) /* before JSON: a .splat may start with '{' */
         *out = TGS_SPLAT_FORMAT_SPLAT;
+    else if (json_object_start(head, got))
+        *out = TGS_SPLAT_FORMAT_SOG;
     free(head);
     return st;
 }
