@@ -922,7 +922,12 @@ static void test_sog_round_trip(const char *dir) {
             if (b)
                 compare(what, a, b, order, &sog_bounds, NULL);
             tgs_splats_free(b);
-            if (folder) { /* the folder itself reads too */
+            if (folder) { /* the folder itself reads too; its bytes count the images */
+                unsigned char *meta = NULL;
+                long mn = check_read_all(path, &meta);
+                CHECK(tgs_splats_written_bytes(path) > (uint64_t)mn + 5 * 44, "SOG folder bytes %llu",
+                      (unsigned long long)tgs_splats_written_bytes(path));
+                free(meta);
                 path[strlen(path) - 10] = 0;
                 b = NULL;
                 CHECK_OK(tgs_splats_read(path, &b));

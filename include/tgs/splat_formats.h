@@ -192,6 +192,9 @@ tgs_status tgs_splats_write_sog(const char *path, const tgs_splats *s, const tgs
  * and the count against the bytes (at most 16384 Gaussians a byte of the
  * files). Version 1 is TGS_ERR_UNSUPPORTED. Gaussians come back in file order. */
 tgs_status tgs_splats_read_sog(const char *path, tgs_splats **out);
+/* Bytes a written file takes: its size; for SOG's folder form (a path ending
+ * in ".json"), meta.json and the images beside it. 0 when absent. */
+uint64_t tgs_splats_written_bytes(const char *path);
 
 #ifdef __cplusplus
 }

@@ -587,8 +587,7 @@ int tgs_cmd_export(int argc, char **argv) {
     tgs_splat_format f;
     tgs_splat_format_parse(export_formats[a.format], &f);
     int kept = TGS_MIN(g->sh_degree, tgs_splat_format_max_sh_degree(f));
-    struct stat st;
-    double bytes = stat(out, &st) == 0 ? (double)st.st_size : 0;
+    double bytes = (double)tgs_splats_written_bytes(out);
     printf("tgs: %s -> %s (%s): %zu Gaussians, SH degree %d%s, %.2f MiB in %.2f s\n", in, out,
            export_formats[a.format], g->n, kept, kept < g->sh_degree ? " (the format holds no higher SH: dropped)" : "",
            bytes / 1048576.0, tgs_now() - t0);

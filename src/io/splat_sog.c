@@ -547,3 +547,17 @@ tgs_status tgs_splats_read_sog(const char *path, tgs_splats **out) {
     free(src.zip);
     return st;
 }
+
+uint64_t tgs_splats_written_bytes(const char *path) {
+    struct stat sb;
+    uint64_t total = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+    if (!sog_is_folder_form(path))
+        return total;
+    const char *slash = strrchr(path, '/');
+    for (int f = 0; f < SOG_FILES; f++) {
+        char file[4200];
+        snprintf(file, sizeof file, "%.*s%s", slash ? (int)(slash - path + 1) : 0, path, sog_files[f]);
+        total += stat(file, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+    }
+    return total;
+}
