@@ -1104,6 +1104,14 @@ static void test_bad_sog(const char *dir) {
     sog_meta_variant(sub, text);
     expect_refused(tgs_splats_read_sog, path, TGS_ERR_FORMAT, "SOG count beyond its images");
     memcpy(cnt, "\"count\":100", 11);
+    char *mins = strstr(text, "\"mins\":["), *close = mins ? strchr(mins, ']') : NULL;
+    if (mins && close) { /* the means' bounds replaced by [-90, 0, 0] */
+        char *far = calloc(strlen(text) + 64, 1);
+        snprintf(far, strlen(text) + 64, "%.*s\"mins\":[-90,0,0%s", (int)(mins - text), text, close);
+        sog_meta_variant(sub, far);
+        expect_refused(tgs_splats_read_sog, path, TGS_ERR_FORMAT, "SOG means bounds beyond 80");
+        free(far);
+    }
     char *name = strstr(text, "quats.webp");
     memcpy(name, "../ts.webp", 10);
     sog_meta_variant(sub, text);

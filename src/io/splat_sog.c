@@ -382,6 +382,10 @@ static tgs_status sog_parse(const char *path, const json_t *root, sog_meta_v2 *m
         return TGS_FAIL(TGS_ERR_FORMAT, "%s: meta.json lacks means, scales, quats or sh0", path);
     TGS_TRY(meta_floats(path, means, "mins", m->mins, 3));
     TGS_TRY(meta_floats(path, means, "maxs", m->maxs, 3));
+    for (int a = 0; a < 3; a++) /* log(|x|+1) <= 80: positions stay finite floats */
+        if (fabs(m->mins[a]) > 80.0 || fabs(m->maxs[a]) > 80.0)
+            return TGS_FAIL(TGS_ERR_FORMAT, "%s: meta.json: means bounds [%g, %g] beyond [-80, 80]", path,
+                            m->mins[a], m->maxs[a]);
     TGS_TRY(meta_files(path, means, "means", m->files + F_MEANS_L, 2));
     TGS_TRY(meta_floats(path, scales, "codebook", m->scale_book, 256));
     TGS_TRY(meta_files(path, scales, "scales", m->files + F_SCALES, 1));
