@@ -47,7 +47,8 @@
  *     means       16 bits an axis of sign(x)*log(|x|+1) between the axis's
  *                 bounds: |x'-x| <= (|x|+1)*L/131070, L = the log-extent
  *     scales_raw  a 256-entry codebook shared by the three axes (Lloyd's
- *                 algorithm): |x'-x| <= half the gap between entries
+ *                 algorithm, density-weighted): |x'-x| <= half the gap
+ *                 between neighbouring entries
  *     rots        normalised, sign dropped, largest dropped, three 8-bit values
  *                 of step sqrt(2)/255
  *     opacity     sigmoid(x) in 8 bits, as SPZ

@@ -1,5 +1,5 @@
 /* splat_cluster.c - the clustering SOG uses: a 256-entry 1-D codebook (Lloyd's
- * algorithm on sorted values) and k-means of vectors: Lloyd's algorithm, and
+ * algorithm on sorted, density-weighted values) and k-means of vectors: Lloyd's algorithm, and
  * for more than 256 clusters in two levels (coarse cells of the points, about
  * sqrt(k) of them, then k-means inside each cell with its share of the
  * centroids: a point compares itself with about sqrt(k) centroids, not k). Both
@@ -43,31 +43,47 @@ static void codebook_init(const float *v /*[m]*/, size_t m, float *book /*[256]*
         book[j] = (float)uniq[TGS_MIN((size_t)((2.0 * j + 1.0) / (2.0 * SPLAT_CODEBOOK) * (double)u), u - 1)];
 }
 
+/* Weights of the sorted values: 1/sqrt(values in its bin), 1024 bins over
+ * [v0, v_{m-1}]: dense regions count as the square root of their size, so the
+ * sparse tails get entries too. pw, pwv: prefix sums of w and w*v. */
+static void codebook_weights(const float *v /*[m]*/, size_t m, double *pw /*[m+1]*/, double *pwv /*[m+1]*/) {
+    enum { BINS = 1024 };
+    uint32_t count[BINS] = {0};
+    const double lo = v[0], ext = (double)v[m - 1] - lo;
+    for (size_t i = 0; i < m; i++)
+        count[ext > 0.0 ? TGS_MIN((size_t)((v[i] - lo) / ext * BINS), (size_t)BINS - 1) : 0]++;
+    pw[0] = pwv[0] = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        const size_t b = ext > 0.0 ? TGS_MIN((size_t)((v[i] - lo) / ext * BINS), (size_t)BINS - 1) : 0;
+        const double w = 1.0 / sqrt((double)count[b]);
+        pw[i + 1] = pw[i] + w;
+        pwv[i + 1] = pwv[i] + w * v[i];
+    }
+}
+
 tgs_status splat_codebook(const float *values /*[m]*/, size_t m, float *book /*[256]*/) {
     memset(book, 0, SPLAT_CODEBOOK * sizeof *book);
     if (m == 0)
         return TGS_OK;
     float *v = tgs_calloc(m, sizeof *v, "codebook values");
-    double *pre = tgs_calloc(m + 1, sizeof *pre, "codebook sums");
-    if (!v || !pre) {
-        free(v);
-        free(pre);
+    double *pw = tgs_calloc(m + 1, sizeof *pw, "codebook sums"), *pwv = tgs_calloc(m + 1, sizeof *pwv, "codebook sums");
+    if (!v || !pw || !pwv) {
+        free(v), free(pw), free(pwv);
         return TGS_ERR_NOMEM;
     }
     memcpy(v, values, m * sizeof *v);
     qsort(v, m, sizeof *v, cmp_float);
-    codebook_init(v, m, book, pre);
-    for (size_t i = 0; i < m; i++)
-        pre[i + 1] = pre[i] + v[i];
-    /* Lloyd: each entry moves to the mean of the values nearest to it; the
-     * entries stay sorted (means of consecutive ranges) */
+    codebook_init(v, m, book, pw);
+    codebook_weights(v, m, pw, pwv);
+    /* Lloyd: each entry moves to the weighted mean of the values nearest to
+     * it; the entries stay sorted (means of consecutive ranges) */
     for (int it = 0; it < SPLAT_CODEBOOK_ITERATIONS; it++) {
         int moved = 0;
         size_t lo = 0;
         float next[SPLAT_CODEBOOK];
         for (int j = 0; j < SPLAT_CODEBOOK; j++) {
             size_t hi = j + 1 < SPLAT_CODEBOOK ? lower_bound(v, lo, m, 0.5 * ((double)book[j] + book[j + 1])) : m;
-            next[j] = hi > lo ? (float)((pre[hi] - pre[lo]) / (double)(hi - lo)) : book[j];
+            next[j] = hi > lo ? (float)((pwv[hi] - pwv[lo]) / (pw[hi] - pw[lo])) : book[j];
             lo = hi;
         }
         for (int j = 0; j < SPLAT_CODEBOOK; j++) {
@@ -77,8 +93,7 @@ tgs_status splat_codebook(const float *values /*[m]*/, size_t m, float *book /*[
         if (!moved)
             break;
     }
-    free(v);
-    free(pre);
+    free(v), free(pw), free(pwv);
     return TGS_OK;
 }
 

@@ -104,8 +104,10 @@ tgs_status splat_check_table(const char *path, const tgs_splats *s);
 #define SPLAT_CODEBOOK_ITERATIONS 100 /* Lloyd iterations of a codebook (at most) */
 #define SPLAT_KMEANS_MAX_DIM 45       /* 15 coefficients x 3 channels */
 
-/* A 256-entry codebook of the m values, ascending (Lloyd's algorithm from the
- * quantiles of the distinct values; all zero when m = 0). */
+/* A 256-entry codebook of the m values, ascending: Lloyd's algorithm from the
+ * quantiles of the distinct values, each value weighted by 1/sqrt(the values
+ * in its bin of 1024 over the range), so the sparse tails get entries too. At
+ * most 256 distinct values come back exactly. All zero when m = 0. */
 tgs_status splat_codebook(const float *values /*[m]*/, size_t m, float *book /*[256]*/);
 /* The entry nearest to x (ties to the higher). */
 uint8_t splat_codebook_index(const float *book /*[256]*/, float x);

@@ -23,7 +23,9 @@ score() { # NAME FILE MIN_DB
     rm -rf "$T/$1/test/ours_0/gt" && cp -r "$T/m/test/ours_300/renders" "$T/$1/test/ours_0/gt"
     local psnr
     psnr=$("$TGS" metrics -m "$T/$1" | awk '$1 == "ours_0" { print $3 }')
-    echo "$1: $(du -sb "$2" | cut -f1) bytes, renders $psnr dB from the PLY's"
+    local bytes
+    if [ -d "$2" ]; then bytes=$(cat "$2"/* | wc -c); else bytes=$(stat -c %s "$2"); fi
+    echo "$1: $bytes bytes, renders $psnr dB from the PLY's"
     awk -v p="$psnr" -v m="$3" 'BEGIN { exit !(p != "" && p + 0 >= m) }' || fail "$1: $psnr dB < $3"
 }
 for f in spz splat compressed-ply sog; do
@@ -50,7 +52,7 @@ score spz4 "$T/v4.spz" 35
 score cply "$B.compressed.ply" 30
 score splat "$B.splat" 22
 score sog "$B.sog" 38
-score sogdir "$T/sogdir" 38
+score sogfolder "$T/sogdir" 38
 # bad requests
 "$TGS" export -m "$T/m" --format nope >"$T/e1" 2>&1 && fail "unknown format accepted"
 [ "$(wc -l <"$T/e1")" -eq 1 ] || fail "unknown format: not one line: $(cat "$T/e1")"
