@@ -1,4 +1,4 @@
-/* test_splat_formats.c - SPZ (v3, v4), .splat and compressed PLY: round trips of
+/* test_splat_formats.c - SPZ (v3, v4), .splat, compressed PLY and SOG: round trips of
  * random tables within each format's quantisation bounds, SH degrees, one
  * Gaussian's bytes worked out by hand from each layout, and the bad inputs the
  * readers and writers must refuse (leaving no file behind). */
@@ -7,10 +7,14 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <jansson.h>
+#include <webp/decode.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include "check.h"
+#include "io/splat_internal.h"
 
 static const double SH_C0 = 0.28209479177387814;
 
@@ -765,21 +769,24 @@ static void test_bad_writes(const char *dir) {
 /* Names, guesses and the reader that dispatches on them. */
 static void test_formats(const char *dir) {
     tgs_splat_format f;
-    const char *names[] = {"ply", "spz", "splat", "compressed-ply"};
-    for (int i = 0; i < 4; i++) {
+    const char *names[] = {"ply", "spz", "splat", "compressed-ply", "sog"};
+    for (int i = 0; i < 5; i++) {
         CHECK_OK(tgs_splat_format_parse(names[i], &f));
         CHECK(f == (tgs_splat_format)(i + 1) && strcmp(tgs_splat_format_name(f), names[i]) == 0, "format %s",
               names[i]);
     }
-    CHECK(tgs_splat_format_parse("sog", &f) == TGS_ERR_ARG && f == TGS_SPLAT_FORMAT_UNKNOWN, "format sog accepted");
+    CHECK(tgs_splat_format_parse("sogs", &f) == TGS_ERR_ARG && f == TGS_SPLAT_FORMAT_UNKNOWN, "format sogs accepted");
     CHECK(tgs_splat_format_max_sh_degree(TGS_SPLAT_FORMAT_SPLAT) == 0 &&
               tgs_splat_format_max_sh_degree(TGS_SPLAT_FORMAT_SPZ) == 3 &&
-              tgs_splat_format_max_sh_degree(TGS_SPLAT_FORMAT_COMPRESSED_PLY) == 3,
+              tgs_splat_format_max_sh_degree(TGS_SPLAT_FORMAT_COMPRESSED_PLY) == 3 &&
+              tgs_splat_format_max_sh_degree(TGS_SPLAT_FORMAT_SOG) == 3,
           "max SH degrees");
     CHECK(tgs_splat_format_from_name("a/b.SPZ") == TGS_SPLAT_FORMAT_SPZ &&
               tgs_splat_format_from_name("x.splat") == TGS_SPLAT_FORMAT_SPLAT &&
               tgs_splat_format_from_name("x.compressed.ply") == TGS_SPLAT_FORMAT_COMPRESSED_PLY &&
               tgs_splat_format_from_name("x.ply") == TGS_SPLAT_FORMAT_PLY &&
+              tgs_splat_format_from_name("x.sog") == TGS_SPLAT_FORMAT_SOG &&
+              tgs_splat_format_from_name("d/meta.json") == TGS_SPLAT_FORMAT_SOG &&
               tgs_splat_format_from_name("x.bin") == TGS_SPLAT_FORMAT_UNKNOWN,
           "formats from names");
     /* guesses by content: an SPZ named .ply, a compressed PLY named .bin */
@@ -792,12 +799,14 @@ static void test_formats(const char *dir) {
     } files[] = {{"g3.ply", TGS_SPLAT_FORMAT_SPZ, 3},
                  {"g4.spz", TGS_SPLAT_FORMAT_SPZ, 4},
                  {"g.bin", TGS_SPLAT_FORMAT_COMPRESSED_PLY, 0},
-                 {"g.splat", TGS_SPLAT_FORMAT_SPLAT, 0}};
-    for (int i = 0; i < 4; i++) {
+                 {"g.splat", TGS_SPLAT_FORMAT_SPLAT, 0},
+                 {"g.bin2", TGS_SPLAT_FORMAT_SOG, 0}};
+    for (int i = 0; i < 5; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
         tgs_spz_options o = {.version = files[i].version};
-        CHECK_OK(files[i].want == TGS_SPLAT_FORMAT_SPZ ? tgs_splats_write_spz(path, a, &o)
+        CHECK_OK(files[i].want == TGS_SPLAT_FORMAT_SPZ     ? tgs_splats_write_spz(path, a, &o)
                  : files[i].want == TGS_SPLAT_FORMAT_SPLAT ? tgs_splats_write_splat(path, a, NULL)
+                 : files[i].want == TGS_SPLAT_FORMAT_SOG   ? tgs_splats_write_sog(path, a, NULL)
                                                            : tgs_splats_write_compressed_ply(path, a, NULL));
         CHECK_OK(tgs_splat_format_guess(path, &f));
         CHECK(f == files[i].want, "%s guessed as %s", files[i].name, tgs_splat_format_name(f));
@@ -820,6 +829,347 @@ static void test_formats(const char *dir) {
     tgs_splats_free(a);
 }
 
+/* ------------------------------------------------------------------------ */
+/* SOG                                                                       */
+
+/* Codebook: at most 256 distinct values come back exactly; k-means: four
+ * separated clusters are found, and the result does not change between runs. */
+static void test_codebook_and_kmeans(void) {
+    float v[600], book[256];
+    for (int i = 0; i < 600; i++)
+        v[i] = (float)(i % 3) - 0.5f; /* -0.5, 0.5, 1.5 */
+    CHECK_OK(splat_codebook(v, 600, book));
+    for (int i = 0; i < 3; i++)
+        CHECK(book[splat_codebook_index(book, v[i])] == v[i], "codebook: %g comes back as %g", v[i],
+              book[splat_codebook_index(book, v[i])]);
+    for (int j = 1; j < 256; j++)
+        CHECK(book[j - 1] <= book[j], "codebook not ascending at %d", j);
+    for (int i = 0; i < 600; i++)
+        v[i] = uni(-4.0f, 4.0f);
+    CHECK_OK(splat_codebook(v, 600, book));
+    double worst = 0;
+    for (int i = 0; i < 600; i++)
+        worst = fmax(worst, fabs(book[splat_codebook_index(book, v[i])] - v[i]));
+    CHECK(worst <= 8.0 / 256, "codebook of 600 uniform values: worst error %g > 8/256", worst);
+    /* 400 points of 3 dimensions around (+-10, +-10, 0), 0.1 apart at most:
+     * the same result twice, each label the nearest centroid (2 cells, all
+     * probed: exact), and a smaller error than the seeds' */
+    enum { N = 400, D = 3 };
+    static float x[N * D], c1[4 * D], c2[4 * D];
+    static uint32_t l1[N], l2[N];
+    for (int i = 0; i < N; i++) {
+        x[i * D] = (i & 1 ? 10.0f : -10.0f) + uni(-0.05f, 0.05f);
+        x[i * D + 1] = (i & 2 ? 10.0f : -10.0f) + uni(-0.05f, 0.05f);
+        x[i * D + 2] = uni(-0.05f, 0.05f);
+    }
+    double sse[2] = {0, 0};
+    for (int run = 0; run < 2; run++) {
+        CHECK_OK(splat_kmeans(x, N, D, 4, run ? 10 : 0, 42, c1, l1));
+        for (int i = 0; i < N; i++)
+            for (int a = 0; a < D; a++)
+                sse[run] += pow(x[i * D + a] - c1[l1[i] * D + a], 2);
+    }
+    CHECK(sse[1] <= sse[0], "k-means: error %g after 10 iterations, %g from the seeds", sse[1], sse[0]);
+    CHECK_OK(splat_kmeans(x, N, D, 4, 10, 42, c2, l2));
+    CHECK(memcmp(c1, c2, sizeof c1) == 0 && memcmp(l1, l2, sizeof l1) == 0, "k-means differs between runs");
+    for (int i = 0; i < N; i++)
+        for (uint32_t j = 0; j < 4; j++) {
+            double dj = 0, dl = 0;
+            for (int a = 0; a < D; a++)
+                dj += pow(x[i * D + a] - c1[j * D + a], 2), dl += pow(x[i * D + a] - c1[l1[i] * D + a], 2);
+            CHECK(dl <= dj * (1 + 1e-6), "k-means: point %d labelled %u, nearer to %u", i, l1[i], j);
+        }
+    CHECK(splat_kmeans(x, 3, D, 4, 10, 42, c1, l1) == TGS_ERR_ARG, "k-means of 3 points into 4 clusters");
+}
+
+/* SH rest made of 64 distinct vectors of the values {-0.5, 0, 0.25, 0.5}: the
+ * palette (512 entries for 1000 Gaussians) and its codebook hold them exactly. */
+static void sog_palette_rest(tgs_splats *s) {
+    static const float vals[4] = {-0.5f, 0.0f, 0.25f, 0.5f};
+    const size_t d = 3 * (size_t)tgs_splats_rest_count(s->sh_degree);
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t j = 0; j < d; j++)
+            s->sh_rest[i * d + j] = vals[((i % 64) * 7 + j * 13 + (i % 64) * j) % 4];
+}
+
+/* SOG bounds: means 16 bits of log(|x|+1) over the axis's log-extent L (<= 2
+ * log 6 here): (|x|+1)*L/131070, at most 6*3.59/131070; scales and DC: half
+ * the widest gap of a 256-entry codebook of uniform values (ranges 14 and 3.4;
+ * Lloyd's gaps vary: stated as 1.3x the whole mean gap); rotations as
+ * compressed PLY's at 8 bits:
+ * 3*sqrt2/510; opacity 1/510; SH rest exact (see sog_palette_rest). */
+static const bounds sog_bounds = {6 * 3.59 / 131070 + EPS, 18.0 / 256, 3 * 1.41421356 / 510 + EPS, 1.0 / 510 + EPS,
+                                  4.5 / 256, EPS, EPS};
+
+static void test_sog_round_trip(const char *dir) {
+    char path[512];
+    for (int degree = 0; degree <= 3; degree++)
+        for (int folder = 0; folder <= 1; folder++) {
+            tgs_splats *a = random_table(1000, degree), *b = NULL;
+            sog_palette_rest(a);
+            if (folder)
+                snprintf(path, sizeof path, "%s/sog_d%d", dir, degree), mkdir(path, 0755),
+                    snprintf(path, sizeof path, "%s/sog_d%d/meta.json", dir, degree);
+            else
+                snprintf(path, sizeof path, "%s/rt_d%d.sog", dir, degree);
+            uint32_t *order = calloc(a->n, sizeof *order);
+            CHECK_OK(tgs_splats_morton_order(a, order));
+            CHECK_OK(tgs_splats_write_sog(path, a, NULL));
+            CHECK_OK(tgs_splats_read(path, &b));
+            CHECK(b && b->sh_degree == degree, "SOG: SH degree %d read back as %d", degree, b ? b->sh_degree : -1);
+            char what[64];
+            snprintf(what, sizeof what, "SOG degree %d%s", degree, folder ? " (folder)" : "");
+            if (b)
+                compare(what, a, b, order, &sog_bounds, NULL);
+            tgs_splats_free(b);
+            if (folder) { /* the folder itself reads too; its bytes count the images */
+                unsigned char *meta = NULL;
+                long mn = check_read_all(path, &meta);
+                CHECK(tgs_splats_written_bytes(path) > (uint64_t)mn + 5 * 44, "SOG folder bytes %llu",
+                      (unsigned long long)tgs_splats_written_bytes(path));
+                free(meta);
+                path[strlen(path) - 10] = 0;
+                b = NULL;
+                CHECK_OK(tgs_splats_read(path, &b));
+                CHECK(b && b->n == a->n, "SOG folder %s read", path);
+                tgs_splats_free(b);
+            }
+            free(order);
+            tgs_splats_free(a);
+        }
+}
+
+/* RGBA of one image of a folder-form SOG (freed with WebPFree). */
+static uint8_t *sog_image_of(const char *dir, const char *name, int *w, int *h) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    unsigned char *data = NULL;
+    long n = check_read_all(path, &data);
+    uint8_t *rgba = n > 0 ? WebPDecodeRGBA(data, (size_t)n, w, h) : NULL;
+    CHECK(rgba != NULL, "%s does not decode", path);
+    free(data);
+    return rgba;
+}
+
+/* Two Gaussians, worked out by hand from the layout:
+ *   A at (0, 0, 0), B at (e-1, 1-e, 3): log transforms (0,0,0) and (1,-1,ln 4);
+ *   mins (0,-1,0), maxs (1,0,ln 4); Morton order A, B (B's z sets the top bit).
+ *   means (16 bits, low | high): A (0, 65535, 0), B (65535, 0, 65535)
+ *   A's rotation (0.2,-0.8,0.4,0.4): largest x (index 1), negative: -(w,y,z)
+ *   = (-0.2,-0.4,-0.4) -> 255*(c*sqrt2/2+0.5) = 91.44, 55.38, 55.38 -> (91, 55, 55,
+ *   253); B's (1,0,0,0): (128, 128, 128, 252)
+ *   opacity: A logit(0.2) -> 51; B logit 0 -> 127.5 -> 128
+ *   scales and DC: six values each, fewer than 256: exact */
+static void test_sog_known_values(const char *dir) {
+    tgs_splats *s = NULL;
+    CHECK_OK(tgs_splats_create(2, 0, &s));
+    if (!s)
+        return;
+    const float e1 = (float)(exp(1.0) - 1.0);
+    const float means[6] = {0, 0, 0, e1, -e1, 3}, rots[8] = {0.2f, -0.8f, 0.4f, 0.4f, 1, 0, 0, 0};
+    const float scales[6] = {-1, -2, -3, -4.5f, 0.25f, 1}, dc[6] = {0.1f, 1, -1, 0.3f, 0.4f, -0.6f};
+    memcpy(s->means, means, sizeof means), memcpy(s->rots, rots, sizeof rots);
+    memcpy(s->scales_raw, scales, sizeof scales), memcpy(s->sh_dc, dc, sizeof dc);
+    s->opacity_raw[0] = (float)log(0.25), s->opacity_raw[1] = 0.0f;
+    char sub[400], path[512];
+    snprintf(sub, sizeof sub, "%s/known_sog", dir);
+    mkdir(sub, 0755);
+    snprintf(path, sizeof path, "%s/meta.json", sub);
+    CHECK_OK(tgs_splats_write_sog(path, s, NULL));
+    json_error_t err;
+    json_t *meta = json_load_file(path, 0, &err);
+    CHECK(meta && json_integer_value(json_object_get(meta, "version")) == 2 &&
+              json_integer_value(json_object_get(meta, "count")) == 2 && !json_object_get(meta, "shN"),
+          "meta.json: version 2, count 2, no shN");
+    const json_t *mins = json_object_get(json_object_get(meta, "means"), "mins"),
+                 *maxs = json_object_get(json_object_get(meta, "means"), "maxs");
+    const double want_min[3] = {0, -1, 0}, want_max[3] = {1, 0, log(4.0)};
+    for (size_t a = 0; a < 3; a++)
+        CHECK(fabs(json_number_value(json_array_get(mins, a)) - want_min[a]) < 1e-6 &&
+                  fabs(json_number_value(json_array_get(maxs, a)) - want_max[a]) < 1e-6,
+              "means axis %zu: [%g, %g]", a, json_number_value(json_array_get(mins, a)),
+              json_number_value(json_array_get(maxs, a)));
+    json_decref(meta);
+    int w = 0, h = 0;
+    uint8_t *lo = sog_image_of(sub, "means_l.webp", &w, &h), *hi = sog_image_of(sub, "means_u.webp", &w, &h);
+    uint8_t *q = sog_image_of(sub, "quats.webp", &w, &h), *c0 = sog_image_of(sub, "sh0.webp", &w, &h);
+    CHECK(w == 4 && h == 4, "images of 2 Gaussians: %dx%d (expected 4x4)", w, h);
+    const unsigned want_means[6] = {0, 65535, 0, 65535, 0, 65535};
+    const uint8_t want_q[8] = {91, 55, 55, 253, 128, 128, 128, 252};
+    for (int i = 0; lo && hi && i < 6; i++) {
+        unsigned m = lo[(i / 3) * 4 + i % 3] | (unsigned)hi[(i / 3) * 4 + i % 3] << 8;
+        CHECK(m == want_means[i], "Gaussian %d axis %d: mean %u (expected %u)", i / 3, i % 3, m, want_means[i]);
+    }
+    for (int i = 0; q && i < 8; i++)
+        CHECK(q[i] == want_q[i], "quats byte %d: %u (expected %u)", i, q[i], want_q[i]);
+    CHECK(c0 && c0[3] == 51 && c0[7] == 128, "opacity bytes %u %u (expected 51 128)", c0 ? c0[3] : 0,
+          c0 ? c0[7] : 0);
+    WebPFree(lo), WebPFree(hi), WebPFree(q), WebPFree(c0);
+    tgs_splats *b = NULL;
+    CHECK_OK(tgs_splats_read(path, &b));
+    for (int i = 0; b && i < 6; i++)
+        CHECK(b->scales_raw[i] == scales[i] && b->sh_dc[i] == dc[i], "scale/DC %d: %g %g (expected %g %g)", i,
+              b->scales_raw[i], b->sh_dc[i], scales[i], dc[i]);
+    CHECK(b && fabs(b->means[3] - e1) < 1e-5 && fabs(b->means[4] + e1) < 1e-5 && fabs(b->means[5] - 3) < 1e-5,
+          "B's mean read back");
+    tgs_splats_free(b);
+    tgs_splats_free(s);
+}
+
+/* The .sog of a written table with every entry deflated (as zip tools write
+ * it) reads back the same. */
+static void test_sog_deflated(const char *dir) {
+    char path[512], path2[520];
+    snprintf(path, sizeof path, "%s/plain.sog", dir);
+    snprintf(path2, sizeof path2, "%s/deflated.sog", dir);
+    tgs_splats *a = random_table(300, 2), *b = NULL, *c = NULL;
+    CHECK_OK(tgs_splats_write_sog(path, a, NULL));
+    unsigned char *z = NULL;
+    long n = check_read_all(path, &z);
+    const char *names[8] = {"means_l.webp", "means_u.webp", "quats.webp", "scales.webp", "sh0.webp",
+                            "shN_centroids.webp", "shN_labels.webp", "meta.json"};
+    /* stored zip of deflated payloads: rewrite each local header and central record by hand */
+    unsigned char *out = calloc((size_t)n * 2 + 4096, 1), *cd = calloc(4096, 1);
+    size_t at = 0, cd_n = 0;
+    for (int e = 0; e < 8; e++) {
+        uint8_t *data = NULL;
+        size_t dn = 0;
+        CHECK_OK(splat_zip_extract(path, z, (size_t)n, names[e], &data, &dn));
+        uLongf cn = compressBound(dn) + 64;
+        unsigned char *comp = malloc(cn);
+        z_stream zs;
+        memset(&zs, 0, sizeof zs);
+        deflateInit2(&zs, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY);
+        zs.next_in = data, zs.avail_in = (uInt)dn, zs.next_out = comp, zs.avail_out = (uInt)cn;
+        deflate(&zs, Z_FINISH);
+        cn = zs.total_out;
+        deflateEnd(&zs);
+        const uint32_t crc = (uint32_t)crc32(0, data, (uInt)dn), len = (uint32_t)strlen(names[e]);
+        unsigned char h[46] = {0};
+        put_le32(h, 0x04034b50), h[4] = 20, h[8] = 8;
+        put_le32(h + 14, crc), put_le32(h + 18, (uint32_t)cn), put_le32(h + 22, (uint32_t)dn), h[26] = (uint8_t)len;
+        unsigned char *c_ = cd + cd_n;
+        put_le32(c_, 0x02014b50), c_[4] = c_[6] = 20, c_[10] = 8;
+        memcpy(c_ + 16, h + 14, 12), c_[28] = (uint8_t)len, put_le32(c_ + 42, (uint32_t)at);
+        memcpy(c_ + 46, names[e], len);
+        cd_n += 46 + len;
+        memcpy(out + at, h, 30), memcpy(out + at + 30, names[e], len), memcpy(out + at + 30 + len, comp, cn);
+        at += 30 + len + cn;
+        free(comp);
+        free(data);
+    }
+    unsigned char end[22] = {0};
+    put_le32(end, 0x06054b50), end[8] = end[10] = 8;
+    put_le32(end + 12, (uint32_t)cd_n), put_le32(end + 16, (uint32_t)at);
+    memcpy(out + at, cd, cd_n), memcpy(out + at + cd_n, end, 22);
+    check_write_bytes(path2, out, at + cd_n + 22);
+    CHECK_OK(tgs_splats_read_sog(path, &b));
+    CHECK_OK(tgs_splats_read_sog(path2, &c));
+    CHECK(b && c && b->n == c->n && memcmp(b->means, c->means, b->n * sizeof(float) * 3) == 0 &&
+              memcmp(b->sh_rest, c->sh_rest, b->n * sizeof(float) * 24) == 0,
+          "a deflated .sog reads as the stored one");
+    tgs_splats_free(b), tgs_splats_free(c), tgs_splats_free(a);
+    free(out), free(cd), free(z);
+}
+
+/* A folder-form SOG whose meta.json is replaced by text. */
+static void sog_meta_variant(const char *sub, const char *text) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/meta.json", sub);
+    check_write_bytes(path, text, strlen(text));
+}
+
+static void test_bad_sog(const char *dir) {
+    char sub[400], path[512];
+    tgs_splats *a = random_table(100, 1);
+    snprintf(sub, sizeof sub, "%s/bad_sog", dir);
+    mkdir(sub, 0755);
+    snprintf(path, sizeof path, "%s/meta.json", sub);
+    CHECK_OK(tgs_splats_write_sog(path, a, NULL));
+    unsigned char *meta = NULL;
+    long mn = check_read_all(path, &meta);
+    char *text = calloc((size_t)mn + 64, 1);
+    memcpy(text, meta, (size_t)mn);
+    /* version, count, names */
+    char *v = strstr(text, "\"version\":2");
+    CHECK(v != NULL, "meta.json holds \"version\":2");
+    if (!v)
+        return;
+    v[10] = '3';
+    sog_meta_variant(sub, text);
+    expect_refused(tgs_splats_read_sog, path, TGS_ERR_UNSUPPORTED, "SOG version 3");
+    v[10] = '2';
+    char *cnt = strstr(text, "\"count\":100");
+    memcpy(cnt, "\"count\":900", 11);
+    sog_meta_variant(sub, text);
+    expect_refused(tgs_splats_read_sog, path, TGS_ERR_FORMAT, "SOG count beyond its images");
+    memcpy(cnt, "\"count\":100", 11);
+    char *mins = strstr(text, "\"mins\":["), *close = mins ? strchr(mins, ']') : NULL;
+    if (mins && close) { /* the means' bounds replaced by [-90, 0, 0] */
+        char *far = calloc(strlen(text) + 64, 1);
+        snprintf(far, strlen(text) + 64, "%.*s\"mins\":[-90,0,0%s", (int)(mins - text), text, close);
+        sog_meta_variant(sub, far);
+        expect_refused(tgs_splats_read_sog, path, TGS_ERR_FORMAT, "SOG means bounds beyond 80");
+        free(far);
+    }
+    char *name = strstr(text, "quats.webp");
+    memcpy(name, "../ts.webp", 10);
+    sog_meta_variant(sub, text);
+    expect_refused(tgs_splats_read_sog, path, TGS_ERR_FORMAT, "SOG image outside its folder");
+    memcpy(name, "means_l.we", 10); /* "means_l.webp" as quats: tags < 252 read as identity, not refused */
+    sog_meta_variant(sub, "{\"version\":2,\"count\":1}");
+    expect_refused(tgs_splats_read_sog, path, TGS_ERR_FORMAT, "SOG meta.json without means");
+    sog_meta_variant(sub, "{\"count\":1,\"means\":{}}");
+    expect_refused(tgs_splats_read_sog, path, TGS_ERR_UNSUPPORTED, "SOG version 1 meta.json");
+    sog_meta_variant(sub, "{\"version\":2,");
+    expect_refused(tgs_splats_read_sog, path, TGS_ERR_FORMAT, "SOG meta.json cut short");
+    free(text), free(meta);
+    /* a zip: cut, damaged, without meta.json */
+    snprintf(path, sizeof path, "%s/bad.sog", dir);
+    CHECK_OK(tgs_splats_write_sog(path, a, NULL));
+    unsigned char *z = NULL;
+    long n = check_read_all(path, &z);
+    write_variant(path, z, (size_t)n - 30, 0, NULL, 0);
+    expect_refused(tgs_splats_read_sog, path, TGS_ERR_FORMAT, "SOG zip cut short");
+    write_variant(path, z, (size_t)n, 100, "\xff\xff", 2);
+    expect_refused(tgs_splats_read_sog, path, TGS_ERR_FORMAT, "SOG zip with a damaged entry");
+    long m = n - 9; /* the central directory's name of meta.json: its last occurrence */
+    while (m > 0 && memcmp(z + m, "meta.json", 9) != 0)
+        m--;
+    write_variant(path, z, (size_t)n, (size_t)m, "mexa.json", 9);
+    expect_refused(tgs_splats_read_sog, path, TGS_ERR_FORMAT, "SOG zip without meta.json");
+    expect_refused(tgs_splats_read_sog, "/nonexistent_tgs_dir/x.sog", TGS_ERR_IO, "missing .sog");
+    free(z);
+    tgs_splats_free(a);
+}
+
+/* Unwritable paths and bad tables leave nothing (and an earlier file intact). */
+static void test_bad_sog_writes(const char *dir) {
+    tgs_splats *a = random_table(20, 2);
+    const char *bad[2] = {"/nonexistent_tgs_dir/out.sog", "/nonexistent_tgs_dir/meta.json"};
+    for (int i = 0; i < 2; i++) {
+        tgs_status st = tgs_splats_write_sog(bad[i], a, NULL);
+        CHECK(st == TGS_ERR_IO && strstr(tgs_error_message(), "/nonexistent_tgs_dir/"), "unwritable %s: %d %s",
+              bad[i], (int)st, tgs_error_message());
+    }
+    char sub[400], path[512], img[520];
+    snprintf(sub, sizeof sub, "%s/ro_sog", dir);
+    mkdir(sub, 0755);
+    snprintf(path, sizeof path, "%s/meta.json", sub);
+    snprintf(img, sizeof img, "%s/means_l.webp", sub);
+    mkdir(path, 0755); /* meta.json cannot be written: a folder is in its place */
+    CHECK(tgs_splats_write_sog(path, a, NULL) == TGS_ERR_IO, "SOG over a folder named meta.json");
+    CHECK(!check_file_exists(img), "a failed folder-form SOG left %s", img);
+    snprintf(path, sizeof path, "%s/keep.sog", dir);
+    check_write_bytes(path, "previous", 8);
+    a->rots[5] = INFINITY;
+    CHECK(tgs_splats_write_sog(path, a, NULL) == TGS_ERR_ARG, "SOG with an infinite rotation");
+    unsigned char *file = NULL;
+    CHECK(check_read_all(path, &file) == 8 && memcmp(file, "previous", 8) == 0, "a refused SOG changed the file");
+    free(file);
+    tgs_splats_free(a);
+}
+
 int main(void) {
     char dir[256];
     check_tmpdir(dir, sizeof dir, "splat_formats");
@@ -837,6 +1187,12 @@ int main(void) {
     test_bad_splat_and_cply(dir);
     test_bad_writes(dir);
     test_formats(dir);
+    test_codebook_and_kmeans();
+    test_sog_round_trip(dir);
+    test_sog_known_values(dir);
+    test_sog_deflated(dir);
+    test_bad_sog(dir);
+    test_bad_sog_writes(dir);
     if (!check_failures) {
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

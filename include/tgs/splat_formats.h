@@ -1,5 +1,5 @@
 /* splat_formats.h - the web formats of a Gaussian model: SPZ (Niantic), .splat
- * (antimatter15) and compressed PLY (PlayCanvas/SuperSplat), read and written
+ * (antimatter15), compressed PLY (PlayCanvas/SuperSplat) and SOG (PlayCanvas), read and written
  * from a plain in-memory table that depends on nothing else in tgs.
  *
  * The table holds raw values exactly as a 3DGS PLY stores them (log scales,
@@ -43,6 +43,21 @@
  *     sh_rest     8 bits over [-4, 4]: |x'-x| <= 1/32, clamped outside
  *     order       Gaussians are written in Morton order of their means (what
  *                 makes the chunks compact) unless keep_order is set
+ *   SOG (version 2: meta.json + lossless WebP images, a zip or a folder)
+ *     means       16 bits an axis of sign(x)*log(|x|+1) between the axis's
+ *                 bounds: |x'-x| <= (|x|+1)*L/131070, L = the log-extent
+ *     scales_raw  a 256-entry codebook shared by the three axes (Lloyd's
+ *                 algorithm, density-weighted): |x'-x| <= half the gap
+ *                 between neighbouring entries
+ *     rots        normalised, sign dropped, largest dropped, three 8-bit values
+ *                 of step sqrt(2)/255
+ *     opacity     sigmoid(x) in 8 bits, as SPZ
+ *     sh_dc       a 256-entry codebook shared by the channels, as scales
+ *     sh_rest     each Gaussian's 3K coefficients replaced by the nearest of a
+ *                 palette of min(65536, largest power of two <= n) vectors
+ *                 (k-means, fixed seed), the palette's values by a 256-entry
+ *                 codebook: the largest loss, no per-value bound
+ *     order       Morton order of the means
  *
  * Writers build the file in memory and write it to path.tmp, fsync and rename:
  * a failure leaves no file (and an earlier file at path intact). Readers read
@@ -98,24 +113,27 @@ typedef enum {
     TGS_SPLAT_FORMAT_PLY,            /* the standard 3DGS PLY (tgs/ply.h reads it) */
     TGS_SPLAT_FORMAT_SPZ,
     TGS_SPLAT_FORMAT_SPLAT,
-    TGS_SPLAT_FORMAT_COMPRESSED_PLY
+    TGS_SPLAT_FORMAT_COMPRESSED_PLY,
+    TGS_SPLAT_FORMAT_SOG
 } tgs_splat_format;
 
-/* "ply", "spz", "splat", "compressed-ply" (NULL for UNKNOWN). */
+/* "ply", "spz", "splat", "compressed-ply", "sog" (NULL for UNKNOWN). */
 const char *tgs_splat_format_name(tgs_splat_format f);
 /* The inverse of tgs_splat_format_name; TGS_ERR_ARG naming the choices otherwise. */
 tgs_status tgs_splat_format_parse(const char *name, tgs_splat_format *out);
 /* The highest SH degree a format keeps (0 for .splat, 3 for the others). */
 int tgs_splat_format_max_sh_degree(tgs_splat_format f);
 /* Guesses the format of an existing file from its first bytes (gzip or "NGSP":
- * SPZ; "ply" with a chunk element: compressed PLY; other "ply": PLY) and, for a
- * file without magic, from its name (".splat"). UNKNOWN when nothing fits;
- * TGS_ERR_IO when the file cannot be read. */
+ * SPZ; "ply" with a chunk element: compressed PLY; other "ply": PLY; a zip:
+ * SOG), then, for a file without magic, from its name (".splat"), then a JSON
+ * object: SOG's meta.json. A folder holding meta.json is SOG. UNKNOWN when
+ * nothing fits; TGS_ERR_IO when the file cannot be read. */
 tgs_status tgs_splat_format_guess(const char *path, tgs_splat_format *out);
 /* The format a name asks for by its ending alone (".spz", ".splat",
- * ".compressed.ply", ".ply"), for an output file that does not exist yet. */
+ * ".compressed.ply", ".ply", ".sog", "meta.json"), for an output file that does
+ * not exist yet. */
 tgs_splat_format tgs_splat_format_from_name(const char *path);
-/* Reads any of the three formats here by tgs_splat_format_guess; a standard
+/* Reads any of the four formats here by tgs_splat_format_guess; a standard
  * PLY is TGS_ERR_UNSUPPORTED (read it with tgs_ply_read). */
 tgs_status tgs_splats_read(const char *path, tgs_splats **out);
 
@@ -158,6 +176,26 @@ tgs_status tgs_splats_write_compressed_ply(const char *path, const tgs_splats *s
  * float properties, the four packed uint properties and an optional sh element
  * of 9, 24 or 45 uchar f_rest properties. Gaussians come back in file order. */
 tgs_status tgs_splats_read_compressed_ply(const char *path, tgs_splats **out);
+
+/* SOG. NULL asks for the defaults. */
+typedef struct {
+    int iterations; /* k-means iterations of the SH palette (0: 10) */
+} tgs_sog_options;
+
+/* Writes version 2, the version PlayCanvas's engine and splat-transform read:
+ * a zip (.sog) unless path ends in ".json", when it is the folder form's
+ * meta.json, the images written beside it (each atomically, meta.json last; on
+ * failure the images written are removed). At most 16383^2/2 Gaussians. */
+tgs_status tgs_splats_write_sog(const char *path, const tgs_splats *s, const tgs_sog_options *opt);
+/* Reads version 2 from a .sog zip (entries stored or deflated), a meta.json
+ * (images beside it) or a folder holding meta.json. Image names must be plain
+ * file names; each image is checked against the count before it is decoded,
+ * and the count against the bytes (at most 16384 Gaussians a byte of the
+ * files). Version 1 is TGS_ERR_UNSUPPORTED. Gaussians come back in file order. */
+tgs_status tgs_splats_read_sog(const char *path, tgs_splats **out);
+/* Bytes a written file takes: its size; for SOG's folder form (a path ending
+ * in ".json"), meta.json and the images beside it. 0 when absent. */
+uint64_t tgs_splats_written_bytes(const char *path);
 
 #ifdef __cplusplus
 }

@@ -511,10 +511,10 @@ int tgs_cmd_metrics(int argc, char **argv) {
 /* What `tgs export` is asked. */
 typedef struct {
     const char *model, *ply, *output;
-    int iteration, opacity, format, spz_version;
+    int iteration, opacity, format, spz_version, sog_iterations;
 } export_args;
 
-static const char *const export_formats[] = {"spz", "splat", "compressed-ply", NULL};
+static const char *const export_formats[] = {"spz", "splat", "compressed-ply", "sog", NULL};
 
 #define EA(field) offsetof(export_args, field)
 static const tgs_opt export_opts[] = {
@@ -523,13 +523,17 @@ static const tgs_opt export_opts[] = {
     {"ply", 0, OPT_STRING, EA(ply), .help = "export this 3DGS PLY (any trainer's) instead of a model's"},
     {"opacity", 0, OPT_CHOICE, EA(opacity), .choices = opacity_kinds, .help = "how that PLY stores opacity"},
     {"format", 'f', OPT_CHOICE, EA(format), .choices = export_formats,
-     .help = "spz (Niantic), splat (antimatter15, no SH rest) or compressed-ply (PlayCanvas/SuperSplat)"},
+     .help = "spz (Niantic), splat (antimatter15, no SH rest), compressed-ply (PlayCanvas/SuperSplat) or sog "
+             "(PlayCanvas)"},
     {"spz_version", 0, OPT_INT, EA(spz_version), .def = 3, .help = "SPZ version: 3 (gzip) or 4 (zstd)"},
+    {"sog_iterations", 0, OPT_INT, EA(sog_iterations), .def = 10,
+     .help = "k-means iterations of SOG's SH palette (1..1000)"},
     {"output", 'o', OPT_STRING, EA(output),
-     .help = "output file (default: beside the input, named by the format: .spz, .splat, .compressed.ply)"},
+     .help = "output file (default: beside the input, named by the format: .spz, .splat, .compressed.ply, .sog; "
+             "a SOG ending in .json is the folder form's meta.json)"},
 };
 
-static const char *const export_suffix[] = {".spz", ".splat", ".compressed.ply"};
+static const char *const export_suffix[] = {".spz", ".splat", ".compressed.ply", ".sog"};
 
 /* The input PLY of `tgs export` and the default output beside it. */
 static int export_paths(export_args *a, char *in, size_t in_n, char *out, size_t out_n) {
@@ -564,7 +568,12 @@ static tgs_status export_write(const export_args *a, const char *path, const tgs
         return tgs_splats_write_spz(path, s, &o);
     }
     case 1: return tgs_splats_write_splat(path, s, NULL);
-    default: return tgs_splats_write_compressed_ply(path, s, NULL);
+    case 2: return tgs_splats_write_compressed_ply(path, s, NULL);
+    default: {
+        tgs_sog_options o = {0};
+        o.iterations = a->sog_iterations;
+        return tgs_splats_write_sog(path, s, &o);
+    }
     }
 }
 
@@ -572,7 +581,7 @@ int tgs_cmd_export(int argc, char **argv) {
     export_args a;
     memset(&a, 0, sizeof a);
     tgs_opts_defaults(export_opts, NOPTS(export_opts), &a);
-    int r = parse_or_help("export", "-m MODEL | --ply FILE [--format spz|splat|compressed-ply] [-o FILE]",
+    int r = parse_or_help("export", "-m MODEL | --ply FILE [--format spz|splat|compressed-ply|sog] [-o FILE]",
                           export_opts, NOPTS(export_opts), &a, argc, argv);
     if (r >= 0)
         return r;
@@ -580,6 +589,8 @@ int tgs_cmd_export(int argc, char **argv) {
         return usage_error("export", "give one of -m/--model_path and --ply");
     if (a.spz_version != 3 && a.spz_version != 4)
         return usage_error("export", "--spz_version must be 3 or 4");
+    if (a.sog_iterations < 1 || a.sog_iterations > 1000)
+        return usage_error("export", "--sog_iterations must be 1..1000");
     char in[TGS_PATH_MAX + 64], out[TGS_PATH_MAX + 96];
     if (export_paths(&a, in, sizeof in, out, sizeof out) != 0)
         return 1;
@@ -595,8 +606,7 @@ int tgs_cmd_export(int argc, char **argv) {
     tgs_splat_format f;
     tgs_splat_format_parse(export_formats[a.format], &f);
     int kept = TGS_MIN(g->sh_degree, tgs_splat_format_max_sh_degree(f));
-    struct stat st;
-    double bytes = stat(out, &st) == 0 ? (double)st.st_size : 0;
+    double bytes = (double)tgs_splats_written_bytes(out);
     printf("tgs: %s -> %s (%s): %zu Gaussians, SH degree %d%s, %.2f MiB in %.2f s\n", in, out,
            export_formats[a.format], g->n, kept, kept < g->sh_degree ? " (the format holds no higher SH: dropped)" : "",
            bytes / 1048576.0, tgs_now() - t0);

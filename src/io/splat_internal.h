@@ -97,4 +97,40 @@ tgs_status splat_read_file(const char *path, uint8_t **data, size_t *n);
  * finite. Messages name path. */
 tgs_status splat_check_table(const char *path, const tgs_splats *s);
 
+/* ------------------------------------------------------------------------ */
+/* Clustering (splat_cluster.c) and the zip container (splat_zip.c), for SOG. */
+
+#define SPLAT_CODEBOOK 256            /* entries of a 1-D codebook */
+#define SPLAT_CODEBOOK_ITERATIONS 100 /* Lloyd iterations of a codebook (at most) */
+#define SPLAT_KMEANS_MAX_DIM 45       /* 15 coefficients x 3 channels */
+
+/* A 256-entry codebook of the m values, ascending: Lloyd's algorithm from the
+ * quantiles of the distinct values, each value weighted by 1/sqrt(the values
+ * in its bin of 1024 over the range), so the sparse tails get entries too. At
+ * most 256 distinct values come back exactly. All zero when m = 0. */
+tgs_status splat_codebook(const float *values /*[m]*/, size_t m, float *book /*[256]*/);
+/* The entry nearest to x (ties to the higher). */
+uint8_t splat_codebook_index(const float *book /*[256]*/, float x);
+/* k-means of n points of d <= 45 dimensions into k <= n clusters (Lloyd's
+ * algorithm from k distinct points drawn with the seed, up to `iterations`
+ * steps, stopping when no label changes). Up to 256 clusters: labels are each
+ * point's nearest centroid; more: two levels (splat_cluster.c), a point's label
+ * the nearest centroid of its coarse cell. Deterministic for a seed. */
+tgs_status splat_kmeans(const float *x /*[n,d]*/, size_t n, int d, size_t k, int iterations, uint64_t seed,
+                        float *centroids /*[k,d]*/, uint32_t *labels /*[n]*/);
+
+typedef struct {
+    const char *name;
+    const uint8_t *data; /* [n] */
+    size_t n;
+} splat_zip_entry;
+
+/* Appends a zip archive of the m entries, stored (no compression), to out. */
+tgs_status splat_zip_write(const splat_zip_entry *e /*[m]*/, int m, splat_buf *out);
+/* Extracts the entry `name` (stored or deflated) of the archive zip into
+ * *data (freed by the caller). TGS_ERR_FORMAT naming path when the archive is
+ * malformed or the entry missing. */
+tgs_status splat_zip_extract(const char *path, const uint8_t *zip /*[size]*/, size_t size, const char *name,
+                             uint8_t **data, size_t *n);
+
 #endif

@@ -127,20 +127,20 @@ tgs_status tgs_splats_morton_order(const tgs_splats *s, uint32_t *order /*[n]*/)
 /* ------------------------------------------------------------------------ */
 /* Format names and guess                                                    */
 
-static const char *const format_names[] = {NULL, "ply", "spz", "splat", "compressed-ply"};
+static const char *const format_names[] = {NULL, "ply", "spz", "splat", "compressed-ply", "sog"};
 
 const char *tgs_splat_format_name(tgs_splat_format f) {
     return (unsigned)f < sizeof format_names / sizeof *format_names ? format_names[f] : NULL;
 }
 
 tgs_status tgs_splat_format_parse(const char *name, tgs_splat_format *out) {
-    for (int f = TGS_SPLAT_FORMAT_PLY; f <= TGS_SPLAT_FORMAT_COMPRESSED_PLY; f++)
+    for (int f = TGS_SPLAT_FORMAT_PLY; f <= TGS_SPLAT_FORMAT_SOG; f++)
         if (name && strcmp(name, format_names[f]) == 0) {
             *out = (tgs_splat_format)f;
             return TGS_OK;
         }
     *out = TGS_SPLAT_FORMAT_UNKNOWN;
-    return TGS_FAIL(TGS_ERR_ARG, "unknown format '%s' (expected ply, spz, splat or compressed-ply)",
+    return TGS_FAIL(TGS_ERR_ARG, "unknown format '%s' (expected ply, spz, splat, compressed-ply or sog)",
                     name ? name : "");
 }
 
@@ -162,6 +162,8 @@ tgs_splat_format tgs_splat_format_from_name(const char *path) {
         return TGS_SPLAT_FORMAT_COMPRESSED_PLY;
     if (ends_with(path, ".ply"))
         return TGS_SPLAT_FORMAT_PLY;
+    if (ends_with(path, ".sog") || ends_with(path, "meta.json"))
+        return TGS_SPLAT_FORMAT_SOG;
     return TGS_SPLAT_FORMAT_UNKNOWN;
 }
 
@@ -172,8 +174,24 @@ static int ply_has_chunk_element(const char *head) {
     return chunk && (!end || chunk < end);
 }
 
+/* A JSON object: the first byte that is not white space is '{'. */
+static int json_object_start(const char *head, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!strchr(" \t\r\n", head[i]))
+            return head[i] == '{';
+    return 0;
+}
+
 tgs_status tgs_splat_format_guess(const char *path, tgs_splat_format *out) {
     *out = TGS_SPLAT_FORMAT_UNKNOWN;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        char meta[4200];
+        snprintf(meta, sizeof meta, "%s/meta.json", path);
+        if (stat(meta, &sb) == 0)
+            *out = TGS_SPLAT_FORMAT_SOG;
+        return TGS_OK;
+    }
     FILE *f = fopen(path, "rb");
     if (!f)
         return TGS_FAIL(TGS_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
@@ -194,8 +212,12 @@ tgs_status tgs_splat_format_guess(const char *path, tgs_splat_format *out) {
         *out = TGS_SPLAT_FORMAT_SPZ;
     else if (got >= 4 && (memcmp(head, "ply\n", 4) == 0 || memcmp(head, "ply\r", 4) == 0))
         *out = ply_has_chunk_element(head) ? TGS_SPLAT_FORMAT_COMPRESSED_PLY : TGS_SPLAT_FORMAT_PLY;
-    else if (ends_with(path, ".splat"))
+    else if (got >= 4 && memcmp(head, "PK\3\4", 4) == 0)
+        *out = TGS_SPLAT_FORMAT_SOG;
+    else if (ends_with(path, ".splat")) /* before JSON: a .splat may start with '{' */
         *out = TGS_SPLAT_FORMAT_SPLAT;
+    else if (json_object_start(head, got))
+        *out = TGS_SPLAT_FORMAT_SOG;
     free(head);
     return st;
 }
@@ -211,10 +233,12 @@ tgs_status tgs_splats_read(const char *path, tgs_splats **out) {
         return tgs_splats_read_splat(path, out);
     case TGS_SPLAT_FORMAT_COMPRESSED_PLY:
         return tgs_splats_read_compressed_ply(path, out);
+    case TGS_SPLAT_FORMAT_SOG:
+        return tgs_splats_read_sog(path, out);
     case TGS_SPLAT_FORMAT_PLY:
         return TGS_FAIL(TGS_ERR_UNSUPPORTED, "%s: a standard 3DGS PLY (read it with the PLY reader)", path);
     default:
-        return TGS_FAIL(TGS_ERR_FORMAT, "%s: not an SPZ, .splat or compressed PLY file", path);
+        return TGS_FAIL(TGS_ERR_FORMAT, "%s: not an SPZ, .splat, compressed PLY or SOG file", path);
     }
 }
 

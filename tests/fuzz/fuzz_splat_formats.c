@@ -1,5 +1,6 @@
 /* fuzz_splat_formats.c - libFuzzer harness of the web-format readers: the
- * input is read as SPZ, .splat and compressed PLY, and through the format
+ * input is read as SPZ, .splat, compressed PLY and SOG (a zip, or a meta.json
+ * whose images are absent), and through the format
  * guess. Each reader must refuse or return a table; a table that comes back
  * must be whole (its last values readable). */
 #include "tgs/splat_formats.h"
@@ -23,10 +24,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_write(dir, files[0], data, size);
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, files[0]);
-    tgs_status (*const readers[4])(const char *, tgs_splats **) = {tgs_splats_read_spz, tgs_splats_read_splat,
-                                                                    tgs_splats_read_compressed_ply, tgs_splats_read};
+    tgs_status (*const readers[5])(const char *, tgs_splats **) = {
+        tgs_splats_read_spz, tgs_splats_read_splat, tgs_splats_read_compressed_ply, tgs_splats_read_sog,
+        tgs_splats_read};
     volatile float sink = 0.0f;
-    for (int r = 0; r < 4; r++) {
+    for (int r = 0; r < 5; r++) {
         tgs_splats *s = NULL;
         if (readers[r](path, &s) == TGS_OK)
             sink += touch(s);
