@@ -304,9 +304,10 @@ static void test_server(void) {
 
     const char *bad[] = {"/render?cam=-1", "/render?cam=2", "/render?cam=x", "/render?cam=0&w=100000",
                          "/render?cam=0&w=0", "/render?pos=nan,0,0&rot=1,0,0,0,1,0,0,0,1", "/render",
-                         "/render?cam=0&sh=2", "/status?cameras=7", "/?x=1"};
+                         "/render?cam=0&sh=2", "/status?cameras=7"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         check_code(port, "GET", bad[i], 400);
+    check_code(port, "GET", "/?bare=1&cam=1", 200); /* the page reads its own query */
     check_code(port, "GET", "/etc/passwd", 404);
     check_code(port, "GET", "/../../etc/passwd", 404);
     check_code(port, "GET", "/render/../status", 404); /* paths are compared, never resolved */
@@ -382,6 +383,50 @@ static int run(const char *cmd) {
 #define TRAIN_ARGS "-s " TGS_REPO_DIR "/data/tiny_fox -i images -r 2 --eval --densify_from_iter 50 " \
     "--densification_interval 50 --densify_until_iter 250 --budget 1.5 --seed 7 --threads 2"
 
+/* The free camera at camera k's pose (cameras.json's position and rotation,
+ * vertical fov from fy) renders what cam=k renders (fx and fy differ by a
+ * fraction of a percent on tiny_fox). */
+static void check_pose_matches_camera(int port, int k) {
+    reply r = http(port, "GET", "/status");
+    json_error_t je;
+    json_t *j = r.code == 200 ? json_loads((char *)r.body, 0, &je) : NULL;
+    json_t *c = json_array_get(json_object_get(j, "cameras"), (size_t)k);
+    CHECK(c != NULL, "no camera %d in /status", k);
+    if (c) {
+        char path[1024];
+        int w = (int)json_integer_value(json_object_get(c, "width"));
+        int h = (int)json_integer_value(json_object_get(c, "height"));
+        double fy = json_number_value(json_object_get(c, "fy"));
+        json_t *p = json_object_get(c, "position"), *rot = json_object_get(c, "rotation");
+        int n = snprintf(path, sizeof path, "/render?q=95&w=%d&h=%d&fov=%.9f&pos=%.12g,%.12g,%.12g&rot=", w, h,
+                         2 * atan(h / (2 * fy)) * 180 / M_PI, json_number_value(json_array_get(p, 0)),
+                         json_number_value(json_array_get(p, 1)), json_number_value(json_array_get(p, 2)));
+        for (int i = 0; i < 9; i++)
+            n += snprintf(path + n, sizeof path - (size_t)n, "%s%.12g", i ? "," : "",
+                          json_number_value(json_array_get(json_array_get(rot, (size_t)(i / 3)), (size_t)(i % 3))));
+        reply a = http(port, "GET", path);
+        char cam_path[64];
+        snprintf(cam_path, sizeof cam_path, "/render?q=95&cam=%d", k);
+        reply b = http(port, "GET", cam_path);
+        int wa = 0, ha = 0, wb = 0, hb = 0;
+        float *ia = a.code == 200 ? decode_jpeg(&a, &wa, &ha) : NULL;
+        float *ib = b.code == 200 ? decode_jpeg(&b, &wb, &hb) : NULL;
+        CHECK(ia && ib && wa == wb && ha == hb, "pose frame %d (%dx%d), camera frame %d (%dx%d): %s", a.code, wa, ha,
+              b.code, wb, hb, a.body ? (char *)a.body : "");
+        if (ia && ib && wa == wb && ha == hb) {
+            double psnr = tgs_psnr(ia, ib, wa, ha);
+            printf("tgs view: the pose of camera %d vs cam=%d: PSNR %.2f dB\n", k, k, psnr);
+            CHECK(psnr > 30, "the pose of camera %d renders another view: PSNR %.2f dB", k, psnr);
+        }
+        free(ia);
+        free(ib);
+        reply_free(&a);
+        reply_free(&b);
+    }
+    json_decref(j);
+    reply_free(&r);
+}
+
 /* `tgs view` of a trained model: camera K's frame against `tgs render`'s image of it. */
 static void test_view_command(const char *dir) {
     char cmd[2048], model[512], log[600], png[700];
@@ -426,6 +471,7 @@ static void test_view_command(const char *dir) {
             free(img);
             reply_free(&r);
         }
+        check_pose_matches_camera(port, 2);
         check_code(port, "GET", "/render?cam=50", 400);
         check_code(port, "GET", "/render?cam=0&w=100000", 400);
     }

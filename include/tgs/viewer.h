@@ -1,4 +1,4 @@
-/* viewer.h - the live viewer (DESIGN §9): an HTTP server (libmicrohttpd) that
+/* viewer.h - the live viewer (DESIGN §12): an HTTP server (libmicrohttpd) that
  * serves a page, the run's status as JSON and frames as JPEG, rendered by
  * tgs's own rasteriser in the thread that owns the model.
  *
@@ -129,6 +129,8 @@ void tgs_viewer_publish(tgs_viewer *v, const tgs_viewer_stats *s);
  * fn; otherwise returns at once (one atomic load). A render failure is
  * answered to the request (500) and not returned: only TGS_OK. */
 tgs_status tgs_viewer_poll(tgs_viewer *v, tgs_viewer_render_fn fn, void *ctx);
+/* Frames rendered so far and the owner's seconds spent rendering them. */
+void tgs_viewer_frames(tgs_viewer *v, long *frames, double *seconds);
 /* Waits up to timeout_s for a frame request and renders it (tgs view's loop). */
 tgs_status tgs_viewer_wait(tgs_viewer *v, double timeout_s, tgs_viewer_render_fn fn, void *ctx);
 

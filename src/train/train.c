@@ -434,6 +434,13 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
     for (int it = s.L.it + 1; it <= cfg->iterations && st == TGS_OK; it++)
         st = iterate(&s, it, res);
     st = finish(&s, st, res);
+    if (s.viewer && !cfg->quiet) {
+        long frames;
+        double sec;
+        tgs_viewer_frames(s.viewer, &frames, &sec);
+        printf("tgs: viewer: %ld frames rendered in %.2f s of the run's %.1f s (%.1f%%)\n", frames, sec, res->seconds,
+               100.0 * sec / (res->seconds > 0 ? res->seconds : 1));
+    }
     run_free(&s);
     return st;
 }

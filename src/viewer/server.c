@@ -46,6 +46,8 @@ struct tgs_viewer {
     char result_msg[512];
     float *frame;           /* [max_height, max_width, 3] */
     double next_frame_at;   /* frame_share: no frame before this time */
+    long frames;            /* rendered so far */
+    double render_s;        /* the owner's time in them */
     tgs_viewer_stats stats;
 };
 
@@ -220,6 +222,8 @@ static void render_posted(tgs_viewer *v, tgs_viewer_render_fn fn, void *ctx) {
     double t1 = tgs_now();
     pthread_mutex_lock(&v->mu);
     v->result = st;
+    v->frames++;
+    v->render_s += t1 - t0;
     snprintf(v->result_msg, sizeof v->result_msg, "%s", st == TGS_OK ? "" : tgs_error_message());
     if (v->opt.frame_share > 0)
         v->next_frame_at = t1 + (t1 - t0) * (1 - v->opt.frame_share) / v->opt.frame_share;
@@ -248,6 +252,13 @@ tgs_status tgs_viewer_wait(tgs_viewer *v, double timeout_s, tgs_viewer_render_fn
         render_posted(v, fn, ctx);
     pthread_mutex_unlock(&v->mu);
     return TGS_OK;
+}
+
+void tgs_viewer_frames(tgs_viewer *v, long *frames, double *seconds) {
+    pthread_mutex_lock(&v->mu);
+    *frames = v->frames;
+    *seconds = v->render_s;
+    pthread_mutex_unlock(&v->mu);
 }
 
 void tgs_viewer_publish(tgs_viewer *v, const tgs_viewer_stats *s) {
@@ -301,9 +312,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     const char *query = q ? q + 1 : "";
     size_t qlen = strlen(query);
     switch (route) {
-    case TGS_ROUTE_PAGE:
-        if (qlen)
-            return respond_text(c, MHD_HTTP_BAD_REQUEST, "/: no parameters expected (the page reads its own)");
+    case TGS_ROUTE_PAGE: /* its query is read by the page's script (cam, w, sh, bg, q, bare) */
         return respond(c, MHD_HTTP_OK, "text/html; charset=utf-8", (void *)tgs_viewer_page, tgs_viewer_page_size,
                        MHD_RESPMEM_PERSISTENT);
     case TGS_ROUTE_STATUS: {
