@@ -215,6 +215,106 @@ static void check_code(int port, const char *method, const char *path, int code)
     reply_free(&r);
 }
 
+static void check_status(int port) {
+    reply r = http(port, "GET", "/status");
+    CHECK(r.code == 200 && strcmp(r.type, "application/json") == 0, "/status: %d %s", r.code, r.type);
+    json_error_t je;
+    json_t *j = r.body ? json_loads((char *)r.body, 0, &je) : NULL;
+    CHECK(j != NULL, "/status is not JSON: %s", r.body ? (char *)r.body : "");
+    if (j) {
+        json_t *c = json_object_get(j, "cameras");
+        CHECK(json_is_true(json_object_get(j, "training")) &&
+                  json_integer_value(json_object_get(j, "iteration")) == 42 &&
+                  json_integer_value(json_object_get(j, "count")) == 1234 &&
+                  fabs(json_number_value(json_object_get(j, "psnr")) - 21.5) < 1e-12 &&
+                  fabs(json_number_value(json_object_get(j, "loss")) - 0.125) < 1e-12 &&
+                  json_integer_value(json_object_get(j, "n_cameras")) == 2 && json_array_size(c) == 2,
+              "/status fields: %s", r.body);
+        /* cameras.json order: the test camera first */
+        json_t *c0 = json_array_get(c, 0);
+        CHECK(strcmp(json_string_value(json_object_get(c0, "name")), "view1") == 0 &&
+                  strcmp(json_string_value(json_object_get(c0, "split")), "test") == 0 &&
+                  fabs(json_number_value(json_array_get(json_object_get(c0, "position"), 2)) + 5) < 1e-12,
+              "/status camera 0: %s", r.body);
+        json_decref(j);
+    }
+    reply_free(&r);
+    r = http(port, "GET", "/status?cameras=0");
+    CHECK(r.code == 200 && r.body && !strstr((char *)r.body, "\"cameras\""), "/status?cameras=0");
+    reply_free(&r);
+    r = http(port, "GET", "/");
+    CHECK(r.code == 200 && strncmp(r.type, "text/html", 9) == 0 && r.body && strstr((char *)r.body, "/render"),
+          "the page: %d %s", r.code, r.type);
+    reply_free(&r);
+}
+
+/* Frames: the pattern at the asked size, through JPEG. */
+static void check_frames(int port) {
+    reply r = http(port, "GET", "/render?cam=0&w=40&q=95");
+    int w = 0, h = 0;
+    float *img = r.code == 200 ? decode_jpeg(&r, &w, &h) : NULL;
+    CHECK(img && w == 40 && h == 30, "/render?cam=0&w=40: %d, %dx%d", r.code, w, h);
+    if (img) {
+        float *want = malloc((size_t)w * h * 3 * sizeof(float));
+        int n = 0;
+        tgs_view pv = {.width = w, .height = h, .bg = {0, 0, 1}};
+        paint(&n, &pv, want);
+        double psnr = tgs_psnr(img, want, w, h);
+        CHECK(psnr > 35, "frame PSNR %.2f dB against the pattern", psnr);
+        free(want);
+    }
+    free(img);
+    reply_free(&r);
+    r = http(port, "GET", "/render?pos=0,0,-3&rot=1,0,0,0,1,0,0,0,1&w=64&h=48&bg=000000");
+    img = r.code == 200 ? decode_jpeg(&r, &w, &h) : NULL;
+    CHECK(img && w == 64 && h == 48 && img[2] < 0.05f, "pose frame: %d %dx%d", r.code, w, h);
+    free(img);
+    reply_free(&r);
+}
+
+static void check_refusals(int port) {
+    const char *bad[] = {"/render?cam=-1", "/render?cam=2", "/render?cam=x", "/render?cam=0&w=100000",
+                         "/render?cam=0&w=0", "/render?pos=nan,0,0&rot=1,0,0,0,1,0,0,0,1", "/render",
+                         "/render?cam=0&sh=2", "/status?cameras=7"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        check_code(port, "GET", bad[i], 400);
+    check_code(port, "GET", "/?bare=1&cam=1", 200); /* the page reads its own query */
+    check_code(port, "GET", "/etc/passwd", 404);
+    check_code(port, "GET", "/../../etc/passwd", 404);
+    check_code(port, "GET", "/render/../status", 404); /* paths are compared, never resolved */
+    check_code(port, "POST", "/render?cam=0", 405);
+    check_code(port, "PUT", "/status", 405);
+    check_code(port, "DELETE", "/", 405);
+}
+
+/* Several clients at once: each frame is rendered by the owner, one at a time. */
+static void check_clients(int port, owner *ow) {
+    pthread_t cl[4];
+    client_arg ca[4];
+    int before = ow->frames;
+    for (int i = 0; i < 4; i++) {
+        ca[i] = (client_arg){port, 0};
+        pthread_create(&cl[i], NULL, client, &ca[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(cl[i], NULL);
+        CHECK(ca[i].ok == 5, "client %d: %d of 5 frames", i, ca[i].ok);
+    }
+    CHECK(ow->frames - before == 20, "the owner rendered %d frames (expected 20)", ow->frames - before);
+}
+
+typedef struct {
+    int port, code;
+} waiter_arg;
+
+static void *waiter(void *arg) {
+    waiter_arg *w = arg;
+    reply r = http(w->port, "GET", "/render?cam=0");
+    w->code = r.code;
+    reply_free(&r);
+    return NULL;
+}
+
 static void test_server(void) {
     tgs_camera cams[2];
     memset(cams, 0, sizeof cams);
@@ -248,91 +348,21 @@ static void test_server(void) {
     owner ow = {v, 0, 0};
     pthread_t th;
     pthread_create(&th, NULL, owner_loop, &ow);
-
-    reply r = http(port, "GET", "/status");
-    CHECK(r.code == 200 && strcmp(r.type, "application/json") == 0, "/status: %d %s", r.code, r.type);
-    json_error_t je;
-    json_t *j = r.body ? json_loads((char *)r.body, 0, &je) : NULL;
-    CHECK(j != NULL, "/status is not JSON: %s", r.body ? (char *)r.body : "");
-    if (j) {
-        json_t *c = json_object_get(j, "cameras");
-        CHECK(json_is_true(json_object_get(j, "training")) &&
-                  json_integer_value(json_object_get(j, "iteration")) == 42 &&
-                  json_integer_value(json_object_get(j, "count")) == 1234 &&
-                  fabs(json_number_value(json_object_get(j, "psnr")) - 21.5) < 1e-12 &&
-                  fabs(json_number_value(json_object_get(j, "loss")) - 0.125) < 1e-12 &&
-                  json_integer_value(json_object_get(j, "n_cameras")) == 2 && json_array_size(c) == 2,
-              "/status fields: %s", r.body);
-        /* cameras.json order: the test camera first */
-        json_t *c0 = json_array_get(c, 0);
-        CHECK(strcmp(json_string_value(json_object_get(c0, "name")), "view1") == 0 &&
-                  strcmp(json_string_value(json_object_get(c0, "split")), "test") == 0 &&
-                  fabs(json_number_value(json_array_get(json_object_get(c0, "position"), 2)) + 5) < 1e-12,
-              "/status camera 0: %s", r.body);
-        json_decref(j);
-    }
-    reply_free(&r);
-    r = http(port, "GET", "/status?cameras=0");
-    CHECK(r.code == 200 && r.body && !strstr((char *)r.body, "\"cameras\""), "/status?cameras=0");
-    reply_free(&r);
-    r = http(port, "GET", "/");
-    CHECK(r.code == 200 && strncmp(r.type, "text/html", 9) == 0 && r.body && strstr((char *)r.body, "/render"),
-          "the page: %d %s", r.code, r.type);
-    reply_free(&r);
-
-    /* a frame: the pattern at the asked size, through JPEG */
-    r = http(port, "GET", "/render?cam=0&w=40&q=95");
-    int w = 0, h = 0;
-    float *img = r.code == 200 ? decode_jpeg(&r, &w, &h) : NULL;
-    CHECK(img && w == 40 && h == 30, "/render?cam=0&w=40: %d, %dx%d", r.code, w, h);
-    if (img) {
-        float *want = malloc((size_t)w * h * 3 * sizeof(float));
-        int n = 0;
-        tgs_view pv = {.width = w, .height = h, .bg = {0, 0, 1}};
-        paint(&n, &pv, want);
-        double psnr = tgs_psnr(img, want, w, h);
-        CHECK(psnr > 35, "frame PSNR %.2f dB against the pattern", psnr);
-        free(want);
-    }
-    free(img);
-    reply_free(&r);
-    r = http(port, "GET", "/render?pos=0,0,-3&rot=1,0,0,0,1,0,0,0,1&w=64&h=48&bg=000000");
-    img = r.code == 200 ? decode_jpeg(&r, &w, &h) : NULL;
-    CHECK(img && w == 64 && h == 48 && img[2] < 0.05f, "pose frame: %d %dx%d", r.code, w, h);
-    free(img);
-    reply_free(&r);
-
-    const char *bad[] = {"/render?cam=-1", "/render?cam=2", "/render?cam=x", "/render?cam=0&w=100000",
-                         "/render?cam=0&w=0", "/render?pos=nan,0,0&rot=1,0,0,0,1,0,0,0,1", "/render",
-                         "/render?cam=0&sh=2", "/status?cameras=7"};
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        check_code(port, "GET", bad[i], 400);
-    check_code(port, "GET", "/?bare=1&cam=1", 200); /* the page reads its own query */
-    check_code(port, "GET", "/etc/passwd", 404);
-    check_code(port, "GET", "/../../etc/passwd", 404);
-    check_code(port, "GET", "/render/../status", 404); /* paths are compared, never resolved */
-    check_code(port, "POST", "/render?cam=0", 405);
-    check_code(port, "PUT", "/status", 405);
-    check_code(port, "DELETE", "/", 405);
-
-    /* several clients at once: each frame is rendered by the owner, one at a time */
-    pthread_t cl[4];
-    client_arg ca[4];
-    int before = ow.frames;
-    for (int i = 0; i < 4; i++) {
-        ca[i] = (client_arg){port, 0};
-        pthread_create(&cl[i], NULL, client, &ca[i]);
-    }
-    for (int i = 0; i < 4; i++) {
-        pthread_join(cl[i], NULL);
-        CHECK(ca[i].ok == 5, "client %d: %d of 5 frames", i, ca[i].ok);
-    }
-    CHECK(ow.frames - before == 20, "the owner rendered %d frames (expected 20)", ow.frames - before);
+    check_status(port);
+    check_frames(port);
+    check_refusals(port);
+    check_clients(port, &ow);
     ow.stop = 1;
     pthread_join(th, NULL);
-    /* no owner: a frame request gives up with 503 (after POST_WAIT_S); not tested
-     * for time. Destroy with no owner answers waiting requests. */
+    /* with no owner left, destroying the server releases a waiting request (503, or
+     * its connection closed as the server stops) instead of hanging */
+    waiter_arg wa = {port, 0};
+    pthread_t wt;
+    pthread_create(&wt, NULL, waiter, &wa);
+    nap_ms(300);
     tgs_viewer_destroy(v);
+    pthread_join(wt, NULL);
+    CHECK(wa.code == 503 || wa.code == -1, "a frame request waiting at shutdown: %d (expected 503)", wa.code);
     tgs_viewer_destroy(NULL);
 }
 

@@ -115,8 +115,8 @@ typedef tgs_status (*tgs_viewer_render_fn)(void *ctx, const tgs_view *v, float *
  * address when it cannot bind (a port in use). Allocates the frame buffer
  * (max_width x max_height) once. */
 tgs_status tgs_viewer_create(const tgs_viewer_options *o, const tgs_scene *sc, tgs_viewer **out);
-/* Stops the server: waiting requests get 503; returns when every connection
- * thread is gone. NULL-safe. */
+/* Stops the server: frame requests still waiting are released (503, or their
+ * connection closed); returns when every connection thread is gone. NULL-safe. */
 void tgs_viewer_destroy(tgs_viewer *v);
 /* The port the server listens on. */
 int tgs_viewer_port(const tgs_viewer *v);
