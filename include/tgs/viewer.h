@@ -89,8 +89,8 @@ typedef struct {
     int max_width, max_height; /* largest frame the render function accepts */
     int sh_degree;             /* the model's */
     float bg[3];               /* the scene's background */
-    /* Most of the owner's time frames may take (0.05: a frame that took t
-     * seconds is followed by none for 19 t); 0: no limit. */
+    /* Most of the time frames may take (0.05: a frame whose rendering and
+     * JPEG encoding took t seconds is followed by none for 19 t); 0: no limit. */
     double frame_share;
     int training;              /* the owner is a training run (reported by /status) */
 } tgs_viewer_options;
@@ -129,7 +129,7 @@ void tgs_viewer_publish(tgs_viewer *v, const tgs_viewer_stats *s);
  * fn; otherwise returns at once (one atomic load). A render failure is
  * answered to the request (500) and not returned: only TGS_OK. */
 tgs_status tgs_viewer_poll(tgs_viewer *v, tgs_viewer_render_fn fn, void *ctx);
-/* Frames rendered so far and the owner's seconds spent rendering them. */
+/* Frames rendered so far and the seconds spent on them (rendering and encoding). */
 void tgs_viewer_frames(tgs_viewer *v, long *frames, double *seconds);
 /* Waits up to timeout_s for a frame request and renders it (tgs view's loop). */
 tgs_status tgs_viewer_wait(tgs_viewer *v, double timeout_s, tgs_viewer_render_fn fn, void *ctx);

@@ -438,8 +438,8 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
         long frames;
         double sec;
         tgs_viewer_frames(s.viewer, &frames, &sec);
-        printf("tgs: viewer: %ld frames rendered in %.2f s of the run's %.1f s (%.1f%%)\n", frames, sec, res->seconds,
-               100.0 * sec / (res->seconds > 0 ? res->seconds : 1));
+        printf("tgs: viewer: %ld frames, rendered and encoded in %.2f s of the run's %.1f s (%.1f%%)\n", frames, sec,
+               res->seconds, 100.0 * sec / (res->seconds > 0 ? res->seconds : 1));
     }
     run_free(&s);
     return st;

@@ -45,9 +45,9 @@ struct tgs_viewer {
     tgs_status result;
     char result_msg[512];
     float *frame;           /* [max_height, max_width, 3] */
-    double next_frame_at;   /* frame_share: no frame before this time */
+    double next_frame_at;   /* frame_share: no frame before this time (owner's clock, tgs_now) */
     long frames;            /* rendered so far */
-    double render_s;        /* the owner's time in them */
+    double frame_s;         /* time spent on them: rendering (the owner) and encoding */
     tgs_viewer_stats stats;
 };
 
@@ -180,6 +180,7 @@ static unsigned render_frame(tgs_viewer *v, const tgs_view *view, int quality, u
         pthread_cond_wait(&v->changed, &v->mu);
     pthread_mutex_unlock(&v->mu);
     unsigned code = MHD_HTTP_OK;
+    double t0 = tgs_now();
     if (v->result != TGS_OK) {
         snprintf(msg, msg_size, "rendering failed: %s", v->result_msg);
         code = MHD_HTTP_INTERNAL_SERVER_ERROR;
@@ -187,7 +188,12 @@ static unsigned render_frame(tgs_viewer *v, const tgs_view *view, int quality, u
         snprintf(msg, msg_size, "%s", tgs_error_message());
         code = MHD_HTTP_INTERNAL_SERVER_ERROR;
     }
+    double enc = tgs_now() - t0;
     pthread_mutex_lock(&v->mu);
+    /* the encoding takes a core from a CPU run too: it counts as the frame's time */
+    v->frame_s += enc;
+    if (v->opt.frame_share > 0)
+        v->next_frame_at += enc * (1 - v->opt.frame_share) / v->opt.frame_share;
     v->state = SLOT_FREE;
     pthread_cond_broadcast(&v->changed);
     pthread_mutex_unlock(&v->mu);
@@ -223,7 +229,7 @@ static void render_posted(tgs_viewer *v, tgs_viewer_render_fn fn, void *ctx) {
     pthread_mutex_lock(&v->mu);
     v->result = st;
     v->frames++;
-    v->render_s += t1 - t0;
+    v->frame_s += t1 - t0;
     snprintf(v->result_msg, sizeof v->result_msg, "%s", st == TGS_OK ? "" : tgs_error_message());
     if (v->opt.frame_share > 0)
         v->next_frame_at = t1 + (t1 - t0) * (1 - v->opt.frame_share) / v->opt.frame_share;
@@ -234,10 +240,8 @@ static void render_posted(tgs_viewer *v, tgs_viewer_render_fn fn, void *ctx) {
 tgs_status tgs_viewer_poll(tgs_viewer *v, tgs_viewer_render_fn fn, void *ctx) {
     if (!v || !atomic_load_explicit(&v->posted, memory_order_relaxed))
         return TGS_OK;
-    if (v->opt.frame_share > 0 && tgs_now() < v->next_frame_at)
-        return TGS_OK;
     pthread_mutex_lock(&v->mu);
-    if (v->state == SLOT_POSTED)
+    if (v->state == SLOT_POSTED && (v->opt.frame_share <= 0 || tgs_now() >= v->next_frame_at))
         render_posted(v, fn, ctx);
     pthread_mutex_unlock(&v->mu);
     return TGS_OK;
@@ -257,7 +261,7 @@ tgs_status tgs_viewer_wait(tgs_viewer *v, double timeout_s, tgs_viewer_render_fn
 void tgs_viewer_frames(tgs_viewer *v, long *frames, double *seconds) {
     pthread_mutex_lock(&v->mu);
     *frames = v->frames;
-    *seconds = v->render_s;
+    *seconds = v->frame_s;
     pthread_mutex_unlock(&v->mu);
 }
 

@@ -29,4 +29,4 @@ b=$(rate "$OUT/viewed.log")
 echo "without a viewer: $a it/s"
 echo "with a viewer and a client fetching frames back to back ($frames frames): $b it/s"
 awk -v a="$a" -v b="$b" 'BEGIN { if (a > 0) printf "slowdown: %.1f%%\n", 100 * (1 - b / a) }'
-grep "tgs: viewer:" "$OUT/viewed.log"
+grep "tgs: viewer:" "$OUT/viewed.log" || echo "(run without -q to see the viewer's own count)"
