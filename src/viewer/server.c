@@ -21,7 +21,7 @@
 /* Mailbox states: the slot is free, a request waits, the owner renders, the frame is ready. */
 enum { SLOT_FREE, SLOT_POSTED, SLOT_RENDERING, SLOT_DONE };
 
-#define POST_WAIT_S 20.0 /* a request that no owner took by then: 503 */
+#define POST_WAIT_S 60.0 /* a request that no owner took by then: 503 */
 
 typedef struct {
     char name[TGS_NAME_MAX];
