@@ -6,7 +6,8 @@
  *   - the real thing on data/tiny_fox: a short training, `tgs render`, then
  *     `tgs view --port 0` whose /render?cam=K must match `tgs render`'s image
  *     of camera K within 30 dB PSNR (JPEG at q=95), and `tgs train --viewer`
- *     answering /status and /render while it trains. */
+ *     answering /status and /render while it trains (on the GPU when there is one).
+ * TGS_VIEW_DEVICE=cuda runs `tgs view` with the CUDA renderer (default cpu). */
 #include "check.h"
 
 #include "tgs/image.h"
@@ -467,7 +468,10 @@ static void test_view_command(const char *dir) {
     snprintf(cmd, sizeof cmd, TGS_BIN " render -m %s -q --threads 2", model);
     CHECK(run(cmd) == 0, "tgs render failed");
     snprintf(log, sizeof log, "%s/view.log", dir);
-    char *argv[] = {TGS_BIN, "view", "-m", model, "--port", "0", "--threads", "2", "--device", "cpu", NULL};
+    /* TGS_VIEW_DEVICE=cuda: the same checks with the CUDA renderer (on a GPU machine) */
+    char device[16];
+    snprintf(device, sizeof device, "%s", getenv("TGS_VIEW_DEVICE") ? getenv("TGS_VIEW_DEVICE") : "cpu");
+    char *argv[] = {TGS_BIN, "view", "-m", model, "--port", "0", "--threads", "2", "--device", device, NULL};
     pid_t pid = spawn(argv, log);
     int port = port_in_log(log, pid);
     CHECK(port > 0, "tgs view did not print its address");

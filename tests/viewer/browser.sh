@@ -8,8 +8,9 @@
 #
 # TGS: the tgs binary; REPO: the repository (for data/tiny_fox); MODEL: a
 # trained model folder (default: a 300-iteration run on data/tiny_fox made
-# here). Exit 0 when the frame is within MIN_PSNR (default 30 dB) of the
-# render, 1 when not, 77 (skipped) without chromium.
+# here). DEVICE=cuda renders with the GPU (default cpu), CAM=K picks test
+# camera K (default 0). Exit 0 when the frame is within MIN_PSNR (default
+# 30 dB) of the render, 1 when not, 77 (skipped) without chromium.
 set -u
 TGS=${1:?usage: browser.sh TGS REPO [MODEL]}
 REPO=${2:?usage: browser.sh TGS REPO [MODEL]}
@@ -33,7 +34,7 @@ fi
 "$TGS" render -m "$MODEL" --skip_train -q || exit 1
 REF=$(ls -d "$MODEL"/test/ours_*/renders | tail -1)/$(printf %05d "$CAM").png
 [ -f "$REF" ] || { echo "FAIL: no $REF (camera $CAM is not a test view)"; exit 1; }
-"$TGS" view -m "$MODEL" --port 0 --device cpu >"$T/view.log" 2>&1 &
+"$TGS" view -m "$MODEL" --port 0 --device "${DEVICE:-cpu}" >"$T/view.log" 2>&1 &
 VIEW_PID=$!
 PORT=
 for _ in $(seq 100); do
