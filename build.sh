@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 what=${1:-demo}
-packages="build-essential cmake pkg-config libjpeg62-turbo-dev libpng-dev zlib1g-dev libzstd-dev libwebp-dev libjansson-dev libjpeg-turbo-progs"
+packages="build-essential cmake pkg-config libjpeg62-turbo-dev libpng-dev zlib1g-dev libzstd-dev libwebp-dev libjansson-dev
+          libmicrohttpd-dev libjpeg-turbo-progs"
 if [ "$(dpkg-query -W -f='${Status}\n' $packages 2>/dev/null | grep -c "ok installed")" -ne $(echo $packages | wc -w) ]; then
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -23,7 +23,7 @@ static const struct {
 } k_targets[] = {
     {"fuzz_colmap_bin", fuzz_colmap_bin_one}, {"fuzz_colmap_txt", fuzz_colmap_txt_one},
     {"fuzz_blender", fuzz_blender_one},       {"fuzz_ply", fuzz_ply_one},
-    {"fuzz_checkpoint", fuzz_checkpoint_one},
+    {"fuzz_checkpoint", fuzz_checkpoint_one}, {"fuzz_viewer_query", fuzz_viewer_query_one},
 };
 
 static char known_bugs[16384];

@@ -26,6 +26,11 @@ tgs_status tgs_image_load(const char *path, tgs_image *out);
 tgs_status tgs_image_save_png(const char *path, const tgs_image *img);
 /* Float [H,W,3] in [0,1] -> 8-bit RGB PNG (clamped, rounded), atomically. */
 tgs_status tgs_image_save_png_f32(const char *path, const float *rgb /*[H,W,3]*/, int width, int height);
+/* Float [H,W,3] in [0,1] -> a baseline JPEG in memory (clamped, rounded;
+ * quality 1..100, 4:2:0). *out is malloc'd (the caller frees it); on failure
+ * it is NULL. Single-threaded (called beside a training loop). */
+tgs_status tgs_image_encode_jpeg_f32(const float *rgb /*[H,W,3]*/, int width, int height, int quality,
+                                     unsigned char **out, size_t *out_size);
 /* RGBA -> RGB composited over bg (0..1; NULL = black): rgb*a + bg*(1-a), quantised
  * as the reference does (truncation of value*255). RGB input is copied, grey
  * expanded. dst may be src (replaced in place). */

@@ -47,6 +47,9 @@ typedef struct {
     const char *start_checkpoint; /* resume from this checkpoint (same settings) */
     int quiet, threads, dry_run, overwrite, densify_log, profile;
     uint64_t seed;
+    /* live viewer (tgs/viewer.h): served while training when viewer is set */
+    int viewer, port;
+    const char *host;
     /* Set to nonzero (e.g. by a signal handler) to stop after the current
      * iteration: the run saves its state and returns TGS_ERR_INTERRUPTED. */
     volatile int *stop;

@@ -314,6 +314,44 @@ static int file_exists(const char *p) {
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+int tgs_cli_open_model(const char *cmd, tgs_cli_model *a, tgs_scene *sc, char *ply_path /*[n]*/, size_t n) {
+    tgs_cfg_args cfg;
+    tgs_cfg_args_defaults(&cfg);
+    char cfg_path[TGS_PATH_MAX + 16];
+    snprintf(cfg_path, sizeof cfg_path, "%s/cfg_args", a->model);
+    int have_cfg = file_exists(cfg_path);
+    if (have_cfg && tgs_model_read_cfg_args(cfg_path, &cfg) != TGS_OK)
+        return tgs_cli_fail();
+    if (!a->source && !have_cfg)
+        return usage_error(cmd, "no scene: give -s, or a -m folder holding cfg_args");
+    tgs_scene_options so = {0};
+    so.source_path = a->source ? a->source : cfg.source_path;
+    so.images = a->images ? a->images : (have_cfg ? cfg.images : "images");
+    so.resolution = a->resolution != -2 ? a->resolution : (have_cfg ? cfg.resolution : -1);
+    so.eval = a->eval || (have_cfg && cfg.eval);
+    so.white_background = a->white || (have_cfg && cfg.white_background);
+    so.quiet = a->quiet;
+    so.masks = a->masks;
+    so.alpha_mask = a->alpha_mask;
+    if (a->ply) {
+        snprintf(ply_path, n, "%s", a->ply);
+        if (a->iteration < 0)
+            a->iteration = 0;
+    } else {
+        if (a->iteration < 0)
+            a->iteration = latest_iteration(a->model);
+        if (a->iteration < 0) {
+            fprintf(stderr, "tgs %s: error: %s/point_cloud holds no iteration_N folder (train first, or --ply)\n",
+                    cmd, a->model);
+            return 1;
+        }
+        snprintf(ply_path, n, "%s/point_cloud/iteration_%d/point_cloud.ply", a->model, a->iteration);
+    }
+    if (tgs_scene_load(&so, sc) != TGS_OK)
+        return tgs_cli_fail();
+    return -1;
+}
+
 /* Renders one set of cameras into MODEL/<set>/ours_<N>/{renders,gt}. */
 static tgs_status render_set(const char *model, const char *set, int iteration, const tgs_scene *sc,
                              const int *idx, int n, const tgs_gaussians *g, tgs_raster *r, float *img, int quiet) {
@@ -387,42 +425,13 @@ int tgs_cmd_render(int argc, char **argv) {
     if (!a.model)
         return usage_error("render", "-m/--model_path is required (renders are written there)");
     tgs_set_threads(a.threads);
-    tgs_cfg_args cfg;
-    tgs_cfg_args_defaults(&cfg);
-    char cfg_path[TGS_PATH_MAX + 16];
-    snprintf(cfg_path, sizeof cfg_path, "%s/cfg_args", a.model);
-    int have_cfg = file_exists(cfg_path);
-    if (have_cfg && tgs_model_read_cfg_args(cfg_path, &cfg) != TGS_OK)
-        return tgs_cli_fail();
-    if (!a.source && !have_cfg)
-        return usage_error("render", "no scene: give -s, or a -m folder holding cfg_args");
-    tgs_scene_options so = {0};
-    so.source_path = a.source ? a.source : cfg.source_path;
-    so.images = a.images ? a.images : (have_cfg ? cfg.images : "images");
-    so.resolution = a.resolution != -2 ? a.resolution : (have_cfg ? cfg.resolution : -1);
-    so.eval = a.eval || (have_cfg && cfg.eval);
-    so.white_background = a.white || (have_cfg && cfg.white_background);
-    so.quiet = a.quiet;
-    so.masks = a.masks;
-    so.alpha_mask = a.alpha_mask;
-    char ply_path[TGS_PATH_MAX + 64];
-    if (a.ply) {
-        snprintf(ply_path, sizeof ply_path, "%s", a.ply);
-        if (a.iteration < 0)
-            a.iteration = 0;
-    } else {
-        if (a.iteration < 0)
-            a.iteration = latest_iteration(a.model);
-        if (a.iteration < 0) {
-            fprintf(stderr, "tgs render: error: %s/point_cloud holds no iteration_N folder (train first, or --ply)\n",
-                    a.model);
-            return 1;
-        }
-        snprintf(ply_path, sizeof ply_path, "%s/point_cloud/iteration_%d/point_cloud.ply", a.model, a.iteration);
-    }
+    tgs_cli_model m = {a.model, a.source, a.images, a.ply, a.masks, a.resolution, a.eval, a.white, a.alpha_mask,
+                       a.iteration, a.quiet};
     tgs_scene sc;
-    if (tgs_scene_load(&so, &sc) != TGS_OK)
-        return tgs_cli_fail();
+    char ply_path[TGS_PATH_MAX + 64];
+    if ((r = tgs_cli_open_model("render", &m, &sc, ply_path, sizeof ply_path)) >= 0)
+        return r;
+    a.iteration = m.iteration;
     tgs_gaussians *g = NULL;
     tgs_raster *ras = NULL;
     float *img = NULL;

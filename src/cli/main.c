@@ -1,5 +1,5 @@
-/* main.c - the tgs command: train, render, metrics, info, export. The only place that
- * exits: library errors come back as a status and one line of context. */
+/* main.c - the tgs command: train, render, metrics, info, export, view. The only place
+ * that exits: library errors come back as a status and one line of context. */
 #include "cli/args.h"
 #include "cli/commands.h"
 
@@ -16,7 +16,8 @@ static void usage(FILE *f) {
                "  render    render the train/test views of a trained model (or any 3DGS PLY)\n"
                "  metrics   PSNR and SSIM of rendered views against the ground truth\n"
                "  info      describe a scene: cameras, images, points, split, extent\n"
-               "  export    write a model as SPZ, .splat or compressed PLY for web viewers\n\n"
+               "  export    write a model as SPZ, .splat or compressed PLY for web viewers\n"
+               "  view      watch a model in the browser (an HTTP server on 127.0.0.1:7007)\n\n"
                "'tgs <command> --help' lists the command's options with their defaults.\n",
             TGS_VERSION);
 }
@@ -46,8 +47,11 @@ int main(int argc, char **argv) {
         rc = tgs_cmd_info(argc - 2, argv + 2);
     else if (strcmp(cmd, "export") == 0)
         rc = tgs_cmd_export(argc - 2, argv + 2);
+    else if (strcmp(cmd, "view") == 0)
+        rc = tgs_cmd_view(argc - 2, argv + 2);
     else {
-        fprintf(stderr, "tgs: error: unknown command '%s' (expected train, render, metrics, info or export)\n", cmd);
+        fprintf(stderr, "tgs: error: unknown command '%s' (expected train, render, metrics, info, export or view)\n",
+                cmd);
         return 2;
     }
     return rc;

@@ -468,6 +468,73 @@ tgs_status tgs_image_save_png_f32(const char *path, const float *rgb /*[H,W,3]*/
     return st;
 }
 
+typedef struct {
+    struct jpeg_error_mgr pub; /* first: libjpeg sees a jpeg_error_mgr* */
+    jmp_buf jump;
+    char msg[JMSG_LENGTH_MAX];
+} jpeg_enc_err;
+
+static void jpeg_enc_on_error(j_common_ptr cinfo) {
+    jpeg_enc_err *x = (jpeg_enc_err *)cinfo->err;
+    cinfo->err->format_message(cinfo, x->msg);
+    longjmp(x->jump, 1);
+}
+
+/* Compresses rows of 8-bit RGB into *out; returns 0 when libjpeg failed (x->msg). */
+static int jpeg_compress_rows(struct jpeg_compress_struct *ci, jpeg_enc_err *x, const unsigned char *rgb, int width,
+                              int height, int quality, unsigned char **out, unsigned long *size) {
+    if (setjmp(x->jump))
+        return 0;
+    jpeg_mem_dest(ci, out, size);
+    ci->image_width = (JDIMENSION)width;
+    ci->image_height = (JDIMENSION)height;
+    ci->input_components = 3;
+    ci->in_color_space = JCS_RGB;
+    jpeg_set_defaults(ci);
+    jpeg_set_quality(ci, quality, TRUE);
+    jpeg_start_compress(ci, TRUE);
+    while (ci->next_scanline < ci->image_height) {
+        JSAMPROW row = (JSAMPROW)(rgb + (size_t)ci->next_scanline * width * 3);
+        jpeg_write_scanlines(ci, &row, 1);
+    }
+    jpeg_finish_compress(ci);
+    return 1;
+}
+
+tgs_status tgs_image_encode_jpeg_f32(const float *rgb /*[H,W,3]*/, int width, int height, int quality,
+                                     unsigned char **out, size_t *out_size) {
+    *out = NULL;
+    *out_size = 0;
+    if (!rgb || width <= 0 || height <= 0 || (size_t)width * (size_t)height > TGS_IMAGE_MAX_PIXELS ||
+        quality < 1 || quality > 100)
+        return TGS_FAIL(TGS_ERR_ARG, "cannot encode a %dx%d image at JPEG quality %d", width, height, quality);
+    size_t n = (size_t)width * (size_t)height * 3;
+    unsigned char *buf = tgs_calloc(n, 1, "8-bit frame");
+    if (!buf)
+        return TGS_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = quantize_round(rgb[i]);
+    struct jpeg_compress_struct ci;
+    jpeg_enc_err x;
+    memset(&ci, 0, sizeof ci);
+    memset(&x, 0, sizeof x);
+    ci.err = jpeg_std_error(&x.pub);
+    x.pub.error_exit = jpeg_enc_on_error;
+    jpeg_create_compress(&ci);
+    unsigned char *mem = NULL;
+    unsigned long size = 0;
+    int ok = jpeg_compress_rows(&ci, &x, buf, width, height, quality, &mem, &size);
+    jpeg_destroy_compress(&ci);
+    free(buf);
+    if (!ok) {
+        free(mem);
+        return TGS_FAIL(TGS_ERR_NOMEM, "JPEG encoding of a %dx%d frame failed: %s", width, height, x.msg);
+    }
+    *out = mem;
+    *out_size = size;
+    return TGS_OK;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Conversions                                                               */
 

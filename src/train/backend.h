@@ -58,6 +58,10 @@ typedef struct {
     size_t (*device_bytes)(const tgs_backend *b);
     /* Waits for queued work (for --profile timings; a no-op on the CPU). */
     tgs_status (*sync)(tgs_backend *b);
+    /* Renders view v of the model as it is now into img on the host (the live
+     * viewer's frames, between iterations; v no larger than the largest
+     * training image). */
+    tgs_status (*render)(tgs_backend *b, const tgs_view *v, float *img /*[H,W,3]*/);
 } tgs_backend_ops;
 
 extern const tgs_backend_ops tgs_backend_cpu;

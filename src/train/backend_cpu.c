@@ -239,8 +239,12 @@ static void cpu_pairs(const tgs_backend *b, size_t *peak, size_t *capacity) {
 }
 static size_t cpu_device_bytes(const tgs_backend *b) { return 0; }
 static tgs_status cpu_sync(tgs_backend *b) { return TGS_OK; }
+static tgs_status cpu_render(tgs_backend *b, const tgs_view *v, float *img /*[H,W,3]*/) {
+    return tgs_raster_forward(b->raster, b->g, v, img, NULL, NULL);
+}
 
 const tgs_backend_ops tgs_backend_cpu = {
     "cpu", cpu_plan, cpu_create, cpu_destroy, cpu_step, cpu_adam, cpu_zero_grad, cpu_reset_opacity, cpu_densify,
     cpu_evaluate, cpu_model, cpu_state_get, cpu_state_set, cpu_count, cpu_pairs, cpu_device_bytes, cpu_sync,
+    cpu_render,
 };

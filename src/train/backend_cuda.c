@@ -441,10 +441,16 @@ static tgs_status cuda_sync(tgs_backend *b) {
     return TGS_OK;
 }
 
+static tgs_status cuda_render(tgs_backend *b, const tgs_view *v, float *img /*[H,W,3]*/) {
+    TGS_TRY(tgs_cuda_raster_forward(b->r, &b->m->g, v, b->d_img, NULL, NULL));
+    CU(cudaMemcpy(img, b->d_img, (size_t)v->width * v->height * 3 * sizeof(float), cudaMemcpyDeviceToHost));
+    return TGS_OK;
+}
+
 const tgs_backend_ops tgs_backend_cuda = {
     "cuda", cuda_plan, cuda_create, cuda_destroy, cuda_step, cuda_adam, cuda_zero_grad, cuda_reset_opacity,
     cuda_densify, cuda_evaluate, cuda_model, cuda_state_get, cuda_state_set, cuda_count, cuda_pairs, cuda_device_bytes,
-    cuda_sync,
+    cuda_sync, cuda_render,
 };
 
 #else

@@ -20,6 +20,7 @@ static int positive(const void *v) { return *(const double *)v > 0; }
 static int all_or_count(const void *v) { return *(const int *)v == -1 || *(const int *)v >= 1; }
 static int unit_range(const void *v) { return *(const double *)v >= 0 && *(const double *)v <= 1; }
 static int non_negative(const void *v) { return *(const int *)v >= 0; }
+static int port_range(const void *v) { return *(const int *)v >= 0 && *(const int *)v <= 65535; }
 static int cuda_or_cpu(const void *v) {
     const char *s = *(const char *const *)v;
     return s && (strcmp(s, "cuda") == 0 || strcmp(s, "cpu") == 0);
@@ -33,6 +34,7 @@ static const tgs_opt_rule cams_rule = {all_or_count, "must be -1 (all) or at lea
 static const tgs_opt_rule weight = {unit_range, "must be within 0..1"};
 static const tgs_opt_rule threads_rule = {non_negative, "must be 0 (all cores) or more"};
 static const tgs_opt_rule data_devices = {cuda_or_cpu, "must be cuda or cpu"};
+static const tgs_opt_rule ports = {port_range, "must be 0..65535 (0: any free port)"};
 
 /* ---- the table ---- */
 
@@ -137,9 +139,12 @@ static const tgs_opt k_options[] = {
     {"densify_log", 0, OPT_FLAG, F(densify_log), .help = "print the count after every densification"},
     {"overwrite", 0, OPT_FLAG, F(overwrite), .help = "replace the run already in -m"},
     {"profile", 0, OPT_FLAG, F(profile), .help = "time the phases of the loop (waits for the GPU after each)"},
+    {"viewer", 0, OPT_FLAG, F(viewer), .help = "serve the live viewer (http://HOST:PORT/) while training"},
+    {"port", 0, OPT_INT, F(port), .def = 7007, .rule = &ports, .help = "--viewer: port (0: any free port)"},
+    {"host", 0, OPT_STRING, F(host), .def_str = "127.0.0.1",
+     .help = "--viewer: address to bind (another than loopback exposes the viewer to the network)"},
     /* the reference's options that have no meaning here */
-    IGNORED("ip", 1, "viewer address of the reference"),
-    IGNORED("port", 1, "viewer port of the reference"),
+    IGNORED("ip", 1, "viewer address of the reference (tgs: --viewer --host)"),
     IGNORED("debug_from", 1, "reference debugging"),
     IGNORED("detect_anomaly", 0, "reference debugging"),
     IGNORED("disable_viewer", 0, "reference viewer"),

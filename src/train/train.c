@@ -8,6 +8,7 @@
 #include "tgs/device.h"
 #include "tgs/model.h"
 #include "tgs/ply.h"
+#include "tgs/viewer.h"
 #include "train/backend.h"
 #include "train/config.h"
 #include "train/plan.h"
@@ -54,9 +55,12 @@ typedef struct {
     tgs_progress prog;
     double t0;             /* start of the loop, less the time of a resumed run */
     double prof[4], tp;    /* --profile: render+loss+backward, Adam, densification, evaluation and saving */
+    tgs_viewer *viewer;    /* --viewer */
+    double last_psnr;      /* the last test PSNR (NAN: none yet), for the viewer */
 } train_run;
 
 static void run_free(train_run *s) {
+    tgs_viewer_destroy(s->viewer); /* first: no frame is rendered after this */
     if (s->b)
         s->ops->destroy(s->b);
     for (int i = 0; i < s->scene.n_cameras; i++) {
@@ -263,6 +267,7 @@ static tgs_status evaluate_and_save(train_run *s, int it, tgs_train_result *res)
                           s->ops->count(s->b));
         res->test_psnr = psnr;
         res->test_ssim = ssim;
+        s->last_psnr = psnr;
     }
     lap(s, 3, 0);
     if (tgs_schedule_saves(s->cfg, it))
@@ -328,6 +333,42 @@ static tgs_status stop_and_save(train_run *s, int it, tgs_status why) {
     return tgs_error_prefix(why, "%s at iteration %d, and saving failed", msg, it);
 }
 
+/* --viewer: the server, bound now so that a port in use fails before training. */
+static tgs_status start_viewer(train_run *s) {
+    const tgs_train_config *cfg = s->cfg;
+    s->last_psnr = NAN;
+    if (!cfg->viewer)
+        return TGS_OK;
+    tgs_viewer_options o = {cfg->host, cfg->port, 0, 0, cfg->sh_degree, {0, 0, 0}, 0.05, 1};
+    tgs_plan_max_size(&s->scene, &o.max_width, &o.max_height);
+    memcpy(o.bg, s->scene.background, sizeof o.bg);
+    TGS_TRY(tgs_viewer_create(&o, &s->scene, &s->viewer));
+    if (!tgs_viewer_host_is_loopback(cfg->host))
+        fprintf(stderr, "tgs: warning: the viewer listens on %s: anyone who can reach it sees the model (no "
+                "authentication); prefer the default 127.0.0.1 and an SSH tunnel\n", cfg->host);
+    if (!cfg->quiet)
+        printf("tgs: viewer at http://%s:%d/\n", strchr(cfg->host, ':') ? "[::1]" : cfg->host,
+               tgs_viewer_port(s->viewer));
+    fflush(stdout);
+    return TGS_OK;
+}
+
+static tgs_status render_for_viewer(void *ctx, const tgs_view *v, float *img /*[H,W,3]*/) {
+    train_run *s = ctx;
+    return s->ops->render(s->b, v, img);
+}
+
+/* --viewer: publishes the run's figures and renders a waiting frame (between iterations). */
+static tgs_status serve_viewer(train_run *s, int it) {
+    if (!s->viewer)
+        return TGS_OK;
+    double el = tgs_now() - s->t0;
+    tgs_viewer_stats st = {it, s->cfg->iterations, it ? s->L.ema : NAN, s->last_psnr, el,
+                           it ? el / it * (s->cfg->iterations - it) : NAN, s->ops->count(s->b), s->L.sh_active, 0};
+    tgs_viewer_publish(s->viewer, &st);
+    return tgs_viewer_poll(s->viewer, render_for_viewer, s);
+}
+
 /* Iteration `it`: a view, its loss and gradients, evaluation and saving on
  * schedule, densification, Adam, then the progress line and checkpoints. */
 static tgs_status iterate(train_run *s, int it, tgs_train_result *res) {
@@ -355,6 +396,7 @@ static tgs_status iterate(train_run *s, int it, tgs_train_result *res) {
     L->elapsed = tgs_now() - s->t0;
     if (tgs_schedule_checkpoints(cfg, it))
         TGS_TRY(save_checkpoint(s, it));
+    TGS_TRY(serve_viewer(s, it));
     if (cfg->stop && *cfg->stop && it < cfg->iterations)
         return stop_and_save(s, it, TGS_ERR_INTERRUPTED);
     return TGS_OK;
@@ -392,6 +434,8 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
     if (st == TGS_OK && !cfg->dry_run)
         st = setup(&s);
     if (st == TGS_OK && !cfg->dry_run)
+        st = start_viewer(&s);
+    if (st == TGS_OK && !cfg->dry_run)
         st = write_model_files(&s);
     if (st == TGS_OK && !cfg->dry_run)
         st = start(&s);
@@ -399,6 +443,7 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
         run_free(&s);
         return st;
     }
+    st = serve_viewer(&s, s.L.it); /* the figures at the start (a resumed run's too) */
     for (int it = s.L.it + 1; it <= cfg->iterations && st == TGS_OK; it++)
         st = iterate(&s, it, res);
     /* a buffer that could not grow (the GPU's memory taken by others, or pairs
@@ -407,6 +452,13 @@ tgs_status tgs_train_run(const tgs_train_config *cfg, tgs_train_result *res) {
     if (st == TGS_ERR_NOMEM && s.L.it > 0)
         st = stop_and_save(&s, s.L.it, st);
     st = finish(&s, st, res);
+    if (s.viewer && !cfg->quiet) {
+        long frames;
+        double sec;
+        tgs_viewer_frames(s.viewer, &frames, &sec);
+        printf("tgs: viewer: %ld frames, rendered and encoded in %.2f s of the run's %.1f s (%.1f%%)\n", frames, sec,
+               res->seconds, 100.0 * sec / (res->seconds > 0 ? res->seconds : 1));
+    }
     run_free(&s);
     return st;
 }

@@ -101,5 +101,14 @@ fi
 mkdir -p "$T/mm/test"
 expect_fail metrics_bad_split "split" "$TGS" metrics -m "$T/mm" --split val
 expect_fail metrics_no_train "train: not found" "$TGS" metrics -m "$T/mm" --split train
+# the viewer: bad options, an address that does not resolve (nothing is served)
+expect_fail view_no_model "model_path is required" "$TGS" view
+expect_fail view_bad_port "port must be" "$TGS" view -m "$T/m" --port 70000
+expect_fail view_no_scene "no scene" "$TGS" view -m "$T/no-model"
+expect_fail train_viewer_port "port must be" "$TGS" train -s "$SCENE" -m "$T/v" --viewer --port -1
+expect_fail train_viewer_host "viewer address" "$TGS" train -s "$SCENE" -i images -m "$T/v" --iterations 10 \
+    --viewer --host no-such-host.invalid
+[ -e "$T/v/cfg_args" ] && { echo "FAIL train_viewer_host: wrote a model folder"; fails=$((fails + 1)); }
+
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

@@ -10,6 +10,9 @@
 #include "tgs/gaussians.h"
 #include "tgs/io.h"
 #include "tgs/ply.h"
+#include "tgs/viewer.h"
+
+#include <math.h>
 
 #include <zlib.h>
 
@@ -161,6 +164,48 @@ static inline int fuzz_checkpoint_one(const uint8_t *data, size_t size) {
         }
         tgs_ckpt_close(r);
     }
+    return ok;
+}
+
+/* Viewer requests: the input is a query string (not NUL-terminated), parsed
+ * as /render's and /status's, and (NUL-terminated) as a path for the routes.
+ * An accepted /render query must give a view within the limits, with finite
+ * numbers: anything else aborts. */
+static inline int fuzz_viewer_query_one(const uint8_t *data, size_t size) {
+    static const tgs_viewer_limits lim = {4, 1920, 1080, 3};
+    const char *q = (const char *)data;
+    int ok = 0, cams;
+    tgs_viewer_request r;
+    if (tgs_viewer_parse_render(q, size, &lim, &r) == TGS_OK) {
+        ok++;
+        tgs_view views[4];
+        memset(views, 0, sizeof views);
+        for (int i = 0; i < 4; i++) {
+            views[i].width = 100 + 700 * i; /* the last is over the limits: it shrinks */
+            views[i].height = 3000 - 500 * i;
+            views[i].fx = views[i].fy = 1000;
+            views[i].tan_fovx = views[i].width / 2000.0;
+            views[i].tan_fovy = views[i].height / 2000.0;
+        }
+        const float bg[3] = {0, 0, 0};
+        tgs_view v = tgs_viewer_request_view(&r, &lim, views, bg, 1);
+        if (v.width < TGS_VIEWER_MIN_SIZE || v.height < TGS_VIEWER_MIN_SIZE || v.width > lim.max_width ||
+            v.height > lim.max_height || !isfinite(v.fx) || !isfinite(v.fy) || !(v.fx > 0) || !(v.fy > 0) ||
+            !isfinite(v.t[0] + v.t[1] + v.t[2]) || v.sh_degree < 0 || v.sh_degree > lim.sh_degree)
+            abort();
+    }
+    if (tgs_viewer_parse_status(q, size, &cams) == TGS_OK) {
+        ok++;
+        if (cams != 0 && cams != 1)
+            abort();
+    }
+    char *path = malloc(size + 1);
+    if (!path)
+        abort();
+    memcpy(path, data, size);
+    path[size] = 0;
+    (void)tgs_viewer_route_of("GET", path);
+    free(path);
     return ok;
 }
 
