@@ -4,6 +4,7 @@
 #ifndef TGS_SCENE_H
 #define TGS_SCENE_H
 
+#include "tgs/camera_model.h"
 #include "tgs/common.h"
 #include "tgs/image.h"
 #include "tgs/model.h"
@@ -16,12 +17,15 @@ typedef struct {
     int uid;                          /* index in scene order */
     char image_name[TGS_NAME_MAX];    /* file name without extension, e.g. "0001" */
     char image_path[TGS_PATH_MAX];    /* full path of the image file */
-    char model[24];                   /* "PINHOLE", "SIMPLE_PINHOLE" or "blender" */
+    char model[24];                   /* COLMAP model name (e.g. "OPENCV") or "blender" */
     int width, height;                /* resolution used for training and rendering */
     int image_width, image_height;    /* size of the image file on disk */
     int full_width, full_height;      /* size the camera model describes (COLMAP) */
     double fovx, fovy;                /* radians */
     double fx, fy;                    /* focal in pixels at width x height */
+    tgs_intrinsics intrinsics;        /* the photograph's camera scaled to width x height; when it has
+                                         distortion, the images are undistorted to a PINHOLE camera with
+                                         fx, fy and the principal point at the centre (DESIGN §13) */
     double R[9];                      /* world->camera rotation, row-major */
     double t[3];                      /* world->camera translation */
     double center[3];                 /* camera centre in world coordinates */
@@ -57,11 +61,12 @@ typedef struct {
 /* Reads cameras and points and probes every image header (no pixel decode).
  * Checks every image exists and that its size agrees with its camera. */
 tgs_status tgs_scene_load(const tgs_scene_options *opt, tgs_scene *out);
-/* Decodes camera i's image, composites alpha over the background and resamples
- * to the camera's width x height: 8-bit RGB [H,W,3]. mask (may be NULL: not
- * asked for) receives the pixels that count, 1 channel [H,W], 0 = left out of
- * the loss and the scores, 255 = kept; it stays empty (data NULL) when every
- * pixel counts. */
+/* Decodes camera i's image, composites alpha over the background, resamples
+ * to the camera's width x height and, for a distorted camera, undistorts it
+ * (bilinear) to the centred PINHOLE camera: 8-bit RGB [H,W,3]. mask (may be
+ * NULL: not asked for) receives the pixels that count, 1 channel [H,W], 0 =
+ * left out of the loss and the scores (e.g. no source in the photograph),
+ * 255 = kept; it stays empty (data NULL) when every pixel counts. */
 tgs_status tgs_scene_load_image(const tgs_scene *scene, int i, tgs_image *out, tgs_image *mask);
 void tgs_scene_free(tgs_scene *scene); /* NULL-safe */
 

@@ -80,6 +80,8 @@ static tgs_status choose_resolution(const tgs_scene_options *opt, tgs_camera *c,
         return TGS_FAIL(TGS_ERR_ARG, "-r %d makes %s %dx%d pixels", r, c->image_path, c->width, c->height);
     c->fx = c->width / (2.0 * tan(0.5 * c->fovx));
     c->fy = c->height / (2.0 * tan(0.5 * c->fovy));
+    c->intrinsics = tgs_intrinsics_scaled(&c->intrinsics, (double)c->width / c->full_width,
+                                          (double)c->height / c->full_height);
     return TGS_OK;
 }
 
@@ -133,12 +135,13 @@ static tgs_status load_colmap(const tgs_scene_options *opt, tgs_scene *s) {
             if (m.cameras[k].id == im->camera_id)
                 cm = &m.cameras[k];
         tgs_camera *c = &s->cameras[i];
-        snprintf(c->model, sizeof c->model, "%s", cm->model == TGS_COLMAP_PINHOLE ? "PINHOLE" : "SIMPLE_PINHOLE");
+        snprintf(c->model, sizeof c->model, "%s", cm->model_name);
         c->full_width = (int)cm->width;
         c->full_height = (int)cm->height;
-        double fx = cm->params[0], fy = cm->model == TGS_COLMAP_PINHOLE ? cm->params[1] : cm->params[0];
-        c->fovx = 2.0 * atan(cm->width / (2.0 * fx));
-        c->fovy = 2.0 * atan(cm->height / (2.0 * fy));
+        if ((st = tgs_intrinsics_from_colmap(cm->model, cm->params, cm->n_params, &c->intrinsics)) != TGS_OK)
+            goto cleanup; /* tgs_colmap_read checked it */
+        c->fovx = 2.0 * atan(cm->width / (2.0 * c->intrinsics.fx));
+        c->fovy = 2.0 * atan(cm->height / (2.0 * c->intrinsics.fy));
         qvec_to_rot(im->qvec, c->R);
         memcpy(c->t, im->tvec, sizeof c->t);
         camera_center(c);
@@ -265,6 +268,9 @@ tgs_status tgs_scene_load(const tgs_scene_options *opt, tgs_scene *out) {
             c->full_height = c->image_height;
             double focal = c->image_width / (2.0 * tan(0.5 * c->fovx));
             c->fovy = 2.0 * atan(c->image_height / (2.0 * focal));
+            const double pinhole[4] = {focal, focal, 0.5 * c->image_width, 0.5 * c->image_height};
+            if ((st = tgs_intrinsics_from_colmap(TGS_CAM_PINHOLE, pinhole, 4, &c->intrinsics)) != TGS_OK)
+                goto fail;
         } else {
             c->is_test = opt->eval && i % 8 == 0;
             if ((st = check_image_size(c)) != TGS_OK)
@@ -310,6 +316,37 @@ fail:
     return st;
 }
 
+/* Undistorts img (the photograph at the camera's width x height) in place to
+ * the centred PINHOLE camera and keeps in *mask (may be NULL; empty: every
+ * pixel counts) only the pixels that have a source in the photograph. */
+static tgs_status undistort_image(const tgs_camera *c, tgs_image *img, tgs_image *mask) {
+    if (tgs_intrinsics_is_pinhole(&c->intrinsics))
+        return TGS_OK;
+    const size_t n = (size_t)img->width * (size_t)img->height;
+    float *map = tgs_calloc(2 * n, sizeof(float), "undistortion map");
+    if (!map)
+        return TGS_ERR_NOMEM;
+    size_t n_valid = 0;
+    tgs_camera_model_undistort_map(&c->intrinsics, img->width, img->height, map, &n_valid);
+    tgs_image out = {0}, valid = {0};
+    tgs_status st = tgs_camera_model_remap(img, map, &out, mask && n_valid < n ? &valid : NULL);
+    free(map);
+    if (st != TGS_OK)
+        return st;
+    tgs_image_free(img);
+    *img = out;
+    if (valid.data) {
+        if (!mask->data) {
+            *mask = valid;
+            return TGS_OK;
+        }
+        for (size_t k = 0; k < n; k++)
+            mask->data[k] = valid.data[k] ? mask->data[k] : 0;
+        tgs_image_free(&valid);
+    }
+    return TGS_OK;
+}
+
 tgs_status tgs_scene_load_image(const tgs_scene *s, int i, tgs_image *out, tgs_image *mask) {
     const tgs_camera *c = &s->cameras[i];
     tgs_image raw = {0}, rgb = {0};
@@ -327,12 +364,18 @@ tgs_status tgs_scene_load_image(const tgs_scene *s, int i, tgs_image *out, tgs_i
     if (rgb.width == c->width && rgb.height == c->height) {
         *out = rgb;
         rgb.data = NULL;
-    } else {
-        st = tgs_image_resize(&rgb, c->width, c->height, out);
+    } else if ((st = tgs_image_resize(&rgb, c->width, c->height, out)) != TGS_OK) {
+        goto done;
     }
+    st = undistort_image(c, out, mask);
 done:
     tgs_image_free(&raw);
     tgs_image_free(&rgb);
+    if (st != TGS_OK) {
+        tgs_image_free(out);
+        if (mask)
+            tgs_image_free(mask);
+    }
     return st;
 }
 
