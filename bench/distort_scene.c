@@ -5,10 +5,25 @@
  * usage: distort_scene SRC_SCENE IMAGES_DIR OUT_SCENE MODEL CX CY K1 [K2 ...]
  *   MODEL: a COLMAP model name (e.g. OPENCV, OPENCV_FISHEYE); the focal lengths
  *   are the scene's; CX, CY: principal point as fractions of width and height;
- *   K1...: the model's distortion coefficients (as many as it has). */
+ *   K1...: the model's distortion coefficients (as many as it has).
+ * usage: distort_scene --compare SRC_SCENE IMAGES_DIR OUT_SCENE
+ *   prints the PSNR of OUT_SCENE's test views (--eval), undistorted by tgs,
+ *   against SRC_SCENE's, over the pixels that have a source. */
 #include "../tests/distort_scene.h"
 
+static int compare(char **argv) {
+    double psnr, kept;
+    int n;
+    if (ds_compare(argv[2], argv[3], argv[4], &psnr, &kept, &n) != 0)
+        return 1;
+    printf("%s: %d test views, PSNR %.2f dB against %s/%s over the valid pixels (at least %.1f%% of each frame)\n",
+           argv[4], n, psnr, argv[2], argv[3], 100 * kept);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 5 && strcmp(argv[1], "--compare") == 0)
+        return compare(argv);
     if (argc < 6) {
         fprintf(stderr, "usage: distort_scene SRC_SCENE IMAGES_DIR OUT_SCENE MODEL CX CY K1 [K2 ...]\n");
         return 2;

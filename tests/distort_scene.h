@@ -9,6 +9,7 @@
 #include "tgs/camera_model.h"
 #include "tgs/image.h"
 #include "tgs/io.h"
+#include "tgs/scene.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -232,6 +233,69 @@ static int ds_make_scene(const char *src_dir, const char *images_dir, const char
     rc = 0;
 done:
     tgs_colmap_free(&m);
+    return rc;
+}
+
+/* PSNR of b against a over the pixels that mask keeps (all when empty); *kept:
+ * the share of the frame kept. */
+static double ds_masked_psnr(const tgs_image *a, const tgs_image *b, const tgs_image *mask, double *kept) {
+    double se = 0;
+    size_t n = 0, np = (size_t)a->width * a->height;
+    for (size_t k = 0; k < np; k++) {
+        if (mask->data && !mask->data[k])
+            continue;
+        for (int c = 0; c < 3; c++) {
+            double d = (double)a->data[3 * k + c] - b->data[3 * k + c];
+            se += d * d;
+        }
+        n++;
+    }
+    *kept = (double)n / np;
+    return 10 * log10(255.0 * 255.0 / (se / (3.0 * n)));
+}
+
+/* Loads both scenes with --eval and compares the test views of dist (as tgs
+ * undistorts them) with those of orig: mean PSNR over the valid pixels, the
+ * least share of valid pixels, the number of views. 0 on success. */
+static int ds_compare(const char *orig, const char *orig_images, const char *dist, double *psnr, double *kept_min,
+                      int *n_views) {
+    tgs_scene_options o = {.source_path = orig, .images = orig_images, .resolution = -1, .eval = 1, .quiet = 1};
+    tgs_scene so, sd;
+    if (tgs_scene_load(&o, &so) != TGS_OK) {
+        fprintf(stderr, "%s\n", tgs_error_message());
+        return 1;
+    }
+    o.source_path = dist, o.images = "images";
+    if (tgs_scene_load(&o, &sd) != TGS_OK) {
+        fprintf(stderr, "%s\n", tgs_error_message());
+        tgs_scene_free(&so);
+        return 1;
+    }
+    int rc = so.n_test == sd.n_test ? 0 : 1;
+    double sum = 0;
+    *kept_min = 1;
+    for (int t = 0; t < sd.n_test && rc == 0; t++) {
+        const int i = sd.test_idx[t];
+        tgs_image a = {0}, b = {0}, mask = {0};
+        if (tgs_scene_load_image(&so, so.test_idx[t], &a, NULL) != TGS_OK ||
+            tgs_scene_load_image(&sd, i, &b, &mask) != TGS_OK) {
+            fprintf(stderr, "%s\n", tgs_error_message());
+            rc = 1;
+        } else if (a.width != b.width || a.height != b.height ||
+                   strcmp(so.cameras[so.test_idx[t]].image_name, sd.cameras[i].image_name) != 0) {
+            fprintf(stderr, "view %s: sizes or names differ\n", sd.cameras[i].image_name);
+            rc = 1;
+        } else {
+            double kept;
+            sum += ds_masked_psnr(&a, &b, &mask, &kept);
+            *kept_min = fmin(*kept_min, kept);
+        }
+        tgs_image_free(&a), tgs_image_free(&b), tgs_image_free(&mask);
+    }
+    *n_views = sd.n_test;
+    *psnr = sd.n_test ? sum / sd.n_test : 0;
+    tgs_scene_free(&so);
+    tgs_scene_free(&sd);
     return rc;
 }
 

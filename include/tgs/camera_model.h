@@ -89,6 +89,8 @@ tgs_status tgs_intrinsics_from_colmap(int model, const double *params /*[n_param
 /* The intrinsics of the same camera for an image scaled by sx, sy (new width =
  * sx * width): focal lengths and principal point scale, coefficients do not. */
 tgs_intrinsics tgs_intrinsics_scaled(const tgs_intrinsics *in, double sx, double sy);
+/* 1 when a and b describe the same camera (model, every value). */
+int tgs_intrinsics_equal(const tgs_intrinsics *a, const tgs_intrinsics *b);
 /* 1 when the model has no distortion (SIMPLE_PINHOLE, PINHOLE). */
 int tgs_intrinsics_is_pinhole(const tgs_intrinsics *in);
 

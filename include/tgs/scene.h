@@ -56,6 +56,7 @@ typedef struct {
     double center[3];
     double extent;             /* 1.1 * max distance of a camera centre to their mean */
     float background[3];
+    struct tgs_undistort_cache *undistort; /* the last undistortion map made (NULL: none) */
 } tgs_scene;
 
 /* Reads cameras and points and probes every image header (no pixel decode).
@@ -66,7 +67,9 @@ tgs_status tgs_scene_load(const tgs_scene_options *opt, tgs_scene *out);
  * (bilinear) to the centred PINHOLE camera: 8-bit RGB [H,W,3]. mask (may be
  * NULL: not asked for) receives the pixels that count, 1 channel [H,W], 0 =
  * left out of the loss and the scores (e.g. no source in the photograph),
- * 255 = kept; it stays empty (data NULL) when every pixel counts. */
+ * 255 = kept; it stays empty (data NULL) when every pixel counts. The scene
+ * keeps the last undistortion map for the next image of the same camera: not
+ * to be called from several threads at once on one scene. */
 tgs_status tgs_scene_load_image(const tgs_scene *scene, int i, tgs_image *out, tgs_image *mask);
 void tgs_scene_free(tgs_scene *scene); /* NULL-safe */
 

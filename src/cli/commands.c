@@ -171,7 +171,7 @@ static void print_camera_models(const tgs_scene *sc) {
             n++;
             if (tgs_intrinsics_is_pinhole(&c->intrinsics))
                 continue;
-            if (!last || memcmp(last, &c->intrinsics, sizeof *last) != 0)
+            if (!last || !tgs_intrinsics_equal(last, &c->intrinsics))
                 frac = tgs_camera_model_valid_fraction(&c->intrinsics, c->width, c->height, 128);
             last = &c->intrinsics;
             sum += frac;

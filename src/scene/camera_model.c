@@ -82,6 +82,16 @@ tgs_intrinsics tgs_intrinsics_scaled(const tgs_intrinsics *in, double sx, double
     return r;
 }
 
+int tgs_intrinsics_equal(const tgs_intrinsics *a, const tgs_intrinsics *b) {
+    if (a->model != b->model || a->n_k != b->n_k || a->fx != b->fx || a->fy != b->fy || a->cx != b->cx ||
+        a->cy != b->cy)
+        return 0;
+    for (int i = 0; i < a->n_k; i++)
+        if (a->k[i] != b->k[i])
+            return 0;
+    return 1;
+}
+
 int tgs_intrinsics_is_pinhole(const tgs_intrinsics *in) {
     return in->model == TGS_CAM_SIMPLE_PINHOLE || in->model == TGS_CAM_PINHOLE;
 }
@@ -238,8 +248,8 @@ tgs_status tgs_camera_model_remap(const tgs_image *src, const float *map /*[H,W,
             const float sx = fmin(fmax(m[0], 0.0f), (float)(W - 1)), sy = fmin(fmax(m[1], 0.0f), (float)(H - 1));
             const int x0 = (int)sx, y0 = (int)sy, x1 = x0 + 1 < W ? x0 + 1 : x0, y1 = y0 + 1 < H ? y0 + 1 : y0;
             const float ax = sx - x0, ay = sy - y0;
-            const unsigned char *p00 = src->data + ((size_t)y0 * W + x0) * C, *p01 = src->data + ((size_t)y0 * W + x1) * C;
-            const unsigned char *p10 = src->data + ((size_t)y1 * W + x0) * C, *p11 = src->data + ((size_t)y1 * W + x1) * C;
+            const unsigned char *r0 = src->data + (size_t)y0 * W * C, *r1 = src->data + (size_t)y1 * W * C;
+            const unsigned char *p00 = r0 + x0 * C, *p01 = r0 + x1 * C, *p10 = r1 + x0 * C, *p11 = r1 + x1 * C;
             unsigned char *o = dst->data + ((size_t)j * W + i) * C;
             for (int c = 0; c < C; c++) {
                 const float top = p00[c] + ax * (p01[c] - p00[c]), bot = p10[c] + ax * (p11[c] - p10[c]);

@@ -1,6 +1,7 @@
 /* camera_model_impl.h - the distortion of the accepted COLMAP models and its
  * inverse, written once for a floating-point type. camera_model.c includes it
- * twice (with <tgmath.h>, so sqrt, atan... follow REAL): with REAL = double, CM(x) = x##_d and with REAL = float, CM(x) = x##_f.
+ * twice (after <tgmath.h>, so that sqrt, atan... follow REAL): with REAL =
+ * double, CM(x) = x##_d, and with REAL = float, CM(x) = x##_f.
  * Needs REAL, CM, REAL_EPS (the type's epsilon), STEP_TOL (squared Newton step
  * counted as converged) and RES_TOL (residual, relative to 1 + |target|). */
 

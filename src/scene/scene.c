@@ -13,6 +13,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* The last undistortion map made by tgs_scene_load_image (DESIGN §13). */
+struct tgs_undistort_cache {
+    tgs_intrinsics intrinsics;
+    int width, height;
+    size_t n_valid;
+    float *map; /* [height,width,2] */
+};
+
 static int file_exists(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
@@ -279,7 +287,8 @@ tgs_status tgs_scene_load(const tgs_scene_options *opt, tgs_scene *out) {
         if ((st = choose_resolution(opt, c, &warned)) != TGS_OK)
             goto fail;
     }
-    out->train_idx = tgs_calloc((size_t)out->n_cameras, sizeof(int), "camera indices");
+    out->undistort = tgs_calloc(1, sizeof *out->undistort, "undistortion cache");
+    out->train_idx = out->undistort ? tgs_calloc((size_t)out->n_cameras, sizeof(int), "camera indices") : NULL;
     out->test_idx = out->train_idx ? tgs_calloc((size_t)out->n_cameras, sizeof(int), "camera indices") : NULL;
     if (!out->test_idx) {
         st = TGS_ERR_NOMEM;
@@ -319,18 +328,37 @@ fail:
 /* Undistorts img (the photograph at the camera's width x height) in place to
  * the centred PINHOLE camera and keeps in *mask (may be NULL; empty: every
  * pixel counts) only the pixels that have a source in the photograph. */
-static tgs_status undistort_image(const tgs_camera *c, tgs_image *img, tgs_image *mask) {
+/* The undistortion map of camera c at width x height: the cached one when it
+ * is for the same camera, else made (and cached). */
+static tgs_status undistort_map(const tgs_scene *s, const tgs_camera *c, int width, int height,
+                                struct tgs_undistort_cache **out) {
+    struct tgs_undistort_cache *u = s->undistort;
+    if (u && u->map && u->width == width && u->height == height &&
+        tgs_intrinsics_equal(&u->intrinsics, &c->intrinsics)) {
+        *out = u;
+        return TGS_OK;
+    }
+    if (!u)
+        return TGS_FAIL(TGS_ERR_ARG, "scene without an undistortion cache (expected tgs_scene_load)");
+    free(u->map);
+    memset(u, 0, sizeof *u);
+    if (!(u->map = tgs_calloc(2 * (size_t)width * (size_t)height, sizeof(float), "undistortion map")))
+        return TGS_ERR_NOMEM;
+    tgs_camera_model_undistort_map(&c->intrinsics, width, height, u->map, &u->n_valid);
+    u->intrinsics = c->intrinsics;
+    u->width = width, u->height = height;
+    *out = u;
+    return TGS_OK;
+}
+
+static tgs_status undistort_image(const tgs_scene *s, const tgs_camera *c, tgs_image *img, tgs_image *mask) {
     if (tgs_intrinsics_is_pinhole(&c->intrinsics))
         return TGS_OK;
     const size_t n = (size_t)img->width * (size_t)img->height;
-    float *map = tgs_calloc(2 * n, sizeof(float), "undistortion map");
-    if (!map)
-        return TGS_ERR_NOMEM;
-    size_t n_valid = 0;
-    tgs_camera_model_undistort_map(&c->intrinsics, img->width, img->height, map, &n_valid);
+    struct tgs_undistort_cache *u = NULL;
+    TGS_TRY(undistort_map(s, c, img->width, img->height, &u));
     tgs_image out = {0}, valid = {0};
-    tgs_status st = tgs_camera_model_remap(img, map, &out, mask && n_valid < n ? &valid : NULL);
-    free(map);
+    tgs_status st = tgs_camera_model_remap(img, u->map, &out, mask && u->n_valid < n ? &valid : NULL);
     if (st != TGS_OK)
         return st;
     tgs_image_free(img);
@@ -367,7 +395,7 @@ tgs_status tgs_scene_load_image(const tgs_scene *s, int i, tgs_image *out, tgs_i
     } else if ((st = tgs_image_resize(&rgb, c->width, c->height, out)) != TGS_OK) {
         goto done;
     }
-    st = undistort_image(c, out, mask);
+    st = undistort_image(s, c, out, mask);
 done:
     tgs_image_free(&raw);
     tgs_image_free(&rgb);
@@ -387,6 +415,9 @@ void tgs_scene_free(tgs_scene *s) {
     free(s->test_idx);
     free(s->points_xyz);
     free(s->points_rgb);
+    if (s->undistort)
+        free(s->undistort->map);
+    free(s->undistort);
     memset(s, 0, sizeof *s);
 }
 
