@@ -1,6 +1,6 @@
 /* camera_model.h - COLMAP camera models: their ids and parameter counts, the
  * distortion of each model that tgs accepts, its inverse, and the map that
- * undistorts a photograph to a PINHOLE camera (DESIGN §13).
+ * undistorts a photograph to a PINHOLE camera (DESIGN §12).
  *
  * Pixel convention (COLMAP's): the upper-left corner of the image is (0, 0), the
  * lower-right corner (width, height), so pixel (i, j) has its centre at

@@ -25,7 +25,7 @@ typedef struct {
     double fx, fy;                    /* focal in pixels at width x height */
     tgs_intrinsics intrinsics;        /* the photograph's camera scaled to width x height; when it has
                                          distortion, the images are undistorted to a PINHOLE camera with
-                                         fx, fy and the principal point at the centre (DESIGN §13) */
+                                         fx, fy and the principal point at the centre (DESIGN §12) */
     double R[9];                      /* world->camera rotation, row-major */
     double t[3];                      /* world->camera translation */
     double center[3];                 /* camera centre in world coordinates */

@@ -237,7 +237,8 @@ typedef struct {
 
 #define IA(field) offsetof(info_args, field)
 static const tgs_opt info_opts[] = {
-    {"source_path", 's', OPT_STRING, IA(so.source_path), .help = "scene folder"},
+    {"source_path", 's', OPT_STRING, IA(so.source_path),
+     .help = "scene folder: describe it (camera models and the share of each undistorted frame kept, sizes, split)"},
     {"images", 'i', OPT_STRING, IA(so.images), .def_str = "images", .help = "image folder inside the scene (COLMAP)"},
     {"resolution", 'r', OPT_INT, IA(so.resolution), .def = -1, .help = "resolution rule, as for train"},
     {"eval", 0, OPT_FLAG, IA(so.eval), .help = "show the train/test split of --eval"},

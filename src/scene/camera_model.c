@@ -1,6 +1,6 @@
 /* camera_model.c - COLMAP camera models: the table of models, the distortion of
  * the accepted ones and its inverse (camera_model_impl.h, in double and float),
- * and the undistortion of photographs to a centred PINHOLE camera (DESIGN §13). */
+ * and the undistortion of photographs to a centred PINHOLE camera (DESIGN §12). */
 #include "tgs/camera_model.h"
 
 #include <float.h>

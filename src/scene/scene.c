@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* The last undistortion map made by tgs_scene_load_image (DESIGN §13). */
+/* The last undistortion map made by tgs_scene_load_image (DESIGN §12). */
 struct tgs_undistort_cache {
     tgs_intrinsics intrinsics;
     int width, height;
