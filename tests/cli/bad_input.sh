@@ -74,6 +74,8 @@ fresh; camera 4 $F $F $CX $CY 0000000080842e41 $ZERO $ZERO $ZERO  # OPENCV, k1 =
 expect_fail absurd_coefficient "cameras.bin at offset 8: camera 1: the OPENCV model has distortion coefficient 1" info
 fresh; camera 4 $F $F $CX $CY 00000000000049c0 $ZERO $ZERO $ZERO  # OPENCV, k1 = -50
 expect_fail no_convergence "camera 1: the undistortion of the OPENCV model does not converge" info
+expect_fail no_convergence_train "does not converge" "$TGS" train -s "$T/s" -i images -m "$T/m_cam" --iterations 2 -q
+[ -e "$T/m_cam" ] && { echo "FAIL no_convergence_train left a model folder"; fails=$((fails + 1)); }
 fresh; camera 2 $F $CX $CY $TENTH  # SIMPLE_RADIAL, k = 0.1: fine
 if ! "$TGS" info -s "$T/s" -i images 2>&1 | grep -q "SIMPLE_RADIAL: 50 image(s), undistorted"; then
     echo "FAIL simple_radial: not accepted"; fails=$((fails + 1))
