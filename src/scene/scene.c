@@ -325,9 +325,6 @@ fail:
     return st;
 }
 
-/* Undistorts img (the photograph at the camera's width x height) in place to
- * the centred PINHOLE camera and keeps in *mask (may be NULL; empty: every
- * pixel counts) only the pixels that have a source in the photograph. */
 /* The undistortion map of camera c at width x height: the cached one when it
  * is for the same camera, else made (and cached). */
 static tgs_status undistort_map(const tgs_scene *s, const tgs_camera *c, int width, int height,
@@ -351,6 +348,9 @@ static tgs_status undistort_map(const tgs_scene *s, const tgs_camera *c, int wid
     return TGS_OK;
 }
 
+/* Undistorts img (the photograph at the camera's width x height) in place to
+ * the centred PINHOLE camera and keeps in *mask (may be NULL; empty: every
+ * pixel counts) only the pixels that have a source in the photograph. */
 static tgs_status undistort_image(const tgs_scene *s, const tgs_camera *c, tgs_image *img, tgs_image *mask) {
     if (tgs_intrinsics_is_pinhole(&c->intrinsics))
         return TGS_OK;
