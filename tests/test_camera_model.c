@@ -170,10 +170,47 @@ static void test_scene(int model, const double *pp_and_k, double min_psnr) {
     CHECK(system(cmd) == 0, "rm %s", dir);
 }
 
+/* Per-image cameras of different models: tiny_fox through OPENCV with every
+ * other image declared PINHOLE (camera 2): those load as their files are, the
+ * others undistorted. */
+static void test_mixed_models(void) {
+    const char *src = TGS_REPO_DIR "/data/tiny_fox";
+    char dir[256], cmd[1024];
+    check_tmpdir(dir, sizeof dir, "mixed_fox");
+    const double opencv[6] = {0.5, 0.5, -0.05, 0, 0, 0};
+    CHECK(ds_make_scene(src, "images", dir, TGS_CAM_OPENCV, opencv) == 0, "making the scene");
+    snprintf(cmd, sizeof cmd, "echo '2 PINHOLE 1061 1893 1375 1375 530.5 946.5' >> '%s/sparse/0/cameras.txt' && "
+             "sed -i '1~4s/ 1 \\([0-9]*\\.png\\)$/ 2 \\1/' '%s/sparse/0/images.txt'", dir, dir);
+    CHECK(system(cmd) == 0, "%s", cmd);
+    tgs_scene_options o = {.source_path = dir, .images = "images", .resolution = -1, .quiet = 1};
+    tgs_scene sc;
+    CHECK_OK(tgs_scene_load(&o, &sc));
+    int n_pin = 0, n_ocv = 0, n_same = 0;
+    for (int i = 0; i < sc.n_cameras && check_failures == 0; i++) {
+        tgs_image a = {0}, file = {0}, mask = {0};
+        CHECK_OK(tgs_scene_load_image(&sc, i, &a, &mask));
+        CHECK_OK(tgs_image_load(sc.cameras[i].image_path, &file));
+        const int pin = sc.cameras[i].intrinsics.model == TGS_CAM_PINHOLE;
+        n_pin += pin, n_ocv += sc.cameras[i].intrinsics.model == TGS_CAM_OPENCV;
+        const int same = a.width == file.width && a.height == file.height && file.channels == 3 &&
+                         !memcmp(a.data, file.data, tgs_image_bytes(a.width, a.height, 3));
+        n_same += same;
+        CHECK(same == pin && (!pin || !mask.data), "image %d (%s): %s", i, sc.cameras[i].model,
+              same ? "unchanged" : "resampled");
+        tgs_image_free(&a), tgs_image_free(&file), tgs_image_free(&mask);
+    }
+    printf("mixed models: %d PINHOLE images loaded as they are, %d OPENCV images undistorted\n", n_pin, n_ocv);
+    CHECK(n_pin == 25 && n_ocv == 25 && n_same == 25, "PINHOLE %d OPENCV %d unchanged %d", n_pin, n_ocv, n_same);
+    tgs_scene_free(&sc);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0, "rm %s", dir);
+}
+
 int main(void) {
     test_inverse();
     test_failures();
     test_map();
+    test_mixed_models();
     const double opencv[6] = {0.52, 0.49, 0.08, 0.02, 0.002, -0.001};
     test_scene(TGS_CAM_OPENCV, opencv, 31);
     const double fisheye[6] = {0.5, 0.5, 0.04, -0.01, 0.002, 0};
