@@ -559,41 +559,104 @@ static void test_bad_values(void) {
     rmdir(dir);
 }
 
-/* An OPENCV camera (any non-pinhole model): refused with advice, in .bin and .txt. */
+/* Writes the small model with camera 7 set to model id/params in .bin and .txt
+ * folders (dbin, dtxt: new temporary folders). */
+static void write_with_camera7(const synth *s, int model, const double *params, char *dbin, char *dtxt) {
+    const tgs_camera_model_info *info = tgs_camera_model_by_id(model);
+    g_cams[1].model = model;
+    g_cams[1].n_params = info->n_params;
+    snprintf(g_cams[1].model_name, sizeof g_cams[1].model_name, "%s", info->name);
+    memcpy(g_cams[1].params, params, (size_t)info->n_params * sizeof(double));
+    check_tmpdir(dbin, 256, "colmap_cam");
+    check_tmpdir(dtxt, 256, "colmap_camt");
+    buf b[3];
+    build_bin(s, b, NULL);
+    write_bin_dir(dbin, b);
+    write_txt(s, dtxt);
+    for (int k = 0; k < 3; k++)
+        free(b[k].d);
+}
+
+static void remove_both(const char *dbin, const char *dtxt) {
+    for (int k = 0; k < 3; k++) {
+        remove_file(dbin, k_bin_names[k]);
+        remove_file(dtxt, k_txt_names[k]);
+    }
+    rmdir(dbin);
+    rmdir(dtxt);
+}
+
+/* Models tgs does not undistort: refused by name with advice, in .bin and .txt. */
 static void test_unsupported_model(void) {
     synth s = make_small();
-    const int models[] = {4, 2, 6, 11, 17};
-    const char *names[] = {"OPENCV", "SIMPLE_RADIAL", "FULL_OPENCV", "RAD_TAN_THIN_PRISM_FISHEYE", "EQUIRECTANGULAR"};
-    const int nparams[] = {8, 4, 12, 16, 2};
+    const int models[] = {7, 10, 11, 12, 17};
     for (int t = 0; t < 5; t++) {
         tgs_colmap_camera c = g_cams[1];
-        g_cams[1].model = models[t];
-        g_cams[1].n_params = nparams[t];
-        snprintf(g_cams[1].model_name, sizeof g_cams[1].model_name, "%s", names[t]);
-        for (int k = 4; k < 16; k++)
-            g_cams[1].params[k] = 0.01 * k;
+        double params[16];
+        for (int k = 0; k < 16; k++)
+            params[k] = k < 2 ? 1000 : k < 4 ? 500 : 0.01 * k;
         char dbin[256], dtxt[256];
-        check_tmpdir(dbin, sizeof dbin, "colmap_ocv");
-        check_tmpdir(dtxt, sizeof dtxt, "colmap_ocvt");
-        buf b[3];
-        build_bin(&s, b, NULL);
-        write_bin_dir(dbin, b);
-        write_txt(&s, dtxt);
-        EXPECT_FAIL(dbin, TGS_ERR_UNSUPPORTED, "undistort", names[t]);
+        write_with_camera7(&s, models[t], params, dbin, dtxt);
+        const char *name = tgs_camera_model_by_id(models[t])->name;
+        EXPECT_FAIL(dbin, TGS_ERR_UNSUPPORTED, "undistort", name);
         if (t == 0)
             printf("e.g. %s\n", tgs_error_message());
         EXPECT_FAIL(dbin, TGS_ERR_UNSUPPORTED, "cameras.bin: camera 7 uses the", NULL);
-        EXPECT_FAIL(dtxt, TGS_ERR_UNSUPPORTED, "undistort", names[t]);
+        EXPECT_FAIL(dtxt, TGS_ERR_UNSUPPORTED, "undistort", name);
         EXPECT_FAIL(dtxt, TGS_ERR_UNSUPPORTED, "cameras.txt", NULL);
-        for (int k = 0; k < 3; k++) {
-            remove_file(dbin, k_bin_names[k]);
-            remove_file(dtxt, k_txt_names[k]);
-            free(b[k].d);
-        }
-        rmdir(dbin);
-        rmdir(dtxt);
+        remove_both(dbin, dtxt);
         g_cams[1] = c;
     }
+}
+
+/* Every accepted model reads back (bin and txt) with its id and parameters;
+ * absurd coefficients, a focal <= 0 and a distortion that cannot be undone
+ * over the frame are refused naming the file and the camera. */
+static void test_distorted_models(void) {
+    synth s = make_small();
+    const tgs_colmap_camera c = g_cams[1];
+    static const struct { int model; double p[12]; } ok[] = {
+        {2, {1300, 530, 946, -0.05}},
+        {3, {1300, 530, 946, -0.05, 0.01}},
+        {4, {1300, 1310, 530, 946, -0.05, 0.01, 0.001, -0.002}},
+        {5, {1300, 1310, 530, 946, 0.02, -0.01, 0.003, -0.001}},
+        {6, {1300, 1310, 530, 946, -0.05, 0.01, 0.001, -0.002, 0.001, 0.01, 0.002, 0.0005}},
+        {8, {1300, 530, 946, 0.03}},
+        {9, {1300, 530, 946, 0.03, -0.01}},
+    };
+    for (size_t t = 0; t < sizeof ok / sizeof ok[0]; t++) {
+        char dbin[256], dtxt[256];
+        write_with_camera7(&s, ok[t].model, ok[t].p, dbin, dtxt);
+        for (int f = 0; f < 2; f++) {
+            tgs_colmap_model m;
+            CHECK_OK(tgs_colmap_read(f ? dtxt : dbin, &m));
+            const tgs_colmap_camera *r = m.n_cameras == 2 ? &m.cameras[1] : NULL;
+            int same = r && r->model == ok[t].model && r->n_params == g_cams[1].n_params;
+            for (int k = 0; same && k < r->n_params; k++)
+                same = fabs(r->params[k] - ok[t].p[k]) <= 1e-12 * (1 + fabs(ok[t].p[k]));
+            CHECK(same, "model %d (%s) read back wrong", ok[t].model, f ? "txt" : "bin");
+            tgs_colmap_free(&m);
+        }
+        remove_both(dbin, dtxt);
+    }
+    static const struct { int model; double p[8]; const char *sub; } bad[] = {
+        {4, {1300, 1310, 530, 946, 1e6, 0, 0, 0}, "coefficient 1 = 1e+06"},
+        {4, {1300, 1310, 530, 946, -50, 0, 0, 0}, "does not converge"},
+        {2, {1300, 530, 946, -3}, "does not converge"},
+        {5, {1300, 1310, 530, 946, -2, 0, 0, 0}, "does not converge"},
+        {4, {1300, -1310, 530, 946, 0, 0, 0, 0}, "focal length"},
+        {3, {1300, 530e3, 946, 0, 0}, "principal point"},
+    };
+    for (size_t t = 0; t < sizeof bad / sizeof bad[0]; t++) {
+        char dbin[256], dtxt[256];
+        write_with_camera7(&s, bad[t].model, bad[t].p, dbin, dtxt);
+        EXPECT_FAIL(dbin, TGS_ERR_FORMAT, "cameras.bin at offset 56: camera 7: ", bad[t].sub);
+        if (t == 1)
+            printf("e.g. %s\n", tgs_error_message());
+        EXPECT_FAIL(dtxt, TGS_ERR_FORMAT, "cameras.txt:", bad[t].sub);
+        remove_both(dbin, dtxt);
+    }
+    g_cams[1] = c;
 }
 
 /* Garbage in the text files: refused with the file and line number. */
@@ -608,8 +671,8 @@ static void test_txt_garbage(void) {
     const char *cam_ok = "# c\n1 SIMPLE_PINHOLE 640 480 500 320 240\n7 PINHOLE 100 200 1 2 3 4\n";
     struct { int file; const char *text; tgs_status st; const char *sub; } cases[] = {
         {0, "# c\n\n1 PINHOLE 640 abc 1 2 3 4\n", TGS_ERR_FORMAT, "cameras.txt:3:"},
-        {0, "# c\n1 PINHOLE 640 480 1 2 3\n", TGS_ERR_FORMAT, "cameras.txt:2: line ends early"},
-        {0, "# c\n1 PINHOLE 640 480 1 2 3 4 5\n", TGS_ERR_FORMAT, "cameras.txt:2: unexpected '5'"},
+        {0, "# c\n1 PINHOLE 640 480 1 2 3\n", TGS_ERR_FORMAT, "cameras.txt:2: camera 1: the PINHOLE model has 4"},
+        {0, "# c\n1 PINHOLE 640 480 1 2 3 4 5\n", TGS_ERR_FORMAT, "has 4 parameters (fx, fy, cx, cy), found 5"},
         {0, "1 PINHOLE 640 480 1 2 3 4\n7 NOT_A_MODEL 1 1 1 1 1\n", TGS_ERR_FORMAT, "cameras.txt:2: camera 7 has unknown model"},
         {0, "1 PINHOLE 640 480 nan 2 3 4\n", TGS_ERR_FORMAT, "cameras.txt:1: non-finite"},
         {0, "1 PINHOLE 640 480 inf 2 3 4\n", TGS_ERR_FORMAT, "cameras.txt:1: non-finite"},
@@ -619,8 +682,12 @@ static void test_txt_garbage(void) {
         {0, "1 PINHOLE 640.5 480 1 2 3 4\n", TGS_ERR_FORMAT, "cameras.txt:1: expected WIDTH"},
         {0, "1x PINHOLE 640 480 1 2 3 4\n", TGS_ERR_FORMAT, "cameras.txt:1: expected CAMERA_ID"},
         {0, "99999999999 PINHOLE 640 480 1 2 3 4\n", TGS_ERR_FORMAT, "cameras.txt:1:"},
-        {0, "1 OPENCV 640 480 1 2 3 4 0 0 0 0\n", TGS_ERR_UNSUPPORTED, "cameras.txt:1: camera 1 uses the OPENCV model"},
-        {0, "1 OPENCV 640 480 1 2 3 4 0 0 0\n", TGS_ERR_FORMAT, "cameras.txt:1: line ends early"},
+        {0, "1 FOV 640 480 500 500 320 240 0.1\n", TGS_ERR_UNSUPPORTED, "cameras.txt:1: camera 1 uses the FOV model"},
+        {0, "1 OPENCV 640 480 500 500 320 240 0 0 0\n", TGS_ERR_FORMAT,
+         "cameras.txt:1: camera 1: the OPENCV model has 8 parameters (fx, fy, cx, cy, k1, k2, p1, p2), found 7"},
+        {0, "1 SIMPLE_RADIAL 640 480 500 320 240 0.1 0.2\n", TGS_ERR_FORMAT,
+         "cameras.txt:1: camera 1: the SIMPLE_RADIAL model has 4 parameters (f, cx, cy, k), found 5"},
+        {0, "1 RADIAL_FISHEYE 640 480 500 320 240 0.1 nan\n", TGS_ERR_FORMAT, "cameras.txt:1: non-finite"},
         {1, "# i\n10 1 0 0 0 0 0 0 1 a.png\n\n13 1 0 0 0 0 0 zero 7 b.png\n\n", TGS_ERR_FORMAT, "images.txt:4:"},
         {1, "10 1 0 0 0 0 0 0 1 a.png\n1.5 2.5\n", TGS_ERR_FORMAT, "images.txt:2: line ends early"},
         {1, "10 1 0 0 0 0 0 0 1 a.png\n1.5 2.5 x\n", TGS_ERR_FORMAT, "images.txt:2: expected POINT3D_ID"},
@@ -699,7 +766,7 @@ static void test_fox(void) {
           m.n_images, m.n_points);
     if (m.n_cameras == 1) {
         const tgs_colmap_camera *c = &m.cameras[0];
-        CHECK(c->model == TGS_COLMAP_PINHOLE && strcmp(c->model_name, "PINHOLE") == 0 && c->n_params == 4,
+        CHECK(c->model == TGS_CAM_PINHOLE && strcmp(c->model_name, "PINHOLE") == 0 && c->n_params == 4,
               "fox model %d %s", c->model, c->model_name);
         CHECK(c->width == 1061 && c->height == 1893, "fox size %llux%llu", (unsigned long long)c->width,
               (unsigned long long)c->height);
@@ -777,7 +844,7 @@ static void test_beer(void) {
     CHECK(m.n_cameras == 71 && m.n_images == 71 && m.n_points == 4414, "beer counts %zu %zu %zu", m.n_cameras,
           m.n_images, m.n_points);
     for (size_t i = 0; i < m.n_cameras; i++)
-        CHECK(m.cameras[i].model == TGS_COLMAP_PINHOLE && m.cameras[i].width > 0, "beer camera %zu", i);
+        CHECK(m.cameras[i].model == TGS_CAM_PINHOLE && m.cameras[i].width > 0, "beer camera %zu", i);
     tgs_colmap_free(&m);
 }
 
@@ -786,6 +853,7 @@ int main(void) {
     test_truncation_every_byte();
     test_bad_values();
     test_unsupported_model();
+    test_distorted_models();
     test_txt_garbage();
     /* The real scenes: skip (77) when the shared data is absent, unless something failed already. */
     if (check_failures == 0)

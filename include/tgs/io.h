@@ -3,24 +3,19 @@
 #ifndef TGS_IO_H
 #define TGS_IO_H
 
+#include "tgs/camera_model.h"
 #include "tgs/common.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* COLMAP camera models (ids as in COLMAP). */
-enum {
-    TGS_COLMAP_SIMPLE_PINHOLE = 0,
-    TGS_COLMAP_PINHOLE = 1,
-};
-
 typedef struct {
-    int id, model;
+    int id, model;              /* model: COLMAP model id (tgs/camera_model.h) */
     char model_name[32];
     uint64_t width, height;
     int n_params;
-    double params[16];
+    double params[TGS_CAM_MAX_PARAMS]; /* [n_params] in COLMAP's order */
 } tgs_colmap_camera;
 
 typedef struct {
@@ -40,7 +35,9 @@ typedef struct {
 
 /* Reads dir/{cameras,images,points3D}.bin, or the .txt versions when the .bin are
  * absent. Every count is checked against the bytes left before allocating, every
- * value for NaN/inf; unsupported camera models are refused (advice: undistort). */
+ * value for NaN/inf. Cameras of the models tgs accepts are checked (parameter
+ * count, focal length, coefficients, undistortion converging over the frame:
+ * tgs_camera_model_check); the others are refused by name (advice: undistort). */
 tgs_status tgs_colmap_read(const char *sparse_dir, tgs_colmap_model *out);
 void tgs_colmap_free(tgs_colmap_model *m); /* NULL-safe */
 

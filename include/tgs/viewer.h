@@ -1,4 +1,4 @@
-/* viewer.h - the live viewer (DESIGN §12): an HTTP server (libmicrohttpd) that
+/* viewer.h - the live viewer (DESIGN §13): an HTTP server (libmicrohttpd) that
  * serves a page, the run's status as JSON and frames as JPEG, rendered by
  * tgs's own rasteriser in the thread that owns the model.
  *

@@ -155,6 +155,39 @@ int tgs_cmd_train(int argc, char **argv) {
 
 /* ------------------------------------------------------------------ info */
 
+/* One line per camera model of the scene: its images and, for a distorted
+ * model, the share of the undistorted frame that has a source in the
+ * photographs (estimated on a 128 x 128 grid per distinct camera). */
+static void print_camera_models(const tgs_scene *sc) {
+    for (int model = 0; model < TGS_CAM_N_MODELS; model++) {
+        int n = 0;
+        double sum = 0, lo = 1;
+        const tgs_intrinsics *last = NULL;
+        double frac = 1;
+        for (int i = 0; i < sc->n_cameras; i++) {
+            const tgs_camera *c = &sc->cameras[i];
+            if (c->intrinsics.model != model)
+                continue;
+            n++;
+            if (tgs_intrinsics_is_pinhole(&c->intrinsics))
+                continue;
+            if (!last || !tgs_intrinsics_equal(last, &c->intrinsics))
+                frac = tgs_camera_model_valid_fraction(&c->intrinsics, c->width, c->height, 128);
+            last = &c->intrinsics;
+            sum += frac;
+            lo = fmin(lo, frac);
+        }
+        if (n == 0)
+            continue;
+        const char *name = tgs_camera_model_by_id(model)->name;
+        if (model == TGS_CAM_PINHOLE || model == TGS_CAM_SIMPLE_PINHOLE)
+            printf("model      %s: %d image(s), no distortion\n", name, n);
+        else
+            printf("model      %s: %d image(s), undistorted at load to a centred PINHOLE camera: %.1f%% of the "
+                   "frame valid (least %.1f%%)\n", name, n, 100 * sum / n, 100 * lo);
+    }
+}
+
 static int print_gpu(void) {
     tgs_device_info d;
     tgs_device_query(&d);
@@ -204,7 +237,8 @@ typedef struct {
 
 #define IA(field) offsetof(info_args, field)
 static const tgs_opt info_opts[] = {
-    {"source_path", 's', OPT_STRING, IA(so.source_path), .help = "scene folder"},
+    {"source_path", 's', OPT_STRING, IA(so.source_path),
+     .help = "scene folder: describe it (camera models and the share of each undistorted frame kept, sizes, split)"},
     {"images", 'i', OPT_STRING, IA(so.images), .def_str = "images", .help = "image folder inside the scene (COLMAP)"},
     {"resolution", 'r', OPT_INT, IA(so.resolution), .def = -1, .help = "resolution rule, as for train"},
     {"eval", 0, OPT_FLAG, IA(so.eval), .help = "show the train/test split of --eval"},
@@ -260,6 +294,8 @@ int tgs_cmd_info(int argc, char **argv) {
     else
         printf("cameras    %d COLMAP camera(s), %d distinct%s\n", sc.n_colmap_cameras, shown,
                shown > 3 ? " (first 3 shown)" : "");
+    if (!sc.is_blender)
+        print_camera_models(&sc);
     int minw = 1 << 30, maxw = 0, minh = 1 << 30, maxh = 0, tminw = 1 << 30, tmaxw = 0, tminh = 1 << 30, tmaxh = 0;
     for (int i = 0; i < sc.n_cameras; i++) {
         const tgs_camera *c = &sc.cameras[i];

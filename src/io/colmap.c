@@ -5,10 +5,11 @@
  * (binary) or line by line (text). Every count is checked against the bytes
  * left before anything is allocated; non-finite values, unknown camera models,
  * impossible sizes and dangling camera references are refused with a message
- * naming the file and the offset or line. Only undistorted cameras
- * (SIMPLE_PINHOLE, PINHOLE) are accepted; every other model is known by its
- * parameter count so that the file can still be walked and checked, then
- * refused with TGS_ERR_UNSUPPORTED. No scene logic here (FoV, sorting...).
+ * naming the file and the offset or line. Every COLMAP model is known by its
+ * parameter count (tgs/camera_model.h) so that the file can be walked; the
+ * models tgs undistorts are checked there (coefficients, convergence of the
+ * undistortion over the frame), the others refused with TGS_ERR_UNSUPPORTED.
+ * No scene logic here (FoV, sorting...).
  */
 #include "tgs/io.h"
 
@@ -22,31 +23,6 @@
 
 #define MAX_IMAGE_SIDE ((uint64_t)1 << 20)
 
-/* COLMAP camera models, indexed by their id (src/colmap/sensor/models.h). */
-static const struct {
-    const char *name;
-    int n_params;
-} k_models[] = {
-    {"SIMPLE_PINHOLE", 3},        /* 0: f, cx, cy */
-    {"PINHOLE", 4},               /* 1: fx, fy, cx, cy */
-    {"SIMPLE_RADIAL", 4},         /* 2 */
-    {"RADIAL", 5},                /* 3 */
-    {"OPENCV", 8},                /* 4 */
-    {"OPENCV_FISHEYE", 8},        /* 5 */
-    {"FULL_OPENCV", 12},          /* 6 */
-    {"FOV", 5},                   /* 7 */
-    {"SIMPLE_RADIAL_FISHEYE", 4}, /* 8 */
-    {"RADIAL_FISHEYE", 5},        /* 9 */
-    {"THIN_PRISM_FISHEYE", 12},   /* 10 */
-    {"RAD_TAN_THIN_PRISM_FISHEYE", 16}, /* 11 (COLMAP 3.10+) */
-    {"SIMPLE_DIVISION", 4},       /* 12 (COLMAP 3.12+) */
-    {"DIVISION", 5},              /* 13 */
-    {"SIMPLE_FISHEYE", 3},        /* 14 */
-    {"FISHEYE", 4},               /* 15 */
-    {"EUCM", 6},                  /* 16 */
-    {"EQUIRECTANGULAR", 2},       /* 17 */
-};
-#define N_MODELS ((int)(sizeof k_models / sizeof k_models[0]))
 #define MIN_MODEL_PARAMS 2
 
 /* Smallest possible record of each kind in the binary files (bytes). */
@@ -56,11 +32,9 @@ static const struct {
 #define POINT3D_MIN_BYTES (8 + 8 * 3 + 3 + 8 + 8)
 #define TRACK_ELEM_BYTES (4 + 4)
 
-static const char *k_no_model_advice =
-    "tgs needs undistorted images (SIMPLE_PINHOLE or PINHOLE): run 'colmap image_undistorter' first";
-
 static int model_supported(int model) {
-    return model == TGS_COLMAP_SIMPLE_PINHOLE || model == TGS_COLMAP_PINHOLE;
+    const tgs_camera_model_info *m = tgs_camera_model_by_id(model);
+    return m && m->supported;
 }
 
 /* ---- whole-file reading ----------------------------------------------------- */
@@ -203,12 +177,16 @@ static tgs_status check_camera(const char *where, const tgs_colmap_camera *cam) 
         return TGS_FAIL(TGS_ERR_FORMAT, "%s: camera %d has size %" PRIu64 "x%" PRIu64
                         " (expected width and height in 1..%" PRIu64 ")",
                         where, cam->id, cam->width, cam->height, MAX_IMAGE_SIDE - 1);
-    if (model_supported(cam->model)) {
-        int n_focal = cam->model == TGS_COLMAP_SIMPLE_PINHOLE ? 1 : 2;
-        for (int i = 0; i < n_focal; i++)
-            if (!(cam->params[i] > 0))
-                return TGS_FAIL(TGS_ERR_FORMAT, "%s: camera %d has focal length %g (expected > 0)", where,
-                                cam->id, cam->params[i]);
+    if (!model_supported(cam->model))
+        return TGS_OK;
+    tgs_intrinsics in;
+    tgs_status st = tgs_intrinsics_from_colmap(cam->model, cam->params, cam->n_params, &in);
+    if (st == TGS_OK && !tgs_intrinsics_is_pinhole(&in))
+        st = tgs_camera_model_check(&in, (int)cam->width, (int)cam->height);
+    if (st != TGS_OK) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", tgs_error_message());
+        return TGS_FAIL(st, "%s: camera %d: %s", where, cam->id, why);
     }
     return TGS_OK;
 }
@@ -225,14 +203,17 @@ static tgs_status check_image(const char *where, const tgs_colmap_image *im) {
 }
 
 static void set_model(tgs_colmap_camera *cam, int model) {
+    const tgs_camera_model_info *m = tgs_camera_model_by_id(model);
     cam->model = model;
-    cam->n_params = k_models[model].n_params;
-    snprintf(cam->model_name, sizeof cam->model_name, "%s", k_models[model].name);
+    cam->n_params = m->n_params;
+    snprintf(cam->model_name, sizeof cam->model_name, "%s", m->name);
 }
 
 static tgs_status refuse_model(const char *path, const tgs_colmap_camera *cam) {
-    return TGS_FAIL(TGS_ERR_UNSUPPORTED, "%s: camera %d uses the %s model; %s", path, cam->id,
-                    cam->model_name, k_no_model_advice);
+    return TGS_FAIL(TGS_ERR_UNSUPPORTED, "%s: camera %d uses the %s model, which tgs does not undistort "
+                    "(it reads SIMPLE_PINHOLE, PINHOLE, SIMPLE_RADIAL, RADIAL, OPENCV, OPENCV_FISHEYE, FULL_OPENCV, "
+                    "SIMPLE_RADIAL_FISHEYE, RADIAL_FISHEYE): run 'colmap image_undistorter' first", path, cam->id,
+                    cam->model_name);
 }
 
 /* ---- binary files ------------------------------------------------------------ */
@@ -255,10 +236,10 @@ static tgs_status read_cameras_bin(cursor *c, tgs_colmap_model *m) {
         TGS_TRY(get_i32(c, "camera_id", &id));
         TGS_TRY(get_i32(c, "model_id", &model));
         cam->id = id;
-        if (model < 0 || model >= N_MODELS)
+        if (!tgs_camera_model_by_id(model))
             return TGS_FAIL(TGS_ERR_FORMAT, "%s: camera %d at offset %zu has unknown model id %d "
                             "(expected a COLMAP camera model id 0..%d)", c->path, id, start + 4, model,
-                            N_MODELS - 1);
+                            TGS_CAM_N_MODELS - 1);
         set_model(cam, model);
         TGS_TRY(get_u64(c, "width", &w));
         TGS_TRY(get_u64(c, "height", &h));
@@ -420,6 +401,18 @@ static size_t token_len(const char *s) {
     return n;
 }
 
+/* Number of whitespace-separated tokens from s to the end of the line. */
+static int count_tokens(const char *s) {
+    int n = 0;
+    for (;;) {
+        s = skip_space((char *)s);
+        if (*s == '\0')
+            return n;
+        s += token_len(s);
+        n++;
+    }
+}
+
 static tgs_status bad_token(const line_reader *r, const char *s, const char *expected) {
     s = skip_space((char *)s);
     if (*s == '\0')
@@ -508,11 +501,8 @@ static tgs_status parse_cameras_txt(line_reader *r, tgs_colmap_model *m) {
         cam->id = (int)v;
         s = skip_space(s);
         size_t len = token_len(s);
-        int model = -1;
-        for (int k = 0; k < N_MODELS; k++)
-            if (strlen(k_models[k].name) == len && strncmp(s, k_models[k].name, len) == 0)
-                model = k;
-        if (model < 0) {
+        const tgs_camera_model_info *info = tgs_camera_model_by_name(s, len);
+        if (!info) {
             if (len == 0)
                 return bad_token(r, s, "MODEL (a COLMAP camera model name)");
             return TGS_FAIL(TGS_ERR_FORMAT, "%s:%d: camera %d has unknown model '%.*s' (expected a COLMAP "
@@ -520,11 +510,17 @@ static tgs_status parse_cameras_txt(line_reader *r, tgs_colmap_model *m) {
                             (int)TGS_MIN(len, (size_t)64), s);
         }
         s += len;
+        const int model = info->id;
         set_model(cam, model);
         TGS_TRY(parse_int(r, &s, 1, (long long)MAX_IMAGE_SIDE - 1, "WIDTH (a positive integer)", &v));
         cam->width = (uint64_t)v;
         TGS_TRY(parse_int(r, &s, 1, (long long)MAX_IMAGE_SIDE - 1, "HEIGHT (a positive integer)", &v));
         cam->height = (uint64_t)v;
+        int n_found = count_tokens(s);
+        if (n_found != cam->n_params)
+            return TGS_FAIL(TGS_ERR_FORMAT, "%s:%d: camera %d: the %s model has %d parameters (%s), found %d",
+                            r->path, r->line_no, cam->id, cam->model_name, cam->n_params,
+                            info->supported ? info->param_names : "see COLMAP's documentation", n_found);
         for (int k = 0; k < cam->n_params; k++) {
             char what[96];
             snprintf(what, sizeof what, "parameter %d of %d of the %s model", k + 1, cam->n_params,

@@ -13,6 +13,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* The last undistortion map made by tgs_scene_load_image (DESIGN §12). */
+struct tgs_undistort_cache {
+    tgs_intrinsics intrinsics;
+    int width, height;
+    size_t n_valid;
+    float *map; /* [height,width,2] */
+};
+
 static int file_exists(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
@@ -80,6 +88,8 @@ static tgs_status choose_resolution(const tgs_scene_options *opt, tgs_camera *c,
         return TGS_FAIL(TGS_ERR_ARG, "-r %d makes %s %dx%d pixels", r, c->image_path, c->width, c->height);
     c->fx = c->width / (2.0 * tan(0.5 * c->fovx));
     c->fy = c->height / (2.0 * tan(0.5 * c->fovy));
+    c->intrinsics = tgs_intrinsics_scaled(&c->intrinsics, (double)c->width / c->full_width,
+                                          (double)c->height / c->full_height);
     return TGS_OK;
 }
 
@@ -166,12 +176,13 @@ static tgs_status load_colmap(const tgs_scene_options *opt, tgs_scene *s) {
             if (m.cameras[k].id == im->camera_id)
                 cm = &m.cameras[k];
         tgs_camera *c = &s->cameras[i];
-        snprintf(c->model, sizeof c->model, "%s", cm->model == TGS_COLMAP_PINHOLE ? "PINHOLE" : "SIMPLE_PINHOLE");
+        snprintf(c->model, sizeof c->model, "%s", cm->model_name);
         c->full_width = (int)cm->width;
         c->full_height = (int)cm->height;
-        double fx = cm->params[0], fy = cm->model == TGS_COLMAP_PINHOLE ? cm->params[1] : cm->params[0];
-        c->fovx = 2.0 * atan(cm->width / (2.0 * fx));
-        c->fovy = 2.0 * atan(cm->height / (2.0 * fy));
+        if ((st = tgs_intrinsics_from_colmap(cm->model, cm->params, cm->n_params, &c->intrinsics)) != TGS_OK)
+            goto cleanup; /* tgs_colmap_read checked it */
+        c->fovx = 2.0 * atan(cm->width / (2.0 * c->intrinsics.fx));
+        c->fovy = 2.0 * atan(cm->height / (2.0 * c->intrinsics.fy));
         qvec_to_rot(im->qvec, c->R);
         memcpy(c->t, im->tvec, sizeof c->t);
         camera_center(c);
@@ -300,12 +311,14 @@ tgs_status tgs_scene_load(const tgs_scene_options *opt, tgs_scene *out) {
             goto fail;
         c->alpha_mask = opt->alpha_mask && channels == 4;
         c->has_mask = c->mask_path[0] || c->alpha_mask;
-        out->n_masked += c->has_mask;
         if (out->is_blender) {
             c->full_width = c->image_width;
             c->full_height = c->image_height;
             double focal = c->image_width / (2.0 * tan(0.5 * c->fovx));
             c->fovy = 2.0 * atan(c->image_height / (2.0 * focal));
+            const double pinhole[4] = {focal, focal, 0.5 * c->image_width, 0.5 * c->image_height};
+            if ((st = tgs_intrinsics_from_colmap(TGS_CAM_PINHOLE, pinhole, 4, &c->intrinsics)) != TGS_OK)
+                goto fail;
         } else {
             c->is_test = opt->eval && i % 8 == 0;
             if ((st = check_image_size(c)) != TGS_OK)
@@ -313,8 +326,12 @@ tgs_status tgs_scene_load(const tgs_scene_options *opt, tgs_scene *out) {
         }
         if ((st = choose_resolution(opt, c, &warned)) != TGS_OK)
             goto fail;
+        /* a distorted camera's undistorted image may have pixels with no source: they get a mask (planned) */
+        c->has_mask |= !tgs_intrinsics_is_pinhole(&c->intrinsics);
+        out->n_masked += c->has_mask;
     }
-    out->train_idx = tgs_calloc((size_t)out->n_cameras, sizeof(int), "camera indices");
+    out->undistort = tgs_calloc(1, sizeof *out->undistort, "undistortion cache");
+    out->train_idx = out->undistort ? tgs_calloc((size_t)out->n_cameras, sizeof(int), "camera indices") : NULL;
     out->test_idx = out->train_idx ? tgs_calloc((size_t)out->n_cameras, sizeof(int), "camera indices") : NULL;
     if (!out->test_idx) {
         st = TGS_ERR_NOMEM;
@@ -414,6 +431,56 @@ static tgs_status load_mask(const tgs_camera *c, const tgs_image *raw, tgs_image
     return TGS_OK;
 }
 
+/* The undistortion map of camera c at width x height: the cached one when it
+ * is for the same camera, else made (and cached). */
+static tgs_status undistort_map(const tgs_scene *s, const tgs_camera *c, int width, int height,
+                                struct tgs_undistort_cache **out) {
+    struct tgs_undistort_cache *u = s->undistort;
+    if (u && u->map && u->width == width && u->height == height &&
+        tgs_intrinsics_equal(&u->intrinsics, &c->intrinsics)) {
+        *out = u;
+        return TGS_OK;
+    }
+    if (!u)
+        return TGS_FAIL(TGS_ERR_ARG, "scene without an undistortion cache (expected tgs_scene_load)");
+    free(u->map);
+    memset(u, 0, sizeof *u);
+    if (!(u->map = tgs_calloc(2 * (size_t)width * (size_t)height, sizeof(float), "undistortion map")))
+        return TGS_ERR_NOMEM;
+    tgs_camera_model_undistort_map(&c->intrinsics, width, height, u->map, &u->n_valid);
+    u->intrinsics = c->intrinsics;
+    u->width = width, u->height = height;
+    *out = u;
+    return TGS_OK;
+}
+
+/* Undistorts img (the photograph at the camera's width x height) in place to
+ * the centred PINHOLE camera and keeps in *mask (may be NULL; empty: every
+ * pixel counts) only the pixels that have a source in the photograph. */
+static tgs_status undistort_image(const tgs_scene *s, const tgs_camera *c, tgs_image *img, tgs_image *mask) {
+    if (tgs_intrinsics_is_pinhole(&c->intrinsics))
+        return TGS_OK;
+    const size_t n = (size_t)img->width * (size_t)img->height;
+    struct tgs_undistort_cache *u = NULL;
+    TGS_TRY(undistort_map(s, c, img->width, img->height, &u));
+    tgs_image out = {0}, valid = {0};
+    tgs_status st = tgs_camera_model_remap(img, u->map, &out, mask && u->n_valid < n ? &valid : NULL);
+    if (st != TGS_OK)
+        return st;
+    tgs_image_free(img);
+    *img = out;
+    if (valid.data) {
+        if (!mask->data) {
+            *mask = valid;
+            return TGS_OK;
+        }
+        for (size_t k = 0; k < n; k++)
+            mask->data[k] = valid.data[k] ? mask->data[k] : 0;
+        tgs_image_free(&valid);
+    }
+    return TGS_OK;
+}
+
 tgs_status tgs_scene_load_image(const tgs_scene *s, int i, tgs_image *out, tgs_image *mask) {
     const tgs_camera *c = &s->cameras[i];
     tgs_image raw = {0}, rgb = {0}, m = {0};
@@ -437,9 +504,11 @@ tgs_status tgs_scene_load_image(const tgs_scene *s, int i, tgs_image *out, tgs_i
     if (rgb.width == c->width && rgb.height == c->height) {
         *out = rgb;
         rgb.data = NULL;
-    } else {
-        st = tgs_image_resize(&rgb, c->width, c->height, out);
+    } else if ((st = tgs_image_resize(&rgb, c->width, c->height, out)) != TGS_OK) {
+        goto done;
     }
+    if (st == TGS_OK)
+        st = undistort_image(s, c, out, mask ? &m : NULL);
     if (st == TGS_OK && mask) {
         *mask = m;
         m.data = NULL;
@@ -461,6 +530,9 @@ void tgs_scene_free(tgs_scene *s) {
     free(s->test_idx);
     free(s->points_xyz);
     free(s->points_rgb);
+    if (s->undistort)
+        free(s->undistort->map);
+    free(s->undistort);
     memset(s, 0, sizeof *s);
 }
 

@@ -54,7 +54,8 @@ static const int eval_and_save_at[] = {7000, 30000, -1};
 static const tgs_opt k_options[] = {
     /* model / scene */
     {"source_path", 's', OPT_STRING, F(source_path), .rule = &required, SAVED, CFG(source_path),
-     .help = "scene folder (COLMAP sparse/0 or Blender transforms)"},
+     .help = "scene folder (COLMAP sparse/0: pinhole, radial, OPENCV or fisheye cameras, undistorted at load; "
+             "or Blender transforms)"},
     {"model_path", 'm', OPT_STRING, F(model_path), CFG(model_path),
      .help = "output model folder (default output/<random>)"},
     {"images", 'i', OPT_STRING, F(images), .def_str = "images", SAVED, CFG(images),

@@ -59,11 +59,36 @@ fresh; poke "$T/s/sparse/0/points3D.bin" 16 000000000000f87f
 expect_fail nan_point "points3D.bin" info
 fresh; poke "$T/s/sparse/0/cameras.bin" 32 000000000000f07f
 expect_fail inf_focal "cameras.bin" info
-# a well-formed OPENCV camera (id 1, model 4, 1061x1893, 8 params)
-fresh; : > "$T/s/sparse/0/cameras.bin"
-poke "$T/s/sparse/0/cameras.bin" 0 01000000000000000100000004000000250400000000000065070000000000000000000000f03f
-for k in 1 2 3 4 5 6 7; do poke "$T/s/sparse/0/cameras.bin" $((32 + 8 * k)) 000000000000f03f; done
-expect_fail opencv_model "undistort" info
+# camera models: one camera (id 1, 1061x1893) of model $1 with the 8-byte doubles $2... as parameters
+camera() {
+    local model=$1 off=32
+    shift
+    : > "$T/s/sparse/0/cameras.bin"
+    poke "$T/s/sparse/0/cameras.bin" 0 "0100000000000000010000000${model}000000250400000000000065070000000000000"
+    for p in "$@"; do poke "$T/s/sparse/0/cameras.bin" $off "$p"; off=$((off + 8)); done
+}
+F=00000000007c9540 CX=0000000000908040 CY=0000000000908d40 ZERO=0000000000000000 TENTH=9a9999999999b93f
+fresh; camera 7 $F $F $CX $CY $TENTH  # FOV
+expect_fail fov_model "camera 1 uses the FOV model, which tgs does not undistort" info
+fresh; camera 4 $F $F $CX $CY 0000000080842e41 $ZERO $ZERO $ZERO  # OPENCV, k1 = 1e6
+expect_fail absurd_coefficient "cameras.bin at offset 8: camera 1: the OPENCV model has distortion coefficient 1" info
+fresh; camera 4 $F $F $CX $CY 00000000000049c0 $ZERO $ZERO $ZERO  # OPENCV, k1 = -50
+expect_fail no_convergence "camera 1: the undistortion of the OPENCV model does not converge" info
+expect_fail no_convergence_train "does not converge" "$TGS" train -s "$T/s" -i images -m "$T/m_cam" --iterations 2 -q
+[ -e "$T/m_cam" ] && { echo "FAIL no_convergence_train left a model folder"; fails=$((fails + 1)); }
+fresh; camera 2 $F $CX $CY $TENTH  # SIMPLE_RADIAL, k = 0.1: fine
+if ! "$TGS" info -s "$T/s" -i images 2>&1 | grep -q "SIMPLE_RADIAL: 50 image(s), undistorted"; then
+    echo "FAIL simple_radial: not accepted"; fails=$((fails + 1))
+else
+    echo "ok   simple_radial: accepted"
+fi
+# a text model whose camera line lacks a parameter
+fresh; rm "$T/s/sparse/0/"*.bin
+echo "1 OPENCV 1061 1893 1375 1375 530 946 0.1 0 0" > "$T/s/sparse/0/cameras.txt"
+printf '1 1 0 0 0 0 0 0 1 0001.jpg\n\n' > "$T/s/sparse/0/images.txt"
+: > "$T/s/sparse/0/points3D.txt"
+expect_fail param_count \
+    "cameras.txt:1: camera 1: the OPENCV model has 8 parameters (fx, fy, cx, cy, k1, k2, p1, p2), found 7" info
 # images
 fresh; rm "$T/s/images/0012.jpg"
 expect_fail missing_image "0012.jpg" info
