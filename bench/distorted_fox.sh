@@ -28,7 +28,7 @@ run() {
     echo "$name: $(tr '\n' ' ' <"$O/$name.log")"
     # the test views scored over the pixels that have a source in the photograph
     "$B/tgs" render -m "$O/$name" --skip_train -q >/dev/null 2>&1 &&
-        echo "$name: masked: $("$B/tgs" metrics -m "$O/$name" --masked | tail -1)"
+        echo "$name: masked: $("$B/tgs" metrics -m "$O/$name" --masked | grep ours_)"
 }
 for s in ${SCENES:-pinhole opencv fisheye}; do
     if [ "$s" = pinhole ]; then run fox_pinhole -s "$D/fox" -i images_4; else run "fox_$s" -s "$O/fox_$s"; fi
