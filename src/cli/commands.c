@@ -75,10 +75,10 @@ static void on_stop_signal(int sig) {
     (void)ignored;
 }
 
-static void install_stop_handlers(void) {
+void tgs_cli_on_stop_signals(void (*handler)(int)) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
+    sa.sa_handler = handler;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -98,7 +98,7 @@ static int holds_run(const char *path) {
 /* Runs the training and prints its summary; returns the exit code. */
 static int run_training(tgs_train_config *c) {
     tgs_train_result res;
-    install_stop_handlers();
+    tgs_cli_on_stop_signals(on_stop_signal);
     c->stop = &stop_requested;
     tgs_status st = tgs_train_run(c, &res);
     if (st == TGS_ERR_INTERRUPTED) {

@@ -28,6 +28,9 @@ typedef struct {
 int tgs_cli_open_model(const char *cmd, tgs_cli_model *a, tgs_scene *sc, char *ply_path /*[n]*/,
                        size_t n);
 
+/* Calls handler on SIGINT and SIGTERM (Ctrl-C, kill). */
+void tgs_cli_on_stop_signals(void (*handler)(int));
+
 /* Prints "tgs: error: <message>" for the last library error; returns 1. */
 int tgs_cli_fail(void);
 

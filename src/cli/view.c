@@ -76,12 +76,7 @@ static int serve(const view_args *a, const tgs_scene *sc, const tgs_gaussians *g
     printf("tgs: viewer at http://%s%s%s:%d/ (%zu Gaussians, %s renderer; Ctrl-C to stop)\n", br ? "[" : "", a->host,
            br ? "]" : "", tgs_viewer_port(v), g->n, tgs_view_renderer_backend(r));
     fflush(stdout);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_view_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    tgs_cli_on_stop_signals(on_view_signal);
     while (!view_stop)
         tgs_viewer_wait(v, 0.2, tgs_view_renderer_render, r);
     tgs_viewer_destroy(v);
