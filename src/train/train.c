@@ -343,6 +343,9 @@ static tgs_status start_viewer(train_run *s) {
     tgs_plan_max_size(&s->scene, &o.max_width, &o.max_height);
     memcpy(o.bg, s->scene.background, sizeof o.bg);
     TGS_TRY(tgs_viewer_create(&o, &s->scene, &s->viewer));
+    /* the run's size from the first /status on, while the model files are written and a checkpoint read */
+    const tgs_viewer_stats st0 = {0, cfg->iterations, NAN, NAN, NAN, NAN, s->ops->count(s->b), s->L.sh_active, 0};
+    tgs_viewer_publish(s->viewer, &st0);
     if (!tgs_viewer_host_is_loopback(cfg->host))
         fprintf(stderr, "tgs: warning: the viewer listens on %s: anyone who can reach it sees the model (no "
                 "authentication); prefer the default 127.0.0.1 and an SSH tunnel\n", cfg->host);
