@@ -263,7 +263,7 @@ static void fit(int *w, int *h, const tgs_viewer_limits *lim) {
 static tgs_view pose_view(const tgs_viewer_request *q, const tgs_viewer_limits *lim) {
     tgs_view v = {0};
     int w = q->width ? q->width : 800;
-    int h = q->height ? q->height : (w * 3 + 2) / 4;
+    int h = q->height ? q->height : TGS_MAX((w * 3 + 2) / 4, TGS_VIEWER_MIN_SIZE);
     fit(&w, &h, lim);
     v.width = w;
     v.height = h;
