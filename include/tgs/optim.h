@@ -19,8 +19,11 @@ typedef struct {
 void tgs_adam_init(tgs_adam *a, const double lr[TGS_G_COUNT]);
 /* One Adam step of the groups whose bit (1u << group) is set in mask, over the
  * first g->n rows; their gradients are zeroed afterwards. Groups outside the mask
- * keep their gradients (they accumulate, as --sh_lower needs). */
-void tgs_adam_step(tgs_adam *a, tgs_gaussians *g, unsigned mask);
+ * keep their gradients (they accumulate, as --sh_lower needs). With radii
+ * (sparse Adam, --optimizer_type sparse_adam) only the rows whose radius is
+ * above 0 step: the others keep their parameters, moments and gradients, and
+ * the bias correction still counts every step, as the dense step does. */
+void tgs_adam_step(tgs_adam *a, tgs_gaussians *g, unsigned mask, const int *radii /*[N] or NULL: every row*/);
 /* Zeroes the gradients of the groups in mask. */
 void tgs_adam_zero_grad(tgs_gaussians *g, unsigned mask);
 /* Log-linear decay from init to final over max_steps (the position schedule). */

@@ -14,7 +14,7 @@ extern "C" {
 typedef enum { TGS_DENSIFY_TAMING = 0, TGS_DENSIFY_CLASSIC = 1 } tgs_densify_mode;
 typedef enum { TGS_BUDGET_MULTIPLIER = 0, TGS_BUDGET_FINAL_COUNT = 1 } tgs_budget_mode;
 typedef enum { TGS_DEVICE_AUTO = 0, TGS_DEVICE_CPU = 1, TGS_DEVICE_CUDA = 2 } tgs_device_kind;
-typedef enum { TGS_OPTIMIZER_DEFAULT = 0 } tgs_optimizer_type;
+typedef enum { TGS_OPTIMIZER_DEFAULT = 0, TGS_OPTIMIZER_SPARSE_ADAM = 1 } tgs_optimizer_type;
 
 typedef struct {
     /* model / scene */

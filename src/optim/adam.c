@@ -20,7 +20,7 @@ void tgs_adam_zero_grad(tgs_gaussians *g, unsigned mask) {
             memset(g->grads + g->capacity * g->offset[grp], 0, g->n * (size_t)g->width[grp] * sizeof(float));
 }
 
-void tgs_adam_step(tgs_adam *a, tgs_gaussians *g, unsigned mask) {
+void tgs_adam_step(tgs_adam *a, tgs_gaussians *g, unsigned mask, const int *radii /*[N] or NULL*/) {
     for (int grp = 0; grp < TGS_G_COUNT; grp++) {
         if (!(mask & (1u << grp)))
             continue;
@@ -30,10 +30,12 @@ void tgs_adam_step(tgs_adam *a, tgs_gaussians *g, unsigned mask) {
         const float inv_bc2_sqrt = (float)(1.0 / sqrt(1.0 - pow(a->beta2, (double)t)));
         const float eps = (float)a->eps;
         size_t off = g->capacity * g->offset[grp];
-        size_t count = g->n * (size_t)g->width[grp];
+        const size_t width = (size_t)g->width[grp], count = g->n * width;
         float *p = g->params + off, *gr = g->grads + off, *m = g->adam_m + off, *v = g->adam_v + off;
 #pragma omp parallel for schedule(static)
         for (size_t i = 0; i < count; i++) {
+            if (radii && radii[i / width] <= 0)
+                continue;
             float gi = gr[i];
             m[i] = b1 * m[i] + (1.0f - b1) * gi;
             v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;

@@ -18,6 +18,7 @@ struct tgs_backend {
     tgs_edge_maps *edges;    /* Taming edge maps of the training cameras */
     tgs_gaussians *g;
     tgs_raster *raster;
+    int step_radii; /* raster's radii are the last step's view, over today's rows (sparse Adam's rows) */
     tgs_loss *loss;
     tgs_densify_stats stats;
     float *img, *gt, *v_img, *pixel_w;                      /* per pixel, one block from img */
@@ -113,6 +114,7 @@ static const unsigned char *mask_of(const tgs_backend *b, int ci) { return b->ma
 
 static tgs_status cpu_step(tgs_backend *b, int ci, const tgs_view *v, double lambda, int stats, double *loss) {
     TGS_TRY(tgs_raster_forward(b->raster, b->g, v, b->img, NULL, NULL));
+    b->step_radii = 1;
     to_float(&b->images[ci], b->gt);
     *loss = tgs_loss_forward_backward(b->loss, b->img, b->gt, mask_of(b, ci), v->width, v->height, lambda, b->v_img,
                                       NULL, NULL);
@@ -123,7 +125,8 @@ static tgs_status cpu_step(tgs_backend *b, int ci, const tgs_view *v, double lam
 }
 
 static tgs_status cpu_adam(tgs_backend *b, tgs_adam *a, unsigned mask) {
-    tgs_adam_step(a, b->g, mask);
+    const int sparse = b->cfg->optimizer_type == TGS_OPTIMIZER_SPARSE_ADAM && b->step_radii;
+    tgs_adam_step(a, b->g, mask, sparse ? tgs_raster_radii(b->raster) : NULL);
     return TGS_OK;
 }
 
@@ -173,6 +176,7 @@ static tgs_status taming_scores(tgs_backend *b, int sh_active, const float bg[3]
 
 static tgs_status cpu_densify(tgs_backend *b, const tgs_densify_params *p, size_t target, int step_j, int sh_active,
                               const float bg[3], tgs_rng *rng, tgs_densify_report *rep) {
+    b->step_radii = 0;
     if (b->cfg->densify_mode == TGS_DENSIFY_CLASSIC) {
         TGS_TRY(tgs_densify_classic(b->g, &b->stats, p, rng, rep));
         TGS_TRY(tgs_raster_reserve(b->raster, b->g->capacity));
@@ -184,6 +188,7 @@ static tgs_status cpu_densify(tgs_backend *b, const tgs_densify_params *p, size_
 
 static tgs_status cpu_evaluate(tgs_backend *b, const int *idx, int n, int sh_active, double *psnr, double *ssim) {
     double ps = 0, ss = 0;
+    b->step_radii = 0;
     for (int k = 0; k < n; k++) {
         const tgs_camera *c = &b->sc->cameras[idx[k]];
         tgs_view v = tgs_view_from_camera(c, b->sc->background, sh_active);
@@ -209,6 +214,7 @@ static tgs_status cpu_state_get(tgs_backend *b, const tgs_gaussians **g, const t
 }
 
 static tgs_status cpu_state_set(tgs_backend *b, const tgs_gaussians *g, const tgs_densify_stats *s) {
+    b->step_radii = 0;
     if (g->sh_degree != b->g->sh_degree)
         return TGS_FAIL(TGS_ERR_ARG, "checkpoint has SH degree %d, the run %d", g->sh_degree, b->g->sh_degree);
     TGS_TRY(tgs_gaussians_reserve(b->g, g->n));
@@ -240,6 +246,7 @@ static void cpu_pairs(const tgs_backend *b, size_t *peak, size_t *capacity) {
 static size_t cpu_device_bytes(const tgs_backend *b) { return 0; }
 static tgs_status cpu_sync(tgs_backend *b) { return TGS_OK; }
 static tgs_status cpu_render(tgs_backend *b, const tgs_view *v, float *img /*[H,W,3]*/) {
+    b->step_radii = 0;
     return tgs_raster_forward(b->raster, b->g, v, img, NULL, NULL);
 }
 

@@ -45,6 +45,7 @@ struct tgs_backend {
     tgs_edge_maps *edges;        /* their offsets and per-view ranges (the host maps are freed once uploaded) */
     tgs_cuda_model *m;
     tgs_cuda_raster *r;
+    int step_radii;              /* r's radii are the last step's view, over today's rows (sparse Adam's rows) */
     tgs_cuda_loss *loss;
     float *d_img, *d_v_img, *d_pixel_w, *d_v_mean2d, *d_score_acc, *d_scores;
     size_t per_gaussian_capacity;
@@ -273,6 +274,7 @@ static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double la
     if (prof)
         CU(cudaEventRecord(b->ev[0], 0));
     TGS_TRY(tgs_cuda_raster_forward(b->r, &m->g, v, b->d_img, NULL, NULL));
+    b->step_radii = 1;
     if (prof)
         CU(cudaEventRecord(b->ev[1], 0));
     /* the previous step's loss: its copy finished when the forward waited for its pair count */
@@ -308,7 +310,8 @@ static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double la
 }
 
 static tgs_status cuda_adam(tgs_backend *b, tgs_adam *a, unsigned mask) {
-    return tgs_cuda_adam_step_model(a, b->m, mask, 0);
+    const int sparse = b->cfg->optimizer_type == TGS_OPTIMIZER_SPARSE_ADAM && b->step_radii;
+    return tgs_cuda_adam_step_model(a, b->m, mask, sparse ? tgs_cuda_raster_radii(b->r) : NULL, 0);
 }
 
 static tgs_status cuda_zero_grad(tgs_backend *b, unsigned mask) { return tgs_cuda_adam_zero_grad(b->m, mask, 0); }
@@ -354,6 +357,7 @@ static tgs_status taming_scores(tgs_backend *b, int sh_active, const float bg[3]
 
 static tgs_status cuda_densify(tgs_backend *b, const tgs_densify_params *p, size_t target, int step_j, int sh_active,
                                const float bg[3], tgs_rng *rng, tgs_densify_report *rep) {
+    b->step_radii = 0;
     if (b->cfg->densify_mode == TGS_DENSIFY_CLASSIC) {
         TGS_TRY(tgs_cuda_densify_classic(b->m, p, &b->rng, rep, 0));
         TGS_TRY(tgs_cuda_raster_reserve(b->r, b->m->g.capacity));
@@ -367,6 +371,7 @@ static tgs_status cuda_densify(tgs_backend *b, const tgs_densify_params *p, size
 static tgs_status cuda_evaluate(tgs_backend *b, const int *idx, int n, int sh_active, double *psnr, double *ssim) {
     double ps = 0, ss = 0;
     tgs_cuda_model *m = b->m;
+    b->step_radii = 0;
     for (int k = 0; k < n; k++) {
         const tgs_camera *c = &b->sc->cameras[idx[k]];
         tgs_view v = tgs_view_from_camera(c, b->sc->background, sh_active);
@@ -403,6 +408,7 @@ static tgs_status cuda_state_get(tgs_backend *b, const tgs_gaussians **g, const 
 }
 
 static tgs_status cuda_state_set(tgs_backend *b, const tgs_gaussians *g, const tgs_densify_stats *s) {
+    b->step_radii = 0;
     if (g->capacity > b->m->g.capacity) {
         TGS_TRY(tgs_cuda_model_reserve(b->m, g->capacity, 0));
         TGS_TRY(tgs_cuda_raster_reserve(b->r, g->capacity));
@@ -442,6 +448,7 @@ static tgs_status cuda_sync(tgs_backend *b) {
 }
 
 static tgs_status cuda_render(tgs_backend *b, const tgs_view *v, float *img /*[H,W,3]*/) {
+    b->step_radii = 0;
     TGS_TRY(tgs_cuda_raster_forward(b->r, &b->m->g, v, b->d_img, NULL, NULL));
     CU(cudaMemcpy(img, b->d_img, (size_t)v->width * v->height * 3 * sizeof(float), cudaMemcpyDeviceToHost));
     return TGS_OK;

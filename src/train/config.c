@@ -41,7 +41,7 @@ static const tgs_opt_rule ports = {port_range, "must be 0..65535 (0: any free po
 static const char *const densify_modes[] = {"taming", "classic", NULL};   /* tgs_densify_mode */
 static const char *const budget_modes[] = {"multiplier", "final_count", NULL}; /* tgs_budget_mode */
 static const char *const devices[] = {"auto", "cpu", "cuda", NULL};           /* tgs_device_kind */
-static const char *const optimizer_types[] = {"default", NULL};               /* tgs_optimizer_type */
+static const char *const optimizer_types[] = {"default", "sparse_adam", NULL}; /* tgs_optimizer_type */
 static const int eval_and_save_at[] = {7000, 30000, -1};
 
 #define F(field) offsetof(tgs_train_config, field)
@@ -108,7 +108,8 @@ static const tgs_opt k_options[] = {
     {"densify_grad_threshold", 0, OPT_DOUBLE, F(densify_grad_threshold), .def = 0.0002, SAVED,
      .help = "screen-space gradient threshold"},
     {"random_background", 0, OPT_FLAG, F(random_background), SAVED, .help = "random background colour"},
-    {"optimizer_type", 0, OPT_CHOICE, F(optimizer_type), .choices = optimizer_types, .help = "optimiser"},
+    {"optimizer_type", 0, OPT_CHOICE, F(optimizer_type), .choices = optimizer_types, SAVED,
+     .help = "default: Adam steps every Gaussian; sparse_adam: only those the view saw (less memory traffic)"},
     /* Taming */
     {"densify_mode", 0, OPT_CHOICE, F(densify_mode), .choices = densify_modes, .def = TGS_DENSIFY_TAMING, SAVED,
      .help = "taming (budget) or classic 3DGS densification"},

@@ -35,6 +35,13 @@ grep -q '\[ITER 200\] densify' "$T/c.log" && fail "densified at the last iterati
 n150=$(sed -n 's/.*\[ITER 150\] densify: \([0-9]*\) Gaussians.*/\1/p' "$T/c.log")
 nply=$(grep -a -m1 '^element vertex' "$T/c/point_cloud/iteration_200/point_cloud.ply" | awk '{print $3}')
 [ -n "$n150" ] && [ "$n150" = "$nply" ] || fail "saved $nply Gaussians, tested $n150"
+# sparse Adam: the budget is met, PSNR rises as with the dense step, and the model differs
+run -m "$T/s" -q --optimizer_type sparse_adam >"$T/s.log" 2>&1 || fail "sparse_adam training failed"
+grep -q "6000 Gaussians" "$T/s.log" || fail "sparse_adam: final count is not the budget 6000: $(cat "$T/s.log")"
+ps=$(sed -n 's/.*PSNR \([0-9.]*\).*/\1/p' "$T/s.log" | head -1)
+awk -v a="$p60" -v b="$ps" 'BEGIN { exit !(b != "" && b > a + 1.0) }' || fail "sparse_adam: test PSNR $ps (at 60: $p60)"
+cmp -s "$T/a/point_cloud/iteration_300/point_cloud.ply" "$T/s/point_cloud/iteration_300/point_cloud.ply" &&
+    fail "sparse_adam gave the dense step's model"
 # render + metrics on the result
 "$TGS" render -m "$T/a" --skip_train -q || fail "render failed"
 [ -f "$T/a/test/ours_300/renders/00006.png" ] && [ -f "$T/a/test/ours_300/gt/00006.png" ] || fail "render outputs missing"

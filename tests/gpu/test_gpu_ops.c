@@ -531,9 +531,9 @@ static void test_adam(tgs_rng *r) {
         for (int k = 0; k < TGS_G_COUNT; k++)
             CU(cudaMemcpy(m->g.grads + cap * g->offset[k], grp(g, 1, k), n * (size_t)g->width[k] * sizeof(float),
                           cudaMemcpyHostToDevice));
-        tgs_adam_step(&ac, g, masks[st]);
+        tgs_adam_step(&ac, g, masks[st], NULL);
         tic();
-        OK(tgs_cuda_adam_step_model(&ag, m, masks[st], 0));
+        OK(tgs_cuda_adam_step_model(&ag, m, masks[st], NULL, 0));
         ms += toc_ms();
     }
     tgs_densify_stats sg;
@@ -555,9 +555,9 @@ static void test_adam(tgs_rng *r) {
     for (int k = 0; k < TGS_G_COUNT; k++)
         CU(cudaMemcpy(m->g.grads + cap * g->offset[k], grp(g, 1, k), n * (size_t)g->width[k] * sizeof(float),
                       cudaMemcpyHostToDevice));
-    tgs_adam_step(&ac, g, TGS_ADAM_ALL);
-    OK(tgs_cuda_adam_step(m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v, m->g.n, m->g.capacity, m->g.sh_degree, lr, TGS_ADAM_ALL,
-                          step, 0));
+    tgs_adam_step(&ac, g, TGS_ADAM_ALL, NULL);
+    OK(tgs_cuda_adam_step(m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v, NULL, m->g.n, m->g.capacity,
+                          m->g.sh_degree, lr, TGS_ADAM_ALL, step, 0));
     tgs_gaussians_destroy(got);
     tgs_densify_stats_free(&sg);
     got = download(m, &sg);
@@ -566,6 +566,33 @@ static void test_adam(tgs_rng *r) {
         for (int k = 0; k < TGS_G_COUNT; k++)
             lw = fmax(lw, max_rel(grp(got, b, k), grp(g, b, k), n * (size_t)g->width[k], 1e-30));
     report("Adam low-level entry point", "max rel err, 4 buffers", lw, 1e-6, -1);
+    tgs_gaussians_destroy(got);
+    tgs_densify_stats_free(&sg);
+    /* sparse (--optimizer_type sparse_adam): a quarter of the rows out of view */
+    int *radii = xcalloc(n, sizeof(int));
+    for (size_t i = 0; i < n; i++)
+        radii[i] = (tgs_rng_u32(r) % 4) == 0 ? 0 : 1 + (int)(tgs_rng_u32(r) % 60);
+    int *d_radii = dmalloc(n * sizeof(int));
+    CU(cudaMemcpy(d_radii, radii, n * sizeof(int), cudaMemcpyHostToDevice));
+    for (int k = 0; k < TGS_G_COUNT; k++) {
+        for (size_t e = 0; e < n * (size_t)g->width[k]; e++)
+            grp(g, 1, k)[e] = (float)uni(r, -1e-2, 1e-2);
+        CU(cudaMemcpy(m->g.grads + cap * g->offset[k], grp(g, 1, k), n * (size_t)g->width[k] * sizeof(float),
+                      cudaMemcpyHostToDevice));
+    }
+    ag = ac; /* the low-level step above counted on ac alone */
+    tgs_adam_step(&ac, g, TGS_ADAM_ALL, radii);
+    tic();
+    OK(tgs_cuda_adam_step_model(&ag, m, TGS_ADAM_ALL, d_radii, 0));
+    ms = toc_ms();
+    got = download(m, &sg);
+    double sw = 0;
+    for (int b = 0; b < 4; b++)
+        for (int k = 0; k < TGS_G_COUNT; k++)
+            sw = fmax(sw, max_rel(grp(got, b, k), grp(g, b, k), n * (size_t)g->width[k], 1e-30));
+    report("Adam sparse, 1/4 of the rows out of view", "max rel err, 4 buffers", sw, 1e-6, ms);
+    free(radii);
+    cudaFree(d_radii);
     tgs_gaussians_destroy(got);
     tgs_densify_stats_free(&sg);
     tgs_cuda_model_destroy(m);
@@ -1225,7 +1252,7 @@ static void test_bench(tgs_rng *r) {
     const int reps = 10;
     tic();
     for (int k = 0; k < reps; k++)
-        OK(tgs_cuda_adam_step_model(&a, m, TGS_ADAM_ALL, 0));
+        OK(tgs_cuda_adam_step_model(&a, m, TGS_ADAM_ALL, NULL, 0));
     report("bench Adam 1M Gaussians (SH 3)", "ms per step", toc_ms() / reps, INFINITY, -1);
     tic();
     for (int k = 0; k < reps; k++)

@@ -31,17 +31,19 @@ struct adam_groups {
  * us a step on an H100). */
 __global__ void __launch_bounds__(ADAM_THREADS)
     adam_kernel(float *__restrict__ params, float *__restrict__ grads, float *__restrict__ m, float *__restrict__ v,
-                adam_groups G) {
+                const int *__restrict__ radii /*[N] or NULL*/, adam_groups G) {
     const int k = blockIdx.y;
-    const size_t off = G.off[k], len = G.len[k], stride = (size_t)gridDim.x * blockDim.x;
+    const size_t off = G.off[k], len = G.len[k], stride = (size_t)gridDim.x * blockDim.x, width = (size_t)G.width[k];
     const float b1 = G.b1, b2 = G.b2, eps = G.eps, one_b1 = 1.0f - b1, one_b2 = 1.0f - b2;
     const float step_size = G.step_size[k], inv = G.inv_bc2_sqrt[k];
     for (size_t i0 = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i0 < len; i0 += ADAM_UNROLL * stride) {
         float gv[ADAM_UNROLL], mv[ADAM_UNROLL], vv[ADAM_UNROLL], pv[ADAM_UNROLL];
+        bool live[ADAM_UNROLL];
 #pragma unroll
         for (int u = 0; u < ADAM_UNROLL; u++) {
             const size_t i = i0 + u * stride, e = off + i;
-            const bool in = i < len;
+            const bool in = i < len && (!radii || radii[i / width] > 0); /* sparse: only rows in view */
+            live[u] = in;
             gv[u] = in ? grads[e] : 0.0f;
             mv[u] = in ? m[e] : 0.0f;
             vv[u] = in ? v[e] : 0.0f;
@@ -49,8 +51,8 @@ __global__ void __launch_bounds__(ADAM_THREADS)
         }
 #pragma unroll
         for (int u = 0; u < ADAM_UNROLL; u++) {
-            const size_t i = i0 + u * stride, e = off + i;
-            if (i >= len)
+            const size_t e = off + i0 + u * stride;
+            if (!live[u])
                 continue;
             grads[e] = 0.0f;
             /* m = b1 m + (1-b1) g; v = b2 v + (1-b2) g g; p -= step m / (sqrt(v) inv + eps) */
@@ -66,9 +68,10 @@ __global__ void __launch_bounds__(ADAM_THREADS)
 }
 
 /* Shared by both entry points: steps are the 1-based counts of this step. */
-static tgs_status adam_launch(float *d_params, float *d_grads, float *d_m, float *d_v, size_t n, size_t capacity,
-                              int sh_degree, const double lr[TGS_G_COUNT], unsigned mask, const long step[TGS_G_COUNT],
-                              double beta1, double beta2, double eps, cudaStream_t stream) {
+static tgs_status adam_launch(float *d_params, float *d_grads, float *d_m, float *d_v, const int *d_radii, size_t n,
+                              size_t capacity, int sh_degree, const double lr[TGS_G_COUNT], unsigned mask,
+                              const long step[TGS_G_COUNT], double beta1, double beta2, double eps,
+                              cudaStream_t stream) {
     if (!d_params || !d_grads || !d_m || !d_v || !lr || !step)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA Adam: missing buffer or settings (expected non-NULL pointers)");
     if (sh_degree < 0 || sh_degree > 3 || n > capacity)
@@ -103,26 +106,27 @@ static tgs_status adam_launch(float *d_params, float *d_grads, float *d_m, float
         return TGS_OK;
     const size_t per_block = (size_t)ADAM_THREADS * ADAM_UNROLL, bx = (max_len + per_block - 1) / per_block;
     const dim3 grid((unsigned)(bx < ADAM_MAX_BLOCKS ? bx : ADAM_MAX_BLOCKS), count);
-    adam_kernel<<<grid, ADAM_THREADS, 0, stream>>>(d_params, d_grads, d_m, d_v, G);
+    adam_kernel<<<grid, ADAM_THREADS, 0, stream>>>(d_params, d_grads, d_m, d_v, d_radii, G);
     TGS_CUDA_LAUNCHED("adam_kernel");
     return TGS_OK;
 }
 
-tgs_status tgs_cuda_adam_step(float *d_params, float *d_grads, float *d_m, float *d_v, size_t n, size_t capacity,
-                              int sh_degree, const double lr[TGS_G_COUNT], unsigned group_mask,
+tgs_status tgs_cuda_adam_step(float *d_params, float *d_grads, float *d_m, float *d_v, const int *d_radii, size_t n,
+                              size_t capacity, int sh_degree, const double lr[TGS_G_COUNT], unsigned group_mask,
                               const long step[TGS_G_COUNT], cudaStream_t stream) {
-    return adam_launch(d_params, d_grads, d_m, d_v, n, capacity, sh_degree, lr, group_mask, step, 0.9, 0.999, 1e-15,
-                       stream);
+    return adam_launch(d_params, d_grads, d_m, d_v, d_radii, n, capacity, sh_degree, lr, group_mask, step, 0.9, 0.999,
+                       1e-15, stream);
 }
 
-tgs_status tgs_cuda_adam_step_model(tgs_adam *a, tgs_cuda_model *m, unsigned mask, cudaStream_t stream) {
+tgs_status tgs_cuda_adam_step_model(tgs_adam *a, tgs_cuda_model *m, unsigned mask, const int *d_radii,
+                                    cudaStream_t stream) {
     if (!a || !m)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA Adam: optimiser or model missing (expected both)");
     long step[TGS_G_COUNT];
     for (int grp = 0; grp < TGS_G_COUNT; grp++)
         step[grp] = a->step[grp] + ((mask & (1u << grp)) ? 1 : 0);
-    TGS_TRY(adam_launch(m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v, m->g.n, m->g.capacity, m->g.sh_degree,
-                        a->lr, mask, step, a->beta1, a->beta2, a->eps, stream));
+    TGS_TRY(adam_launch(m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v, d_radii, m->g.n, m->g.capacity,
+                        m->g.sh_degree, a->lr, mask, step, a->beta1, a->beta2, a->eps, stream));
     for (int grp = 0; grp < TGS_G_COUNT; grp++)
         a->step[grp] = step[grp];
     return TGS_OK;

@@ -17,13 +17,16 @@ extern "C" {
 /* One Adam step over the first n rows of the groups in group_mask, with the
  * math of tgs_adam_step (torch Adam, beta1 0.9, beta2 0.999, eps 1e-15, bias
  * correction with step[g] = the 1-based step count of group g for this step),
- * bit for bit. Gradients of the stepped groups are zeroed afterwards. */
-tgs_status tgs_cuda_adam_step(float *d_params, float *d_grads, float *d_m, float *d_v, size_t n, size_t capacity,
-                              int sh_degree, const double lr[TGS_G_COUNT], unsigned group_mask,
-                              const long step[TGS_G_COUNT], cudaStream_t stream);
+ * bit for bit. Gradients of the stepped groups are zeroed afterwards. With
+ * d_radii, the sparse step: rows of radius 0 are left as they are. */
+tgs_status tgs_cuda_adam_step(float *d_params, float *d_grads, float *d_m, float *d_v,
+                              const int *d_radii /*[N] or NULL*/, size_t n, size_t capacity, int sh_degree,
+                              const double lr[TGS_G_COUNT], unsigned group_mask, const long step[TGS_G_COUNT],
+                              cudaStream_t stream);
 /* The same over a device model with a host tgs_adam (its lr, betas, eps; its
  * step counts are incremented for the groups in mask, as tgs_adam_step does). */
-tgs_status tgs_cuda_adam_step_model(tgs_adam *a, tgs_cuda_model *m, unsigned mask, cudaStream_t stream);
+tgs_status tgs_cuda_adam_step_model(tgs_adam *a, tgs_cuda_model *m, unsigned mask, const int *d_radii /*[N] or NULL*/,
+                                    cudaStream_t stream);
 /* Zeroes the gradients of the groups in mask (first n rows). */
 tgs_status tgs_cuda_adam_zero_grad(tgs_cuda_model *m, unsigned mask, cudaStream_t stream);
 
