@@ -120,8 +120,11 @@ tgs_status tgs_viewer_create(const tgs_viewer_options *o, const tgs_scene *sc, t
 void tgs_viewer_destroy(tgs_viewer *v);
 /* The port the server listens on. */
 int tgs_viewer_port(const tgs_viewer *v);
-/* Is host a loopback address (127.x, ::1, localhost)? Anything else exposes the viewer. */
-int tgs_viewer_host_is_loopback(const char *host);
+/* The address clients open, "http://HOST:PORT/" (an IPv6 host in brackets), into buf [size]. */
+void tgs_viewer_url(const tgs_viewer *v, char *buf, size_t size);
+/* Warns on stderr when the server listens on anything but a loopback address
+ * (127.x, ::1, localhost): whoever reaches it sees the model, unauthenticated. */
+void tgs_viewer_warn_if_exposed(const tgs_viewer *v);
 
 /* Replaces the status that /status reports. */
 void tgs_viewer_publish(tgs_viewer *v, const tgs_viewer_stats *s);

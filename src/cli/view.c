@@ -69,12 +69,11 @@ static int serve(const view_args *a, const tgs_scene *sc, const tgs_gaussians *g
     }
     tgs_viewer_stats st = {iteration, 0, NAN, NAN, NAN, NAN, g->n, g->sh_degree, 0};
     tgs_viewer_publish(v, &st);
-    if (!tgs_viewer_host_is_loopback(a->host))
-        fprintf(stderr, "tgs view: warning: listening on %s: anyone who can reach it sees the model (no "
-                "authentication); prefer the default 127.0.0.1 and an SSH tunnel\n", a->host);
-    int br = strchr(a->host, ':') != NULL;
-    printf("tgs: viewer at http://%s%s%s:%d/ (%zu Gaussians, %s renderer; Ctrl-C to stop)\n", br ? "[" : "", a->host,
-           br ? "]" : "", tgs_viewer_port(v), g->n, tgs_view_renderer_backend(r));
+    tgs_viewer_warn_if_exposed(v);
+    char url[320];
+    tgs_viewer_url(v, url, sizeof url);
+    printf("tgs: viewer at %s (%zu Gaussians, %s renderer; Ctrl-C to stop)\n", url, g->n,
+           tgs_view_renderer_backend(r));
     fflush(stdout);
     tgs_cli_on_stop_signals(on_view_signal);
     while (!view_stop)

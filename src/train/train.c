@@ -346,12 +346,11 @@ static tgs_status start_viewer(train_run *s) {
     /* the run's size from the first /status on, while the model files are written and a checkpoint read */
     const tgs_viewer_stats st0 = {0, cfg->iterations, NAN, NAN, NAN, NAN, s->ops->count(s->b), s->L.sh_active, 0};
     tgs_viewer_publish(s->viewer, &st0);
-    if (!tgs_viewer_host_is_loopback(cfg->host))
-        fprintf(stderr, "tgs: warning: the viewer listens on %s: anyone who can reach it sees the model (no "
-                "authentication); prefer the default 127.0.0.1 and an SSH tunnel\n", cfg->host);
+    tgs_viewer_warn_if_exposed(s->viewer);
+    char url[320];
+    tgs_viewer_url(s->viewer, url, sizeof url);
     if (!cfg->quiet)
-        printf("tgs: viewer at http://%s:%d/\n", strchr(cfg->host, ':') ? "[::1]" : cfg->host,
-               tgs_viewer_port(s->viewer));
+        printf("tgs: viewer at %s\n", url);
     fflush(stdout);
     return TGS_OK;
 }

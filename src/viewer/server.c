@@ -13,6 +13,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -334,11 +335,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 /* ---- lifetime ----------------------------------------------------------- */
 
-int tgs_viewer_host_is_loopback(const char *host) {
-    if (!host || strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0)
+static const char *host_of(const tgs_viewer *v) { return v->opt.host ? v->opt.host : "127.0.0.1"; }
+
+static int is_loopback(const char *host) {
+    if (strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0)
         return 1;
     struct in_addr a;
     return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+void tgs_viewer_url(const tgs_viewer *v, char *buf, size_t size) {
+    const char *host = host_of(v);
+    const int v6 = strchr(host, ':') != NULL;
+    snprintf(buf, size, "http://%s%s%s:%d/", v6 ? "[" : "", host, v6 ? "]" : "", v->port);
+}
+
+void tgs_viewer_warn_if_exposed(const tgs_viewer *v) {
+    if (!is_loopback(host_of(v)))
+        fprintf(stderr, "tgs: warning: the viewer listens on %s: anyone who can reach it sees the model (no "
+                "authentication); prefer the default 127.0.0.1 and an SSH tunnel\n", host_of(v));
 }
 
 /* The cameras in cameras.json order, as views and as records for /status. */
@@ -366,7 +381,7 @@ static tgs_status copy_cameras(tgs_viewer *v, const tgs_scene *sc) {
 }
 
 static tgs_status start_daemon(tgs_viewer *v) {
-    const char *host = v->opt.host ? v->opt.host : "127.0.0.1";
+    const char *host = host_of(v);
     struct addrinfo hints, *ai = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
