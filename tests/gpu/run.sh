@@ -5,9 +5,10 @@
 # process as nvidia-smi reports it).
 #   usage: tests/gpu/run.sh BUILD_DIR DATA_DIR OUT_DIR [ITERATIONS]
 # Environment: QUICK=1 shortens the agreement tests; BENCHES="fox4 lego ..."
-# picks the runs (fox4 lego lego_cap fox2 beer lego_1m fox2_1m fox4_profile lego_profile ref
-# fox4_seeds shared agree context; default all, about 5 minutes on an H100; SEEDS="2 3 4 5"
-# are fox4_seeds' seeds). The fox runs also print tgs metrics of their test
+# picks the runs (fox4 lego lego_cap fox2 beer lego_1m fox2_1m lego_1m_sparse fox2_1m_sparse
+# quality_1m fox4_profile lego_profile ref fox4_seeds shared agree context; default all but the
+# 1M ones, about 5 minutes on an H100; SEEDS="2 3 4 5" are fox4_seeds' seeds, quality_1m's are
+# 1 2 3 by default). The fox runs also print tgs metrics of their test
 # renders (fox4_seeds and ref: of the training views too). For the blending kernels alone:
 # BUILD_DIR/bench_gpu_render SCENE IMAGES|- PLY [white] [reps] (under ncu for
 # the split by kernel).
@@ -75,6 +76,15 @@ metrics() {
         printf "%-10s train:   %s\n" "$name" "$("$B/tgs" metrics -m "$O/$name" --split train | sed -n 2p)"
     fi
 }
+# quality_job NAME ARGS...: a training run in the background, at most JOBS (default 4) at once
+quality_job() {
+    local name=$1
+    shift
+    while [ "$(jobs -rp | wc -l)" -ge "${JOBS:-4}" ]; do wait -n; done
+    rm -rf "$O/$name"
+    "$B/tgs" train "$@" -m "$O/$name" --iterations "$IT" --test_iterations "$IT" --save_iterations "$IT" \
+        >"$O/$name.log" 2>&1 &
+}
 # mean_sd LABEL: mean and s.d. of the numbers on stdin
 mean_sd() {
     awk -v l="$1" '{ s += $1; q += $1 * $1; n++ }
@@ -94,6 +104,33 @@ for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile ref f
     # the 1M-Gaussian proxies of the paper's "big" mode (--profile splits the time)
     lego_1m) bench lego_1m -s "$D/lego" --white_background "${big[@]}" ;;
     fox2_1m) bench fox2_1m -s "$D/fox" -i images_2 "${big[@]}" ;;
+    lego_1m_sparse) bench lego_1m_sparse -s "$D/lego" --white_background "${big[@]}" --optimizer_type sparse_adam ;;
+    fox2_1m_sparse) bench fox2_1m_sparse -s "$D/fox" -i images_2 "${big[@]}" --optimizer_type sparse_adam ;;
+    quality_1m) # the proxies (SCENES, default "lego fox2"), the default rule against --cap_candidates
+        # over seeds (RUNS, default "default:1 default:2 default:3 cap:1 cap:2 cap:3"), JOBS runs at once
+        # on the one GPU (default 4: times are not comparable, only PSNR and counts); the summary
+        # takes every such log in OUT_DIR, earlier calls' too
+        names=()
+        for scene in ${SCENES:-lego fox2}; do
+            for run in ${RUNS:-default:1 default:2 default:3 cap:1 cap:2 cap:3}; do
+                rule=${run%%:*} seed=${run##*:} extra=()
+                [ $rule = cap ] && extra=(--cap_candidates)
+                args=(-s "$D/lego" --white_background)
+                [ $scene = fox2 ] && args=(-s "$D/fox" -i images_2)
+                names+=("${scene}_1m_${rule}_s$seed")
+                quality_job "${scene}_1m_${rule}_s$seed" "${args[@]}" "${big[@]}" --seed "$seed" "${extra[@]}"
+            done
+        done
+        wait
+        for name in "${names[@]}"; do
+            printf "%-18s %s\n" "$name" "$(grep "tgs: done" "$O/$name.log" || echo "FAIL: $(tail -1 "$O/$name.log")")"
+        done
+        for scene in lego fox2; do
+            for rule in default cap; do
+                cat "$O"/${scene}_1m_${rule}_s*.log 2>/dev/null | grep -o 'test PSNR [0-9.]*' | awk '{ print $3 }' |
+                    mean_sd "${scene}_1m $rule test PSNR"
+            done
+        done ;;
     fox4_profile) bench fox4_profile -s "$D/fox" -i images_4 "${flags[@]}" --profile ;;
     lego_profile) bench lego_profile -s "$D/lego" --white_background "${flags[@]}" --profile ;;
     fox4_seeds) # the spread over seeds (atomics make even one seed vary a little)

@@ -1,9 +1,12 @@
 /* raster_cuda_bwd.cu - backward stages of the CUDA rasteriser.
  *
- * Tile kernel: one block per 8x4 strip of a chunk of a tile's list (RC_CHUNK
- * Gaussians; the chunks of a long list run in parallel) walks the chunk back
- * to front from the largest n_contrib of its pixels, starting from the state
- * the forward kept before the next chunk; each pixel recovers T by division and
+ * Tile kernel: one warp per chunk of a tile's list (RC_CHUNK Gaussians; the
+ * chunks of a long list run in parallel), each thread a pixel of each of the
+ * tile's RC_SPLIT strips, walks the chunk back to front from the largest
+ * n_contrib of the tile's pixels, starting from the state the forward kept
+ * before the next chunk (one warp for the 8x8 tile sums each Gaussian's
+ * gradients once, where a warp per 8x4 strip summed them twice and repeated
+ * the shared reads); each pixel recovers T by division and
  * computes its gradients w.r.t. the Gaussian's colour, screen mean, conic and
  * opacity exactly as the CPU does (at alpha clamped to 0.99: the gradient of
  * opacity * G, or none with tgs_view.alpha_clamp_exact). The 32 pixels of a
@@ -15,6 +18,10 @@
  * gradients to its raw parameters (the CPU's preprocess_backward), and a
  * block per 128 Gaussians adds their SH rest coefficients' gradients. */
 #include "raster/cuda/raster_cuda_math.cuh"
+
+#if RC_BLOCK != 32
+#error "the tile kernels are one warp a block (warp sums, __syncwarp)"
+#endif
 
 /* Sums the 9 gradient slots over the 32 lanes of a warp by halving: at each
  * xor step a lane keeps one half of its slots (the upper one when its lane
@@ -56,6 +63,13 @@ static __device__ __forceinline__ int rc_sum9_slot(int lane) {
     return m == 1 && !(lane & 1) ? 5 * b4 + 3 * b3 + 2 * b2 + b1 : -1;
 }
 
+/* The backward state of one pixel: T after the Gaussian being walked, the
+ * colour behind it (background included) and the loss gradient. */
+typedef struct {
+    float fx, fy, T, S[3], dC[3];
+    uint32_t last; /* list position after its last contribution (0: outside the image) */
+} rc_bwd_pixel;
+
 __global__ void __launch_bounds__(RC_BLOCK)
     rc_render_backward_kernel(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, const uint32_t *vals,
                               rc_gauss g, rc_state st, const float *v_img, float *acc) {
@@ -63,41 +77,41 @@ __global__ void __launch_bounds__(RC_BLOCK)
     __shared__ float2 s_xy[RC_BLOCK];
     __shared__ float4 s_co[RC_BLOCK];
     __shared__ float4 s_cp[RC_BLOCK]; /* rgb, pmin */
-    __shared__ uint32_t s_max_last;
     int t, c;
     if (!rc_item_of(chunk_end, w.vp.tiles_x * w.vp.tiles_y, blockIdx.x, &t, &c))
         return;
-    const rc_pixel p = rc_pixel_of(w, t, blockIdx.y);
     const int tid = threadIdx.y * RC_TILE + threadIdx.x, lane = tid & 31;
-    const int x = p.x, y = p.y, inside = p.inside;
-    const size_t pix = p.pix;
     const uint2 range = ranges[t];
     const int start = c * RC_CHUNK, stop = min(start + RC_CHUNK, (int)(range.y - range.x));
-    const float fx = (float)x, fy = (float)y;
-    const uint32_t last = inside ? st.n_contrib[pix] : 0;
-    const float4 fin = inside ? st.final[pix] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-    /* T after the chunk and the colour behind it (background included): the
-     * pixel's final ones if it took nothing from later chunks, else the state
-     * before the next chunk (rc_state.ckpt) */
-    float T = fin.w, S[3], dC[3];
-    for (int ch = 0; ch < 3; ch++) {
-        S[ch] = T * w.bg[ch];
-        dC[ch] = inside ? v_img[3 * pix + ch] : 0.0f;
+    /* this thread's pixel in each strip of the tile; T after the chunk and the
+     * colour behind it: the pixel's final ones if it took nothing from later
+     * chunks, else the state before the next chunk (rc_state.ckpt) */
+    rc_bwd_pixel q[RC_SPLIT];
+    uint32_t max_last = 0;
+#pragma unroll
+    for (int k = 0; k < RC_SPLIT; k++) {
+        const rc_pixel p = rc_pixel_of(w, t, k);
+        q[k].fx = (float)p.x;
+        q[k].fy = (float)p.y;
+        q[k].last = p.inside ? st.n_contrib[p.pix] : 0;
+        const float4 fin = p.inside ? st.final[p.pix] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        q[k].T = fin.w;
+        for (int ch = 0; ch < 3; ch++) {
+            q[k].S[ch] = fin.w * w.bg[ch];
+            q[k].dC[ch] = p.inside ? v_img[3 * p.pix + ch] : 0.0f;
+        }
+        if ((uint32_t)stop < q[k].last) {
+            const float4 ck = st.ckpt[(size_t)(blockIdx.x + 1) * (RC_TILE * RC_TILE) + p.lp]; /* before chunk c + 1 */
+            q[k].S[0] += fin.x - ck.x;
+            q[k].S[1] += fin.y - ck.y;
+            q[k].S[2] += fin.z - ck.z;
+            q[k].T = ck.w;
+        }
+        max_last = max(max_last, q[k].last);
     }
-    if ((uint32_t)stop < last) {
-        const float4 ck = st.ckpt[(size_t)(blockIdx.x + 1) * (RC_TILE * RC_TILE) + p.lp]; /* before chunk c + 1 */
-        S[0] += fin.x - ck.x;
-        S[1] += fin.y - ck.y;
-        S[2] += fin.z - ck.z;
-        T = ck.w;
-    }
-    if (tid == 0)
-        s_max_last = 0;
-    __syncthreads();
-    if (last > 0)
-        atomicMax(&s_max_last, last);
-    __syncthreads();
-    const int end = min(stop, (int)s_max_last), m = end - start; /* this warp's Gaussians, back to front */
+    for (int off = 16; off > 0; off >>= 1)
+        max_last = max(max_last, __shfl_xor_sync(0xffffffffu, max_last, off));
+    const int end = min(stop, (int)max_last), m = end - start; /* the tile's Gaussians, back to front */
     const int slot = rc_sum9_slot(lane);
 
     /* the forward's software pipeline, back to front: item k is list position end - 1 - k */
@@ -109,14 +123,14 @@ __global__ void __launch_bounds__(RC_BLOCK)
         rc_fetch_splat(g, gi, &f_xy, &f_co, &f_cp);
     for (int off = 0; off < m; off += RC_BLOCK) {
         const int batch = min(RC_BLOCK, m - off);
-        __syncthreads(); /* the previous batch is no longer read */
+        __syncwarp(); /* the previous batch is no longer read */
         if (tid < batch) {
             s_id[tid] = gi;
             s_xy[tid] = f_xy;
             s_co[tid] = f_co;
             s_cp[tid] = f_cp;
         }
-        __syncthreads();
+        __syncwarp();
         const int nk = off + RC_BLOCK + tid; /* this thread's item of the next batch */
         gi = gi_next;
         if (nk < m)
@@ -124,37 +138,39 @@ __global__ void __launch_bounds__(RC_BLOCK)
         gi_next = nk + RC_BLOCK < m ? vals[range.x + (uint32_t)(end - 1 - nk - RC_BLOCK)] : 0u;
         for (int j = 0; j < batch; j++) {
             const uint32_t jj = (uint32_t)(end - 1 - off - j);
+            const float4 co = s_co[j], cp = s_cp[j];
+            const float2 xy = s_xy[j];
             float gr[RC_ACC_N];
             for (int k = 0; k < RC_ACC_N; k++)
                 gr[k] = 0.0f;
             int hit = 0;
-            if (jj < last) {
-                const float4 co = s_co[j];
-                const float dx = RC_SUB(s_xy[j].x, fx), dy = RC_SUB(s_xy[j].y, fy);
+#pragma unroll
+            for (int k = 0; k < RC_SPLIT; k++) {
+                rc_bwd_pixel *P = &q[k];
+                const float dx = RC_SUB(xy.x, P->fx), dy = RC_SUB(xy.y, P->fy);
                 float G, raw, alpha;
-                const float4 cp = s_cp[j];
-                if (rc_alpha(co, cp.w, dx, dy, w.exact, &G, &raw, &alpha)) {
-                    hit = 1;
-                    const float inv = 1.0f / (1.0f - alpha);
-                    T = T * inv;
-                    const float wgt = alpha * T;
-                    float dL_dalpha = 0.0f;
-                    const float colv[3] = {cp.x, cp.y, cp.z};
-                    for (int ch = 0; ch < 3; ch++) {
-                        const float col = colv[ch];
-                        gr[RC_ACC_RGB + ch] = wgt * dC[ch];
-                        dL_dalpha += dC[ch] * (col * T - S[ch] * inv);
-                        S[ch] += col * wgt;
-                    }
-                    if (!w.clamp_exact || raw < RC_ALPHA_MAX) { /* exactly, clamped alpha has no gradient */
-                        gr[RC_ACC_OP] = G * dL_dalpha;
-                        const float dL_dpower = co.w * dL_dalpha * G;
-                        gr[RC_ACC_CON] = dL_dpower * -0.5f * dx * dx;
-                        gr[RC_ACC_CON + 1] = dL_dpower * -dx * dy;
-                        gr[RC_ACC_CON + 2] = dL_dpower * -0.5f * dy * dy;
-                        gr[RC_ACC_M2] = dL_dpower * (-co.x * dx - co.y * dy);
-                        gr[RC_ACC_M2 + 1] = dL_dpower * (-co.z * dy - co.y * dx);
-                    }
+                if (jj >= P->last || !rc_alpha(co, cp.w, dx, dy, w.exact, &G, &raw, &alpha))
+                    continue;
+                hit = 1;
+                const float inv = 1.0f / (1.0f - alpha);
+                P->T = P->T * inv;
+                const float wgt = alpha * P->T;
+                float dL_dalpha = 0.0f;
+                const float colv[3] = {cp.x, cp.y, cp.z};
+                for (int ch = 0; ch < 3; ch++) {
+                    const float col = colv[ch];
+                    gr[RC_ACC_RGB + ch] += wgt * P->dC[ch];
+                    dL_dalpha += P->dC[ch] * (col * P->T - P->S[ch] * inv);
+                    P->S[ch] += col * wgt;
+                }
+                if (!w.clamp_exact || raw < RC_ALPHA_MAX) { /* exactly, clamped alpha has no gradient */
+                    gr[RC_ACC_OP] += G * dL_dalpha;
+                    const float dL_dpower = co.w * dL_dalpha * G;
+                    gr[RC_ACC_CON] += dL_dpower * -0.5f * dx * dx;
+                    gr[RC_ACC_CON + 1] += dL_dpower * -dx * dy;
+                    gr[RC_ACC_CON + 2] += dL_dpower * -0.5f * dy * dy;
+                    gr[RC_ACC_M2] += dL_dpower * (-co.x * dx - co.y * dy);
+                    gr[RC_ACC_M2 + 1] += dL_dpower * (-co.z * dy - co.y * dx);
                 }
             }
             if (__any_sync(0xffffffffu, hit)) { /* nine lanes add the warp's sums of the nine slots */
@@ -170,8 +186,8 @@ void rc_launch_render_backward(rc_view w, const uint2 *ranges, const uint32_t *c
                                const uint32_t *vals, rc_gauss g, rc_state st, const float *v_img, float *acc) {
     if (max_chunks == 0)
         return;
-    const dim3 grid((unsigned)max_chunks, RC_SPLIT), block(RC_TILE, RC_TILE / RC_SPLIT);
-    rc_render_backward_kernel<<<grid, block>>>(w, ranges, chunk_end, vals, g, st, v_img, acc);
+    const dim3 block(RC_TILE, RC_TILE / RC_SPLIT); /* one warp, RC_SPLIT pixels a thread */
+    rc_render_backward_kernel<<<(unsigned)max_chunks, block>>>(w, ranges, chunk_end, vals, g, st, v_img, acc);
 }
 
 /* One thread per Gaussian: screen-space gradients (acc) -> raw parameters,

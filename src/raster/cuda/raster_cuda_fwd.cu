@@ -324,46 +324,63 @@ __global__ void __launch_bounds__(RC_BLOCK)
     int t, c;
     if (!rc_item_of(chunk_end, w.vp.tiles_x * w.vp.tiles_y, blockIdx.x, &t, &c))
         return;
-    const rc_pixel p = rc_pixel_of(w, t, blockIdx.y);
     const int tid = threadIdx.y * RC_TILE + threadIdx.x;
     const uint2 range = ranges[t];
     const int start = c * RC_CHUNK, count = min(RC_CHUNK, (int)(range.y - range.x) - start);
-    const float fx = (float)p.x, fy = (float)p.y;
-    float T = 1.0f, C0 = 0.0f, C1 = 0.0f, C2 = 0.0f;
-    uint32_t last = 0;
-    int done = !p.inside;
+    /* one warp for the tile: this thread's pixel in each of its RC_SPLIT strips
+     * (a warp per strip fetched and staged every Gaussian twice) */
+    rc_pixel p[RC_SPLIT];
+    rc_px q[RC_SPLIT];
+    int done = 1; /* every pixel of this thread */
+#pragma unroll
+    for (int k = 0; k < RC_SPLIT; k++) {
+        p[k] = rc_pixel_of(w, t, k);
+        q[k].T = 1.0f, q[k].C0 = q[k].C1 = q[k].C2 = 0.0f, q[k].last = 0u, q[k].done = !p[k].inside;
+        done &= q[k].done;
+    }
     for (int base = 0; base < count; base += RC_BLOCK) {
-        if (__syncthreads_count(done) == RC_BLOCK)
+        if (__all_sync(0xffffffffu, done))
             break;
+        __syncwarp(); /* the previous batch is no longer read */
         if (base + tid < count) {
             float2 xy;
             float4 co, cp;
             rc_fetch_splat(g, vals[range.x + start + base + tid], &xy, &co, &cp);
             s_xy[tid] = xy, s_co[tid] = co, s_cp[tid] = cp;
         }
-        __syncthreads();
+        __syncwarp();
         const int batch = min(RC_BLOCK, count - base);
         for (int j = 0; j < batch && !done; j++) {
             const float2 xy = s_xy[j];
             const float4 co = s_co[j], cp = s_cp[j];
-            const float dx = RC_SUB(xy.x, fx), dy = RC_SUB(xy.y, fy);
-            float G, raw, alpha;
-            if (rc_alpha(co, cp.w, dx, dy, w.exact, &G, &raw, &alpha)) {
-                const float aT = alpha * T;
-                C0 = fmaf(cp.x, aT, C0);
-                C1 = fmaf(cp.y, aT, C1);
-                C2 = fmaf(cp.z, aT, C2);
-                T = RC_MUL(T, RC_SUB(1.0f, alpha));
-                last = (uint32_t)(start + base + j + 1);
-                done = T < RC_T_MIN;
+            done = 1;
+#pragma unroll
+            for (int k = 0; k < RC_SPLIT; k++) {
+                rc_px *P = &q[k];
+                if (P->done)
+                    continue;
+                const float dx = RC_SUB(xy.x, (float)p[k].x), dy = RC_SUB(xy.y, (float)p[k].y);
+                float G, raw, alpha;
+                if (rc_alpha(co, cp.w, dx, dy, w.exact, &G, &raw, &alpha)) {
+                    const float aT = alpha * P->T;
+                    P->C0 = fmaf(cp.x, aT, P->C0);
+                    P->C1 = fmaf(cp.y, aT, P->C1);
+                    P->C2 = fmaf(cp.z, aT, P->C2);
+                    P->T = RC_MUL(P->T, RC_SUB(1.0f, alpha));
+                    P->last = (uint32_t)(start + base + j + 1);
+                    P->done = P->T < RC_T_MIN;
+                }
+                done &= P->done;
             }
         }
     }
-    if (p.inside) {
-        const size_t k = (size_t)blockIdx.x * (RC_TILE * RC_TILE) + p.lp;
-        st.ckpt[k] = make_float4(C0, C1, C2, T);
-        st.part_last[k] = last;
-    }
+#pragma unroll
+    for (int k = 0; k < RC_SPLIT; k++)
+        if (p[k].inside) {
+            const size_t slot = (size_t)blockIdx.x * (RC_TILE * RC_TILE) + p[k].lp;
+            st.ckpt[slot] = make_float4(q[k].C0, q[k].C1, q[k].C2, q[k].T);
+            st.part_last[slot] = q[k].last;
+        }
 }
 
 /* (2): one thread per pixel; the tile's chunks are items chunk_end[t-1] ..
@@ -440,7 +457,7 @@ void rc_launch_render(rc_view w, const uint2 *ranges, const uint32_t *chunk_end,
         return;
     }
     const dim3 items((unsigned)max_items, RC_SPLIT);
-    rc_render_chunks_kernel<<<items, block>>>(w, ranges, chunk_end, vals, g, st);
+    rc_render_chunks_kernel<<<(unsigned)max_items, block>>>(w, ranges, chunk_end, vals, g, st);
     rc_render_resolve_kernel<<<grid, block>>>(w, chunk_end, st, img);
     rc_render_rewalk_kernel<<<items, block>>>(w, ranges, chunk_end, vals, g, st, img);
 }
