@@ -6,6 +6,7 @@
 #include "optim/cuda/adam_cuda.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #define ADAM_THREADS 256
@@ -23,6 +24,13 @@ struct adam_groups {
 
 #define ADAM_UNROLL 4 /* elements a thread loads before it computes */
 
+/* The row of element i of a group of this width: a 32-bit division where the
+ * group allows (a 64-bit one costs ~70 instructions: sparse Adam measured
+ * 15% slower than the dense step with it on lego at 1M, H200). */
+static __device__ __forceinline__ size_t row_of(size_t i, size_t width, bool wide) {
+    return wide ? i / width : (size_t)((uint32_t)i / (uint32_t)width);
+}
+
 /* Each thread loads ADAM_UNROLL elements (gradient, moments, parameter) of
  * its grid stride before computing any: the loads overlap. Written as one
  * element at a time, the compiler kept them in program order (the moments
@@ -34,6 +42,7 @@ __global__ void __launch_bounds__(ADAM_THREADS)
                 const int *__restrict__ radii /*[N] or NULL*/, adam_groups G) {
     const int k = blockIdx.y;
     const size_t off = G.off[k], len = G.len[k], stride = (size_t)gridDim.x * blockDim.x, width = (size_t)G.width[k];
+    const bool wide = len > UINT32_MAX;
     const float b1 = G.b1, b2 = G.b2, eps = G.eps, one_b1 = 1.0f - b1, one_b2 = 1.0f - b2;
     const float step_size = G.step_size[k], inv = G.inv_bc2_sqrt[k];
     for (size_t i0 = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i0 < len; i0 += ADAM_UNROLL * stride) {
@@ -42,7 +51,7 @@ __global__ void __launch_bounds__(ADAM_THREADS)
 #pragma unroll
         for (int u = 0; u < ADAM_UNROLL; u++) {
             const size_t i = i0 + u * stride, e = off + i;
-            const bool in = i < len && (!radii || radii[i / width] > 0); /* sparse: only rows in view */
+            const bool in = i < len && (!radii || radii[row_of(i, width, wide)] > 0); /* sparse: rows in view */
             live[u] = in;
             gv[u] = in ? grads[e] : 0.0f;
             mv[u] = in ? m[e] : 0.0f;
