@@ -1,9 +1,9 @@
 /* raster_cuda_fwd.cu - forward stages of the CUDA rasteriser: per-Gaussian
  * preprocess (the CPU's preprocess: culling, EWA, radius, tight tile rect,
  * SH colour, depth sort keys), emission of (tile, Gaussian) pairs in depth
- * order, tile ranges of the sorted pairs, and the tile blending kernel (one
- * warp per 8x4 strip of an 8x8 tile, Gaussians staged in shared memory 32 at a
- * time) with the Taming score sums reduced per warp before the atomics. */
+ * order, tile ranges of the sorted pairs, and the tile blending kernels
+ * (warps over 8x8 tiles, Gaussians staged in shared memory 32 at a time) with
+ * the Taming score sums reduced per warp before the atomics. */
 #include "raster/cuda/raster_cuda_math.cuh"
 
 /* Tiles [x, z) x [y, w) of a grid of `tile`-pixel tiles (tx x ty) that the
@@ -18,11 +18,10 @@ static __device__ __forceinline__ int4 rc_tile_rect(float px, float py, float rf
     return rc;
 }
 
-/* One thread per Gaussian. Writes radius 0 and no pairs for a culled one. */
-__global__ void rc_preprocess_kernel(size_t n, rc_params p, rc_view w, rc_gauss out) {
-    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= n)
-        return;
+/* Gaussian i's screen footprint, tile rect and depth key; radius 0 and no
+ * pairs for a culled one. Returns whether it is visible. */
+static __device__ __forceinline__ int rc_preprocess_footprint(size_t i, const rc_params &p, const rc_view &w,
+                                                              const rc_gauss &out) {
     out.radius[i] = 0;
     out.depth[i] = 0.0f;
     out.tiles[i] = 0;
@@ -30,11 +29,11 @@ __global__ void rc_preprocess_kernel(size_t n, rc_params p, rc_view w, rc_gauss 
     out.order[i] = (uint32_t)i;
     rc_geom g;
     if (!rc_geometry(&p, &w, i, &g))
-        return;
+        return 0;
     const float a = g.cov[0], b = g.cov[1], cc = g.cov[2];
     const float det = RC_SUB(RC_MUL(a, cc), RC_MUL(b, b));
     if (det == 0.0f)
-        return;
+        return 0;
     const float mid = RC_MUL(0.5f, RC_ADD(a, cc));
     const float disc = __fsqrt_rn(fmaxf(0.1f, RC_SUB(RC_MUL(mid, mid), det)));
     const float lam = fmaxf(RC_ADD(mid, disc), RC_SUB(mid, disc));
@@ -51,7 +50,7 @@ __global__ void rc_preprocess_kernel(size_t n, rc_params p, rc_view w, rc_gauss 
     const int4 vis = rc_tile_rect(px, py, (float)radius, TGS_TILE, (w.vp.width + TGS_TILE - 1) / TGS_TILE,
                                   (w.vp.height + TGS_TILE - 1) / TGS_TILE);
     if ((vis.z - vis.x) * (vis.w - vis.y) == 0)
-        return;
+        return 0;
     const int f = TGS_TILE / RC_TILE;
     int4 rc = make_int4(f * vis.x, f * vis.y, min(w.vp.tiles_x, f * vis.z), min(w.vp.tiles_y, f * vis.w));
     const float tile = (float)RC_TILE;
@@ -85,13 +84,28 @@ __global__ void rc_preprocess_kernel(size_t n, rc_params p, rc_view w, rc_gauss 
     out.rect[i] = rc;
     out.tiles[i] = (unsigned long long)(rc.z - rc.x) * (unsigned long long)(rc.w - rc.y);
     out.depth_key[i] = __float_as_uint(g.pv[2]); /* > 0.2: the bits order like the values */
+    return 1;
+}
 
-    /* colour from SH in the viewing direction */
-    const int deg = w.sh_degree, nb = (deg + 1) * (deg + 1);
+/* One thread per Gaussian, RC_REST_G a block: the footprint, then the colour
+ * from SH in the viewing direction (rest coefficients staged by the block).
+ * The explicit 1 block an SM of the launch bounds keeps ptxas from spilling
+ * (56 registers and 20 spilled bytes without it, 54 and none with it). */
+__global__ void __launch_bounds__(RC_REST_G, 1) rc_preprocess_kernel(size_t n, rc_params p, rc_view w, rc_gauss out) {
+    __shared__ float s_rest[RC_REST_G * RC_REST_MAX];
+    const size_t first = (size_t)blockIdx.x * RC_REST_G, i = first + threadIdx.x;
+    const int vis = i < n && rc_preprocess_footprint(i, p, w, out);
+    const int used = rc_rest_used(p, w.sh_degree); /* block-uniform: */
+    if (used > 0 && __syncthreads_or(vis))
+        rc_stage_rest(p, n, first, used, s_rest);
+    if (!vis)
+        return;
+
+    const int deg = w.sh_degree, nb = 1 + used / 3; /* the bands the model holds */
     float dir[3], len, basis[16];
     rc_view_dir(p.means + 3 * i, &w, dir, &len);
     rc_sh_basis(deg, dir[0], dir[1], dir[2], basis, NULL);
-    const float *dc = p.dc + 3 * i, *rest = p.rest + (size_t)3 * p.k_rest * i;
+    const float *dc = p.dc + 3 * i, *rest = s_rest + threadIdx.x * (used | 1);
     for (int ch = 0; ch < 3; ch++) {
         float col = RC_MUL(basis[0], dc[ch]);
 #pragma unroll
@@ -109,8 +123,7 @@ __global__ void rc_preprocess_kernel(size_t n, rc_params p, rc_view w, rc_gauss 
 void rc_launch_preprocess(size_t n, rc_params p, rc_view w, rc_gauss g) {
     if (n == 0)
         return;
-    const unsigned threads = 256;
-    rc_preprocess_kernel<<<(unsigned)((n + threads - 1) / threads), threads>>>(n, p, w, g);
+    rc_preprocess_kernel<<<(unsigned)((n + RC_REST_G - 1) / RC_REST_G), RC_REST_G>>>(n, p, w, g);
 }
 
 /* One thread per Gaussian in depth order (order: stable sort of the depth
