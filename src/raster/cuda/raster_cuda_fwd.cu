@@ -144,21 +144,50 @@ void rc_launch_gather_counts(size_t n, const uint32_t *order, const unsigned lon
 }
 
 /* One thread per pair: the Gaussian k (in depth order) whose range of the
- * inclusive sum holds the pair (binary search), then its tile, row by row of
- * the Gaussian's tile rect; the key is the tile id. A stable sort by tile then
- * leaves each tile's Gaussians by depth, ties by index: the CPU's (tile,
- * depth) order, with a radix sort of the tile bits only. One thread per pair
- * rather than per Gaussian: in depth order the large near Gaussians, with
- * hundreds of tiles each, sit together in a few warps (fox: 4x slower). */
-__global__ void rc_duplicate_kernel(size_t n, size_t n_pairs, rc_gauss g, int tiles_x, const uint32_t *order,
-                                    const unsigned long long *offsets, uint32_t *keys, uint32_t *vals) {
-    const size_t p = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (p >= n_pairs)
-        return;
-    const size_t lo = rc_first_above(offsets, n, (unsigned long long)p);
+ * inclusive sum holds the pair, then its tile, row by row of the Gaussian's
+ * tile rect; the key is the tile id. A stable sort by tile then leaves each
+ * tile's Gaussians by depth, ties by index: the CPU's (tile, depth) order,
+ * with a radix sort of the tile bits only. One thread per pair rather than per
+ * Gaussian: in depth order the large near Gaussians, with hundreds of tiles
+ * each, sit together in a few warps (fox: 4x slower). The search: two threads
+ * find the Gaussians of the block's first and last pair in the whole sum, the
+ * block copies the sum between them into shared memory (at most RC_DUP_SPAN
+ * entries; a block over more Gaussians without pairs searches memory), and
+ * each thread searches there: a search of 20 dependent global loads a pair
+ * took 10-15x the time of the kernel's bytes at 1M Gaussians. */
+#define RC_DUP_THREADS 256
+#define RC_DUP_SPAN 1024
+__global__ void __launch_bounds__(RC_DUP_THREADS)
+    rc_duplicate_kernel(size_t n, size_t n_pairs, rc_gauss g, int tiles_x, const uint32_t *order,
+                        const unsigned long long *offsets, uint32_t *keys, uint32_t *vals) {
+    __shared__ unsigned long long s_off[RC_DUP_SPAN];
+    __shared__ size_t s_lo[2];
+    const size_t p0 = (size_t)blockIdx.x * RC_DUP_THREADS, p = p0 + threadIdx.x;
+    if (threadIdx.x < 2) {
+        const size_t q = threadIdx.x ? min(p0 + RC_DUP_THREADS, n_pairs) - 1 : p0;
+        s_lo[threadIdx.x] = rc_first_above(offsets, n, (unsigned long long)q);
+    }
+    __syncthreads();
+    const size_t lo0 = s_lo[0], span = s_lo[1] - lo0 + 1; /* block-uniform */
+    size_t lo;
+    unsigned long long before; /* pairs of the Gaussians before lo */
+    if (span <= RC_DUP_SPAN) {
+        for (size_t k = threadIdx.x; k < span; k += RC_DUP_THREADS)
+            s_off[k] = offsets[lo0 + k];
+        __syncthreads();
+        if (p >= n_pairs)
+            return;
+        lo = lo0 + rc_first_above(s_off, span, (unsigned long long)p);
+        before = lo > lo0 ? s_off[lo - lo0 - 1] : (lo > 0 ? offsets[lo - 1] : 0ull);
+    } else {
+        if (p >= n_pairs)
+            return;
+        lo = rc_first_above(offsets, n, (unsigned long long)p);
+        before = lo > 0 ? offsets[lo - 1] : 0ull;
+    }
     const uint32_t i = order[lo];
     const int4 rc = g.rect[i];
-    const unsigned long long local = p - (lo > 0 ? offsets[lo - 1] : 0ull);
+    const unsigned long long local = p - before;
     const unsigned wdt = (unsigned)(rc.z - rc.x);
     const uint32_t tx = (uint32_t)rc.x + (uint32_t)(local % wdt), ty = (uint32_t)rc.y + (uint32_t)(local / wdt);
     keys[p] = ty * (uint32_t)tiles_x + tx;
@@ -169,9 +198,8 @@ void rc_launch_duplicate(size_t n, size_t n_pairs, rc_gauss g, int tiles_x, cons
                          const unsigned long long *offsets, uint32_t *keys, uint32_t *vals) {
     if (n == 0 || n_pairs == 0)
         return;
-    const unsigned threads = 256;
-    rc_duplicate_kernel<<<(unsigned)((n_pairs + threads - 1) / threads), threads>>>(n, n_pairs, g, tiles_x, order,
-                                                                                    offsets, keys, vals);
+    rc_duplicate_kernel<<<(unsigned)((n_pairs + RC_DUP_THREADS - 1) / RC_DUP_THREADS), RC_DUP_THREADS>>>(
+        n, n_pairs, g, tiles_x, order, offsets, keys, vals);
 }
 
 /* One thread per sorted pair: the first and last pair of each tile mark its
