@@ -195,17 +195,13 @@ void rc_launch_render_backward(rc_view w, const uint2 *ranges, const uint32_t *c
  * than a helper should be: the whole chain stays in one body so that its
  * intermediates (SH basis, covariances, Jacobian) live in registers; split into
  * __device__ functions the compiler spilled them to local memory. */
-__global__ void __launch_bounds__(RC_REST_G)
-    rc_preprocess_backward_kernel(size_t n, rc_params p, rc_view w, rc_gauss gs, const float *accs, rc_grads gr,
-                                  float *v_mean2d) {
-    __shared__ float s_rest[RC_REST_G * RC_REST_MAX];
-    const size_t first = (size_t)blockIdx.x * RC_REST_G, i = first + threadIdx.x;
-    const int vis = i < n && gs.radius[i] != 0;
-    const int used = rc_rest_used(p, w.sh_degree); /* block-uniform: */
-    if (used > 0 && __syncthreads_or(vis))
-        rc_stage_rest(p, n, first, used, s_rest);
-    if (!vis) {
-        if (i < n && v_mean2d)
+__global__ void rc_preprocess_backward_kernel(size_t n, rc_params p, rc_view w, rc_gauss gs, const float *accs,
+                                              rc_grads gr, float *v_mean2d) {
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n)
+        return;
+    if (gs.radius[i] == 0) {
+        if (v_mean2d)
             v_mean2d[2 * i] = v_mean2d[2 * i + 1] = 0.0f;
         return;
     }
@@ -242,7 +238,7 @@ __global__ void __launch_bounds__(RC_REST_G)
     for (int ch = 0; ch < 3; ch++)
         gr.dc[3 * i + ch] += basis[0] * v_res[ch];
     float v_dir[3] = {0.0f, 0.0f, 0.0f};
-    const float *rest = s_rest + threadIdx.x * (used | 1); /* dL/drest: rc_sh_rest_backward_kernel */
+    const float *rest = p.rest + (size_t)3 * k_rest * i; /* dL/drest: rc_sh_rest_backward_kernel */
     /* constant trip count (unrolled): basis and dbasis stay in registers */
 #pragma unroll
     for (int k = 1; k < 16; k++) {
@@ -355,6 +351,7 @@ __global__ void __launch_bounds__(RC_REST_G)
  * need), then the block walks the Gaussians' coefficients in memory order, so
  * that the gradient's read-modify-write is coalesced. Invisible Gaussians,
  * clamped channels and coefficients above the active degree are not touched. */
+#define RC_REST_G 128
 __global__ void __launch_bounds__(RC_REST_G)
     rc_sh_rest_backward_kernel(size_t n, rc_params p, rc_view w, rc_gauss gs, const float *accs, float *v_rest) {
     __shared__ float s_b[RC_REST_G][16];     /* basis of each Gaussian (entry 0 unused) */
@@ -394,8 +391,9 @@ void rc_launch_preprocess_backward(size_t n, rc_params p, rc_view w, rc_gauss g,
                                    float *v_mean2d) {
     if (n == 0)
         return;
-    rc_preprocess_backward_kernel<<<(unsigned)((n + RC_REST_G - 1) / RC_REST_G), RC_REST_G>>>(n, p, w, g, acc, gr,
-                                                                                              v_mean2d);
+    const unsigned threads = 128;
+    rc_preprocess_backward_kernel<<<(unsigned)((n + threads - 1) / threads), threads>>>(n, p, w, g, acc, gr,
+                                                                                        v_mean2d);
     if (p.k_rest > 0 && w.sh_degree > 0)
         rc_sh_rest_backward_kernel<<<(unsigned)((n + RC_REST_G - 1) / RC_REST_G), RC_REST_G>>>(n, p, w, g, acc,
                                                                                              gr.rest);

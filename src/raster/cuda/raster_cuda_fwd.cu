@@ -1,9 +1,9 @@
 /* raster_cuda_fwd.cu - forward stages of the CUDA rasteriser: per-Gaussian
  * preprocess (the CPU's preprocess: culling, EWA, radius, tight tile rect,
  * SH colour, depth sort keys), emission of (tile, Gaussian) pairs in depth
- * order, tile ranges of the sorted pairs, and the tile blending kernels
- * (warps over 8x8 tiles, Gaussians staged in shared memory 32 at a time) with
- * the Taming score sums reduced per warp before the atomics. */
+ * order, tile ranges of the sorted pairs, and the tile blending kernel (one
+ * warp per 8x4 strip of an 8x8 tile, Gaussians staged in shared memory 32 at a
+ * time) with the Taming score sums reduced per warp before the atomics. */
 #include "raster/cuda/raster_cuda_math.cuh"
 
 /* Tiles [x, z) x [y, w) of a grid of `tile`-pixel tiles (tx x ty) that the
@@ -18,10 +18,11 @@ static __device__ __forceinline__ int4 rc_tile_rect(float px, float py, float rf
     return rc;
 }
 
-/* Gaussian i's screen footprint, tile rect and depth key; radius 0 and no
- * pairs for a culled one. Returns whether it is visible. */
-static __device__ __forceinline__ int rc_preprocess_footprint(size_t i, const rc_params &p, const rc_view &w,
-                                                              const rc_gauss &out) {
+/* One thread per Gaussian. Writes radius 0 and no pairs for a culled one. */
+__global__ void rc_preprocess_kernel(size_t n, rc_params p, rc_view w, rc_gauss out) {
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n)
+        return;
     out.radius[i] = 0;
     out.depth[i] = 0.0f;
     out.tiles[i] = 0;
@@ -29,11 +30,11 @@ static __device__ __forceinline__ int rc_preprocess_footprint(size_t i, const rc
     out.order[i] = (uint32_t)i;
     rc_geom g;
     if (!rc_geometry(&p, &w, i, &g))
-        return 0;
+        return;
     const float a = g.cov[0], b = g.cov[1], cc = g.cov[2];
     const float det = RC_SUB(RC_MUL(a, cc), RC_MUL(b, b));
     if (det == 0.0f)
-        return 0;
+        return;
     const float mid = RC_MUL(0.5f, RC_ADD(a, cc));
     const float disc = __fsqrt_rn(fmaxf(0.1f, RC_SUB(RC_MUL(mid, mid), det)));
     const float lam = fmaxf(RC_ADD(mid, disc), RC_SUB(mid, disc));
@@ -50,7 +51,7 @@ static __device__ __forceinline__ int rc_preprocess_footprint(size_t i, const rc
     const int4 vis = rc_tile_rect(px, py, (float)radius, TGS_TILE, (w.vp.width + TGS_TILE - 1) / TGS_TILE,
                                   (w.vp.height + TGS_TILE - 1) / TGS_TILE);
     if ((vis.z - vis.x) * (vis.w - vis.y) == 0)
-        return 0;
+        return;
     const int f = TGS_TILE / RC_TILE;
     int4 rc = make_int4(f * vis.x, f * vis.y, min(w.vp.tiles_x, f * vis.z), min(w.vp.tiles_y, f * vis.w));
     const float tile = (float)RC_TILE;
@@ -84,28 +85,13 @@ static __device__ __forceinline__ int rc_preprocess_footprint(size_t i, const rc
     out.rect[i] = rc;
     out.tiles[i] = (unsigned long long)(rc.z - rc.x) * (unsigned long long)(rc.w - rc.y);
     out.depth_key[i] = __float_as_uint(g.pv[2]); /* > 0.2: the bits order like the values */
-    return 1;
-}
 
-/* One thread per Gaussian, RC_REST_G a block: the footprint, then the colour
- * from SH in the viewing direction (rest coefficients staged by the block).
- * The explicit 1 block an SM of the launch bounds keeps ptxas from spilling
- * (56 registers and 20 spilled bytes without it, 54 and none with it). */
-__global__ void __launch_bounds__(RC_REST_G, 1) rc_preprocess_kernel(size_t n, rc_params p, rc_view w, rc_gauss out) {
-    __shared__ float s_rest[RC_REST_G * RC_REST_MAX];
-    const size_t first = (size_t)blockIdx.x * RC_REST_G, i = first + threadIdx.x;
-    const int vis = i < n && rc_preprocess_footprint(i, p, w, out);
-    const int used = rc_rest_used(p, w.sh_degree); /* block-uniform: */
-    if (used > 0 && __syncthreads_or(vis))
-        rc_stage_rest(p, n, first, used, s_rest);
-    if (!vis)
-        return;
-
-    const int deg = w.sh_degree, nb = 1 + used / 3; /* the bands the model holds */
+    /* colour from SH in the viewing direction */
+    const int deg = w.sh_degree, nb = (deg + 1) * (deg + 1);
     float dir[3], len, basis[16];
     rc_view_dir(p.means + 3 * i, &w, dir, &len);
     rc_sh_basis(deg, dir[0], dir[1], dir[2], basis, NULL);
-    const float *dc = p.dc + 3 * i, *rest = s_rest + threadIdx.x * (used | 1);
+    const float *dc = p.dc + 3 * i, *rest = p.rest + (size_t)3 * p.k_rest * i;
     for (int ch = 0; ch < 3; ch++) {
         float col = RC_MUL(basis[0], dc[ch]);
 #pragma unroll
@@ -123,7 +109,8 @@ __global__ void __launch_bounds__(RC_REST_G, 1) rc_preprocess_kernel(size_t n, r
 void rc_launch_preprocess(size_t n, rc_params p, rc_view w, rc_gauss g) {
     if (n == 0)
         return;
-    rc_preprocess_kernel<<<(unsigned)((n + RC_REST_G - 1) / RC_REST_G), RC_REST_G>>>(n, p, w, g);
+    const unsigned threads = 256;
+    rc_preprocess_kernel<<<(unsigned)((n + threads - 1) / threads), threads>>>(n, p, w, g);
 }
 
 /* One thread per Gaussian in depth order (order: stable sort of the depth
@@ -144,50 +131,21 @@ void rc_launch_gather_counts(size_t n, const uint32_t *order, const unsigned lon
 }
 
 /* One thread per pair: the Gaussian k (in depth order) whose range of the
- * inclusive sum holds the pair, then its tile, row by row of the Gaussian's
- * tile rect; the key is the tile id. A stable sort by tile then leaves each
- * tile's Gaussians by depth, ties by index: the CPU's (tile, depth) order,
- * with a radix sort of the tile bits only. One thread per pair rather than per
- * Gaussian: in depth order the large near Gaussians, with hundreds of tiles
- * each, sit together in a few warps (fox: 4x slower). The search: two threads
- * find the Gaussians of the block's first and last pair in the whole sum, the
- * block copies the sum between them into shared memory (at most RC_DUP_SPAN
- * entries; a block over more Gaussians without pairs searches memory), and
- * each thread searches there: a search of 20 dependent global loads a pair
- * took 10-15x the time of the kernel's bytes at 1M Gaussians. */
-#define RC_DUP_THREADS 256
-#define RC_DUP_SPAN 1024
-__global__ void __launch_bounds__(RC_DUP_THREADS)
-    rc_duplicate_kernel(size_t n, size_t n_pairs, rc_gauss g, int tiles_x, const uint32_t *order,
-                        const unsigned long long *offsets, uint32_t *keys, uint32_t *vals) {
-    __shared__ unsigned long long s_off[RC_DUP_SPAN];
-    __shared__ size_t s_lo[2];
-    const size_t p0 = (size_t)blockIdx.x * RC_DUP_THREADS, p = p0 + threadIdx.x;
-    if (threadIdx.x < 2) {
-        const size_t q = threadIdx.x ? min(p0 + RC_DUP_THREADS, n_pairs) - 1 : p0;
-        s_lo[threadIdx.x] = rc_first_above(offsets, n, (unsigned long long)q);
-    }
-    __syncthreads();
-    const size_t lo0 = s_lo[0], span = s_lo[1] - lo0 + 1; /* block-uniform */
-    size_t lo;
-    unsigned long long before; /* pairs of the Gaussians before lo */
-    if (span <= RC_DUP_SPAN) {
-        for (size_t k = threadIdx.x; k < span; k += RC_DUP_THREADS)
-            s_off[k] = offsets[lo0 + k];
-        __syncthreads();
-        if (p >= n_pairs)
-            return;
-        lo = lo0 + rc_first_above(s_off, span, (unsigned long long)p);
-        before = lo > lo0 ? s_off[lo - lo0 - 1] : (lo > 0 ? offsets[lo - 1] : 0ull);
-    } else {
-        if (p >= n_pairs)
-            return;
-        lo = rc_first_above(offsets, n, (unsigned long long)p);
-        before = lo > 0 ? offsets[lo - 1] : 0ull;
-    }
+ * inclusive sum holds the pair (binary search), then its tile, row by row of
+ * the Gaussian's tile rect; the key is the tile id. A stable sort by tile then
+ * leaves each tile's Gaussians by depth, ties by index: the CPU's (tile,
+ * depth) order, with a radix sort of the tile bits only. One thread per pair
+ * rather than per Gaussian: in depth order the large near Gaussians, with
+ * hundreds of tiles each, sit together in a few warps (fox: 4x slower). */
+__global__ void rc_duplicate_kernel(size_t n, size_t n_pairs, rc_gauss g, int tiles_x, const uint32_t *order,
+                                    const unsigned long long *offsets, uint32_t *keys, uint32_t *vals) {
+    const size_t p = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (p >= n_pairs)
+        return;
+    const size_t lo = rc_first_above(offsets, n, (unsigned long long)p);
     const uint32_t i = order[lo];
     const int4 rc = g.rect[i];
-    const unsigned long long local = p - before;
+    const unsigned long long local = p - (lo > 0 ? offsets[lo - 1] : 0ull);
     const unsigned wdt = (unsigned)(rc.z - rc.x);
     const uint32_t tx = (uint32_t)rc.x + (uint32_t)(local % wdt), ty = (uint32_t)rc.y + (uint32_t)(local / wdt);
     keys[p] = ty * (uint32_t)tiles_x + tx;
@@ -198,8 +156,9 @@ void rc_launch_duplicate(size_t n, size_t n_pairs, rc_gauss g, int tiles_x, cons
                          const unsigned long long *offsets, uint32_t *keys, uint32_t *vals) {
     if (n == 0 || n_pairs == 0)
         return;
-    rc_duplicate_kernel<<<(unsigned)((n_pairs + RC_DUP_THREADS - 1) / RC_DUP_THREADS), RC_DUP_THREADS>>>(
-        n, n_pairs, g, tiles_x, order, offsets, keys, vals);
+    const unsigned threads = 256;
+    rc_duplicate_kernel<<<(unsigned)((n_pairs + threads - 1) / threads), threads>>>(n, n_pairs, g, tiles_x, order,
+                                                                                    offsets, keys, vals);
 }
 
 /* One thread per sorted pair: the first and last pair of each tile mark its

@@ -282,35 +282,6 @@ static __device__ __forceinline__ rc_pixel rc_pixel_of(const rc_view &w, int t, 
     return p;
 }
 
-/* Per-Gaussian kernels that read SH rest coefficients run in blocks of
- * RC_REST_G Gaussians that first copy the rows they need into shared memory:
- * a thread reading its own row of up to 45 floats touches 32 cache lines per
- * load instruction of the warp, the block's copy reads them in memory order. */
-#define RC_REST_G 128
-#define RC_REST_MAX 45 /* floats of a row at degree 3 */
-
-/* Floats of each staged row: those of the coefficients of degree 1..deg (at
- * most the model's k_rest), and the shared-memory row stride (odd: the
- * threads' rows fall in different banks). */
-static __device__ __forceinline__ int rc_rest_used(const rc_params &p, int deg) {
-    return 3 * min((deg + 1) * (deg + 1) - 1, p.k_rest);
-}
-
-/* The block's copy (all its threads call it) of the first `used` floats of the
- * rest rows [first, first + RC_REST_G) (those below n) into s, row t at
- * s + t * (used | 1). */
-static __device__ __forceinline__ void rc_stage_rest(const rc_params &p, size_t n, size_t first, int used,
-                                                     float *s /*[RC_REST_G * RC_REST_MAX]*/) {
-    const unsigned u = (unsigned)used, width = 3u * (unsigned)p.k_rest, stride = u | 1u;
-    const unsigned rows = (unsigned)min((size_t)RC_REST_G, n - first);
-    const float *src = p.rest + first * width;
-    for (unsigned e = threadIdx.x; e < rows * u; e += blockDim.x) {
-        const unsigned r = e / u, c = e - r * u;
-        s[r * stride + c] = src[(size_t)r * width + c];
-    }
-    __syncthreads();
-}
-
 /* Sum over the 32 lanes of a warp, in every lane (butterfly; all lanes must call). */
 static __device__ __forceinline__ float rc_warp_sum(float v) {
     for (int off = 16; off > 0; off >>= 1)
