@@ -76,11 +76,11 @@ metrics() {
         printf "%-10s train:   %s\n" "$name" "$("$B/tgs" metrics -m "$O/$name" --split train | sed -n 2p)"
     fi
 }
-# quality_job NAME ARGS...: a training run in the background, at most JOBS (default 4) at once
+# quality_job NAME ARGS...: a training run in the background, at most JOBS (default 1) at once
 quality_job() {
     local name=$1
     shift
-    while [ "$(jobs -rp | wc -l)" -ge "${JOBS:-4}" ]; do wait -n; done
+    while [ "$(jobs -rp | wc -l)" -ge "${JOBS:-1}" ]; do wait -n; done
     rm -rf "$O/$name"
     "$B/tgs" train "$@" -m "$O/$name" --iterations "$IT" --test_iterations "$IT" --save_iterations "$IT" \
         >"$O/$name.log" 2>&1 &
@@ -108,8 +108,9 @@ for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile ref f
     fox2_1m_sparse) bench fox2_1m_sparse -s "$D/fox" -i images_2 "${big[@]}" --optimizer_type sparse_adam ;;
     quality_1m) # the proxies (SCENES, default "lego fox2"), the default rule against --cap_candidates
         # over seeds (RUNS, default "default:1 default:2 default:3 cap:1 cap:2 cap:3"), JOBS runs at once
-        # on the one GPU (default 4: times are not comparable, only PSNR and counts); the summary
-        # takes every such log in OUT_DIR, earlier calls' too
+        # on the one GPU (default 1; with more, times are not comparable, and five lego runs at once
+        # did not finish in 330 s on an H200); the summary takes every such log in OUT_DIR, earlier
+        # calls' too. All twelve take about 18 minutes on an H200
         names=()
         for scene in ${SCENES:-lego fox2}; do
             for run in ${RUNS:-default:1 default:2 default:3 cap:1 cap:2 cap:3}; do
