@@ -206,11 +206,73 @@ static void test_mixed_models(void) {
     CHECK(system(cmd) == 0, "rm %s", dir);
 }
 
+/* A --masks file is drawn in the distorted photograph's geometry: it is
+ * undistorted with the photograph. Each mask keeps the left half of its
+ * photograph; a loaded pixel must be kept exactly when its source in the
+ * photograph lies in that half (pixels within 1.5 of the edge not judged) and
+ * never when it has no source. */
+static void test_masks_undistorted(void) {
+    const char *src = TGS_REPO_DIR "/data/tiny_fox";
+    char dir[256], masks[300], path[600], cmd[600];
+    check_tmpdir(dir, sizeof dir, "masked_fox");
+    const double opencv[6] = {0.56, 0.49, 0.08, 0.02, 0.002, -0.001}; /* principal point 6% right of centre */
+    CHECK(ds_make_scene(src, "images", dir, TGS_CAM_OPENCV, opencv) == 0, "making the scene");
+    snprintf(masks, sizeof masks, "%s/masks", dir);
+    mkdir(masks, 0755);
+    tgs_scene_options o = {.source_path = dir, .images = "images", .resolution = -1, .quiet = 1};
+    tgs_scene sc;
+    CHECK_OK(tgs_scene_load(&o, &sc));
+    for (int i = 0; i < sc.n_cameras && check_failures == 0; i++) {
+        const tgs_camera *c = &sc.cameras[i];
+        tgs_image m = {c->image_width, c->image_height, 1, calloc((size_t)c->image_width * c->image_height, 1)};
+        for (int y = 0; y < m.height; y++)
+            memset(m.data + (size_t)y * m.width, 255, (size_t)m.width / 2);
+        snprintf(path, sizeof path, "%s/%s.png", masks, c->image_name);
+        CHECK_OK(tgs_image_save_png(path, &m));
+        tgs_image_free(&m);
+    }
+    tgs_scene_free(&sc);
+    o.masks = masks;
+    CHECK_OK(tgs_scene_load(&o, &sc));
+    size_t wrong = 0, kept = 0, judged = 0;
+    for (int i = 0; i < sc.n_cameras && check_failures == 0; i++) {
+        const tgs_camera *c = &sc.cameras[i];
+        tgs_image a = {0}, mask = {0};
+        CHECK_OK(tgs_scene_load_image(&sc, i, &a, &mask));
+        float *map = calloc(2 * (size_t)c->width * c->height, sizeof(float));
+        CHECK(map && mask.data, "camera %d: no map or no mask", i);
+        if (!map || !mask.data) {
+            free(map), tgs_image_free(&a), tgs_image_free(&mask);
+            break;
+        }
+        tgs_camera_model_undistort_map(&c->intrinsics, c->width, c->height, map, NULL);
+        const double half = (double)(c->image_width / 2) * c->width / c->image_width; /* the kept half */
+        for (size_t p = 0; p < (size_t)c->width * c->height; p++) {
+            const double sx = map[2 * p] + 0.5; /* COLMAP coordinates */
+            const int on = mask.data[p] != 0;
+            kept += on;
+            if (isnan(map[2 * p])) {
+                wrong += on;
+            } else if (fabs(sx - half) > 1.5) {
+                judged++;
+                wrong += on != (sx < half);
+            }
+        }
+        free(map), tgs_image_free(&a), tgs_image_free(&mask);
+    }
+    printf("masks through OPENCV: %zu pixels judged, %zu kept, %zu wrong\n", judged, kept, wrong);
+    CHECK(wrong == 0 && kept > 0 && judged > 0, "%zu of %zu mask pixels disagree with their source", wrong, judged);
+    tgs_scene_free(&sc);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0, "rm %s", dir);
+}
+
 int main(void) {
     test_inverse();
     test_failures();
     test_map();
     test_mixed_models();
+    test_masks_undistorted();
     const double opencv[6] = {0.52, 0.49, 0.08, 0.02, 0.002, -0.001};
     test_scene(TGS_CAM_OPENCV, opencv, 31);
     const double fisheye[6] = {0.5, 0.5, 0.04, -0.01, 0.002, 0};

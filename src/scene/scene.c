@@ -368,6 +368,17 @@ fail:
     return st;
 }
 
+/* Replaces the mask *dst (empty: every pixel counts) by the pixels where the
+ * resampled mask `sized` (same size, taken over) is at least 128 and *dst
+ * keeps them. */
+static void narrow_mask(tgs_image *dst, tgs_image *sized) {
+    for (size_t p = 0; p < (size_t)sized->width * sized->height; p++)
+        sized->data[p] = sized->data[p] >= 128 && (!dst->data || dst->data[p]) ? 255 : 0;
+    tgs_image_free(dst);
+    *dst = *sized;
+    sized->data = NULL;
+}
+
 /* src's 8-bit channel ch made binary (nonzero: 255) into a 1-channel image,
  * resampled to w x h and thresholded at 128; dst may hold a mask already, which
  * the result then narrows (both must keep a pixel). */
@@ -390,10 +401,7 @@ static tgs_status mask_from_channel(const tgs_image *src, int ch, int w, int h, 
         return st;
     }
     tgs_image_free(&bin);
-    for (size_t p = 0; p < (size_t)w * h; p++)
-        sized.data[p] = sized.data[p] >= 128 && (!dst->data || dst->data[p]) ? 255 : 0;
-    tgs_image_free(dst);
-    *dst = sized;
+    narrow_mask(dst, &sized);
     return TGS_OK;
 }
 
@@ -408,6 +416,20 @@ static tgs_status rgb_of_rgba(const tgs_image *src, tgs_image *dst) {
     return TGS_OK;
 }
 
+/* A mask that keeps no pixel of camera c is an error naming its file. */
+static tgs_status check_kept(const tgs_camera *c, const tgs_image *mask) {
+    if (!mask->data)
+        return TGS_OK;
+    size_t kept = 0;
+    for (size_t p = 0; p < (size_t)mask->width * mask->height; p++)
+        kept += mask->data[p] != 0;
+    if (kept == 0)
+        return TGS_FAIL(TGS_ERR_FORMAT, "%s: the mask keeps no pixel of camera '%s' at %dx%d (expected some "
+                        "nonzero pixels)", c->mask_path[0] ? c->mask_path : c->image_path, c->image_name, c->width,
+                        c->height);
+    return TGS_OK;
+}
+
 /* Camera c's mask at its training size into *mask (empty: every pixel counts). */
 static tgs_status load_mask(const tgs_camera *c, const tgs_image *raw, tgs_image *mask) {
     if (c->alpha_mask)
@@ -419,16 +441,7 @@ static tgs_status load_mask(const tgs_camera *c, const tgs_image *raw, tgs_image
         tgs_image_free(&file);
         TGS_TRY(st);
     }
-    if (mask->data) {
-        size_t kept = 0;
-        for (size_t p = 0; p < (size_t)c->width * c->height; p++)
-            kept += mask->data[p] != 0;
-        if (kept == 0)
-            return TGS_FAIL(TGS_ERR_FORMAT, "%s: the mask keeps no pixel of camera '%s' at %dx%d (expected some "
-                            "nonzero pixels)", c->mask_path[0] ? c->mask_path : c->image_path, c->image_name,
-                            c->width, c->height);
-    }
-    return TGS_OK;
+    return check_kept(c, mask);
 }
 
 /* The undistortion map of camera c at width x height: the cached one when it
@@ -455,8 +468,10 @@ static tgs_status undistort_map(const tgs_scene *s, const tgs_camera *c, int wid
 }
 
 /* Undistorts img (the photograph at the camera's width x height) in place to
- * the centred PINHOLE camera and keeps in *mask (may be NULL; empty: every
- * pixel counts) only the pixels that have a source in the photograph. */
+ * the centred PINHOLE camera. *mask (may be NULL; empty: every pixel counts),
+ * in the photograph's geometry, is undistorted the same way and kept where it
+ * is at least 128; with no mask, the pixels that have a source in the
+ * photograph become one (the remap leaves the others 0 in both cases). */
 static tgs_status undistort_image(const tgs_scene *s, const tgs_camera *c, tgs_image *img, tgs_image *mask) {
     if (tgs_intrinsics_is_pinhole(&c->intrinsics))
         return TGS_OK;
@@ -464,19 +479,20 @@ static tgs_status undistort_image(const tgs_scene *s, const tgs_camera *c, tgs_i
     struct tgs_undistort_cache *u = NULL;
     TGS_TRY(undistort_map(s, c, img->width, img->height, &u));
     tgs_image out = {0}, valid = {0};
-    tgs_status st = tgs_camera_model_remap(img, u->map, &out, mask && u->n_valid < n ? &valid : NULL);
-    if (st != TGS_OK)
-        return st;
+    const int want_valid = mask && !mask->data && u->n_valid < n;
+    TGS_TRY(tgs_camera_model_remap(img, u->map, &out, want_valid ? &valid : NULL));
     tgs_image_free(img);
     *img = out;
-    if (valid.data) {
-        if (!mask->data) {
-            *mask = valid;
-            return TGS_OK;
-        }
-        for (size_t k = 0; k < n; k++)
-            mask->data[k] = valid.data[k] ? mask->data[k] : 0;
-        tgs_image_free(&valid);
+    if (want_valid) {
+        *mask = valid;
+    } else if (mask && mask->data) {
+        tgs_image photo_mask = *mask, sized = {0};
+        *mask = (tgs_image){0};
+        tgs_status st = tgs_camera_model_remap(&photo_mask, u->map, &sized, NULL);
+        tgs_image_free(&photo_mask);
+        TGS_TRY(st);
+        narrow_mask(mask, &sized);
+        return check_kept(c, mask);
     }
     return TGS_OK;
 }
@@ -507,9 +523,9 @@ tgs_status tgs_scene_load_image(const tgs_scene *s, int i, tgs_image *out, tgs_i
     } else if ((st = tgs_image_resize(&rgb, c->width, c->height, out)) != TGS_OK) {
         goto done;
     }
-    if (st == TGS_OK)
-        st = undistort_image(s, c, out, mask ? &m : NULL);
-    if (st == TGS_OK && mask) {
+    if ((st = undistort_image(s, c, out, mask ? &m : NULL)) != TGS_OK)
+        goto done;
+    if (mask) {
         *mask = m;
         m.data = NULL;
     }
