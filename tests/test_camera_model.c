@@ -262,6 +262,18 @@ static void test_masks_undistorted(void) {
     }
     printf("masks through OPENCV: %zu pixels judged, %zu kept, %zu wrong\n", judged, kept, wrong);
     CHECK(wrong == 0 && kept > 0 && judged > 0, "%zu of %zu mask pixels disagree with their source", wrong, judged);
+    /* a mask that keeps only the photograph's first two columns, which no undistorted pixel samples here
+     * (the map reaches x >= 4): empty once undistorted, an error naming the file */
+    const tgs_camera *c0 = &sc.cameras[0];
+    tgs_image m = {c0->image_width, c0->image_height, 1, calloc((size_t)c0->image_width * c0->image_height, 1)};
+    for (int y = 0; y < m.height; y++)
+        m.data[(size_t)y * m.width] = m.data[(size_t)y * m.width + 1] = 255;
+    CHECK_OK(tgs_image_save_png(c0->mask_path, &m));
+    tgs_image_free(&m);
+    tgs_image a = {0}, mask = {0};
+    const tgs_status st = tgs_scene_load_image(&sc, 0, &a, &mask);
+    CHECK(st == TGS_ERR_FORMAT && strstr(tgs_error_message(), "keeps no pixel") && !a.data && !mask.data,
+          "a mask left empty by the undistortion: status %d, '%s'", (int)st, tgs_error_message());
     tgs_scene_free(&sc);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CHECK(system(cmd) == 0, "rm %s", dir);
