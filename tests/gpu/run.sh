@@ -4,8 +4,8 @@
 # one line per run (time, it/s, test PSNR/SSIM, count, peak GPU memory of the
 # process as nvidia-smi reports it).
 #   usage: tests/gpu/run.sh BUILD_DIR DATA_DIR OUT_DIR [ITERATIONS]
-# Environment: QUICK=1 shortens the agreement tests; BENCHES="fox4 lego ..."
-# picks the runs (fox4 lego lego_cap fox2 beer lego_1m fox2_1m lego_1m_sparse fox2_1m_sparse
+# Environment: QUICK=1 shortens the agreement tests; GPUS=k spreads quality_1m over k GPUs;
+# BENCHES="fox4 lego ..." picks the runs (fox4 lego lego_cap fox2 beer lego_1m fox2_1m lego_1m_sparse fox2_1m_sparse
 # quality_1m fox4_profile lego_profile ref fox4_seeds shared agree context; default all but the
 # 1M ones, about 5 minutes on an H100; SEEDS="2 3 4 5" are fox4_seeds' seeds, quality_1m's are
 # 1 2 3 by default). The fox runs also print tgs metrics of their test
@@ -76,14 +76,32 @@ metrics() {
         printf "%-10s train:   %s\n" "$name" "$("$B/tgs" metrics -m "$O/$name" --split train | sed -n 2p)"
     fi
 }
-# quality_job NAME ARGS...: a training run in the background, at most JOBS (default 1) at once
+# quality_job NAME ARGS...: a training run in the background, at most JOBS at once; with
+# GPUS=k (k > 1) each runs alone on a free one of the first k GPUs (JOBS is then not used)
+qpid=()
 quality_job() {
-    local name=$1
+    local name=$1 gpus=${GPUS:-1} slot=-1
     shift
-    while [ "$(jobs -rp | wc -l)" -ge "${JOBS:-1}" ]; do wait -n; done
+    while :; do
+        if [ "$gpus" -gt 1 ]; then
+            for ((k = 0; k < gpus; k++)); do
+                if [ -z "${qpid[k]:-}" ] || ! kill -0 "${qpid[k]}" 2>/dev/null; then slot=$k; break; fi
+            done
+            [ $slot -ge 0 ] && break
+        elif [ "$(jobs -rp | wc -l)" -lt "${JOBS:-1}" ]; then
+            break
+        fi
+        wait -n
+    done
     rm -rf "$O/$name"
-    "$B/tgs" train "$@" -m "$O/$name" --iterations "$IT" --test_iterations "$IT" --save_iterations "$IT" \
-        >"$O/$name.log" 2>&1 &
+    if [ $slot -ge 0 ]; then
+        CUDA_VISIBLE_DEVICES=$slot "$B/tgs" train "$@" -m "$O/$name" --iterations "$IT" --test_iterations "$IT" \
+            --save_iterations "$IT" >"$O/$name.log" 2>&1 &
+        qpid[slot]=$!
+    else
+        "$B/tgs" train "$@" -m "$O/$name" --iterations "$IT" --test_iterations "$IT" --save_iterations "$IT" \
+            >"$O/$name.log" 2>&1 &
+    fi
 }
 # mean_sd LABEL: mean and s.d. of the numbers on stdin
 mean_sd() {
@@ -107,10 +125,11 @@ for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile ref f
     lego_1m_sparse) bench lego_1m_sparse -s "$D/lego" --white_background "${big[@]}" --optimizer_type sparse_adam ;;
     fox2_1m_sparse) bench fox2_1m_sparse -s "$D/fox" -i images_2 "${big[@]}" --optimizer_type sparse_adam ;;
     quality_1m) # the proxies (SCENES, default "lego fox2"), the default rule against --cap_candidates
-        # over seeds (RUNS, default "default:1 default:2 default:3 cap:1 cap:2 cap:3"), JOBS runs at once
-        # on the one GPU (default 1; with more, times are not comparable, and five lego runs at once
-        # did not finish in 330 s on an H200); the summary takes every such log in OUT_DIR, earlier
-        # calls' too. All twelve take about 18 minutes on an H200
+        # over seeds (RUNS, default "default:1 default:2 default:3 cap:1 cap:2 cap:3"), one run a GPU
+        # with GPUS=k, else JOBS runs at once on the one GPU (default 1; with more, times are not
+        # comparable, and five lego runs at once did not finish in 330 s on an H200); the summary
+        # takes every such log in OUT_DIR, earlier calls' too. All twelve take about 18 minutes on
+        # one H200
         names=()
         for scene in ${SCENES:-lego fox2}; do
             for run in ${RUNS:-default:1 default:2 default:3 cap:1 cap:2 cap:3}; do
