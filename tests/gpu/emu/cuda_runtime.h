@@ -128,6 +128,10 @@ static inline void emu_warp_barrier() {
             emu_yield();
     }
 }
+static inline void __syncwarp(unsigned mask = 0xffffffffu) {
+    (void)mask;
+    emu_warp_barrier();
+}
 static inline float __shfl_down_sync(unsigned mask, float v, int off) {
     (void)mask;
     int t = emu_tid(), w = t / 32, l = t % 32;
@@ -156,6 +160,18 @@ static inline int __any_sync(unsigned mask, int p) {
         any |= emu.vote[w][k];
     emu_warp_barrier();
     return any;
+}
+static inline int __all_sync(unsigned mask, int p) {
+    (void)mask;
+    int t = emu_tid(), w = t / 32, l = t % 32;
+    int size = emu.nthreads - 32 * w < 32 ? emu.nthreads - 32 * w : 32;
+    emu.vote[w][l] = p != 0;
+    emu_warp_barrier();
+    int all = 1;
+    for (int k = 0; k < size; k++)
+        all &= emu.vote[w][k];
+    emu_warp_barrier();
+    return all;
 }
 /* single OS thread: atomics are plain read-modify-write */
 static inline float atomicAdd(float *a, float v) { float o = *a; *a = o + v; return o; }
