@@ -31,9 +31,14 @@ typedef struct {
     void (*destroy)(tgs_backend *b);
     /* Renders camera ci, computes the loss against its image, adds the
      * gradients; with stats, adds the view to the densification statistics.
-     * *loss: this step's loss, or on the GPU the previous step's (the first
-     * step's own), so that the host never waits for the step to finish. */
-    tgs_status (*step)(tgs_backend *b, int ci, const tgs_view *v, double lambda, int stats, double *loss);
+     * rest_adam: the caller's next adam() steps the SH rest group, with no
+     * gradient of it pending and nothing reading the model in between: the
+     * backend may take that group's step here, from a (the CUDA backend does;
+     * adam() then counts it without repeating it). *loss: this step's loss, or
+     * on the GPU the previous step's (the first step's own), so that the host
+     * never waits for the step to finish. */
+    tgs_status (*step)(tgs_backend *b, int ci, const tgs_view *v, double lambda, int stats,
+                       const tgs_adam *rest_adam /*or NULL*/, double *loss);
     /* Adam over the groups in mask (their gradients are zeroed after). */
     tgs_status (*adam)(tgs_backend *b, tgs_adam *a, unsigned mask);
     tgs_status (*zero_grad)(tgs_backend *b, unsigned mask);

@@ -112,7 +112,9 @@ static void to_float(const tgs_image *im, float *out) {
 /* Camera ci's keep mask [H,W], or NULL when every pixel counts. */
 static const unsigned char *mask_of(const tgs_backend *b, int ci) { return b->masks ? b->masks[ci].data : NULL; }
 
-static tgs_status cpu_step(tgs_backend *b, int ci, const tgs_view *v, double lambda, int stats, double *loss) {
+static tgs_status cpu_step(tgs_backend *b, int ci, const tgs_view *v, double lambda, int stats,
+                           const tgs_adam *rest_adam, double *loss) {
+    (void)rest_adam; /* the CPU takes every step in cpu_adam */
     TGS_TRY(tgs_raster_forward(b->raster, b->g, v, b->img, NULL, NULL));
     b->step_radii = 1;
     to_float(&b->images[ci], b->gt);

@@ -46,6 +46,7 @@ struct tgs_backend {
     tgs_cuda_model *m;
     tgs_cuda_raster *r;
     int step_radii;              /* r's radii are the last step's view, over today's rows (sparse Adam's rows) */
+    int rest_stepped;            /* the last step took the SH rest group's Adam step (cuda_adam counts it) */
     tgs_cuda_loss *loss;
     float *d_img, *d_v_img, *d_pixel_w, *d_v_mean2d, *d_score_acc, *d_scores;
     size_t per_gaussian_capacity;
@@ -261,8 +262,10 @@ static tgs_status mask_of(tgs_backend *b, int ci, const unsigned char **out, siz
     return TGS_OK;
 }
 
-static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double lambda, int stats, double *loss) {
+static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double lambda, int stats,
+                            const tgs_adam *rest_adam, double *loss) {
     tgs_cuda_model *m = b->m;
+    b->rest_stepped = 0;
     const unsigned char *d_gt = NULL, *d_mask = NULL;
     size_t kept = 0;
     TGS_TRY(gt_of(b, ci, &d_gt));
@@ -294,7 +297,11 @@ static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double la
     }
     if (prof)
         CU(cudaEventRecord(b->ev[2], 0));
-    TGS_TRY(tgs_cuda_raster_backward(b->r, &m->g, v, b->d_v_img, b->d_v_mean2d));
+    /* the SH rest step in the backward: their gradient never goes through memory (DESIGN §5) */
+    const tgs_adam_consts rc = rest_adam ? tgs_cuda_adam_consts(rest_adam, TGS_G_REST) : (tgs_adam_consts){0};
+    TGS_TRY(tgs_cuda_raster_backward(b->r, &m->g, v, b->d_v_img, b->d_v_mean2d, rest_adam ? &rc : NULL,
+                                     b->cfg->optimizer_type == TGS_OPTIMIZER_SPARSE_ADAM));
+    b->rest_stepped = rest_adam != NULL;
     if (prof) {
         CU(cudaEventRecord(b->ev[3], 0));
         CU(cudaEventSynchronize(b->ev[3]));
@@ -311,7 +318,12 @@ static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double la
 
 static tgs_status cuda_adam(tgs_backend *b, tgs_adam *a, unsigned mask) {
     const int sparse = b->cfg->optimizer_type == TGS_OPTIMIZER_SPARSE_ADAM && b->step_radii;
-    return tgs_cuda_adam_step_model(a, b->m, mask, sparse ? tgs_cuda_raster_radii(b->r) : NULL, 0);
+    const unsigned rest = b->rest_stepped ? 1u << TGS_G_REST : 0u;
+    b->rest_stepped = 0;
+    if (rest && !(mask & rest))
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA Adam: the step took the SH rest group's step, but Adam's mask 0x%x "
+                        "leaves the group out", mask);
+    return tgs_cuda_adam_step_model(a, b->m, mask, rest, sparse ? tgs_cuda_raster_radii(b->r) : NULL, 0);
 }
 
 static tgs_status cuda_zero_grad(tgs_backend *b, unsigned mask) { return tgs_cuda_adam_zero_grad(b->m, mask, 0); }

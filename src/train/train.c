@@ -371,6 +371,20 @@ static tgs_status serve_viewer(train_run *s, int it) {
     return tgs_viewer_poll(s->viewer, render_for_viewer, s);
 }
 
+/* The optimiser when iteration `it`'s SH rest step may be taken in its
+ * backward (DESIGN §5), else NULL: Adam steps the group at `it`, none of its
+ * gradient is pending (--sh_lower sums 16 views' before a step), and nothing
+ * between the backward and Adam reads or changes the model (evaluation,
+ * saving, densification). */
+static const tgs_adam *rest_step_in_backward(const train_run *s, int it) {
+    const tgs_train_config *cfg = s->cfg;
+    if (cfg->sh_lower || !tgs_schedule_optimizes(cfg, it) || !(tgs_schedule_adam_mask(cfg, it) & (1u << TGS_G_REST)))
+        return NULL;
+    if (tgs_schedule_evaluates(cfg, it) || tgs_schedule_saves(cfg, it) || tgs_schedule_densifies(cfg, it))
+        return NULL;
+    return &s->L.adam;
+}
+
 /* Iteration `it`: a view, its loss and gradients, evaluation and saving on
  * schedule, densification, Adam, then the progress line and checkpoints. */
 static tgs_status iterate(train_run *s, int it, tgs_train_result *res) {
@@ -383,7 +397,8 @@ static tgs_status iterate(train_run *s, int it, tgs_train_result *res) {
     double loss;
     if (cfg->profile)
         s->tp = tgs_now();
-    TGS_TRY(s->ops->step(s->b, ci, &v, cfg->lambda_dssim, tgs_schedule_gathers_stats(cfg, it), &loss));
+    TGS_TRY(s->ops->step(s->b, ci, &v, cfg->lambda_dssim, tgs_schedule_gathers_stats(cfg, it),
+                         rest_step_in_backward(s, it), &loss));
     lap(s, 0, 1);
     if (!isfinite(loss))
         return TGS_FAIL(TGS_ERR_ARG, "loss is %g at iteration %d (diverged)", loss, it);

@@ -82,7 +82,7 @@ int main(int argc, char **argv) {
             CU(cudaEventRecord(e0, 0));
             OK(tgs_cuda_raster_forward(r, &dg, &v, d_img, NULL, NULL));
             CU(cudaEventRecord(e1, 0));
-            OK(tgs_cuda_raster_backward(r, &dg, &v, d_vimg, d_vm));
+            OK(tgs_cuda_raster_backward(r, &dg, &v, d_vimg, d_vm, NULL, 0));
             CU(cudaEventRecord(e2, 0));
             CU(cudaEventSynchronize(e2));
             if (rep < 0)

@@ -533,7 +533,7 @@ static void test_adam(tgs_rng *r) {
                           cudaMemcpyHostToDevice));
         tgs_adam_step(&ac, g, masks[st], NULL);
         tic();
-        OK(tgs_cuda_adam_step_model(&ag, m, masks[st], NULL, 0));
+        OK(tgs_cuda_adam_step_model(&ag, m, masks[st], 0, NULL, 0));
         ms += toc_ms();
     }
     tgs_densify_stats sg;
@@ -583,7 +583,7 @@ static void test_adam(tgs_rng *r) {
     ag = ac; /* the low-level step above counted on ac alone */
     tgs_adam_step(&ac, g, TGS_ADAM_ALL, radii);
     tic();
-    OK(tgs_cuda_adam_step_model(&ag, m, TGS_ADAM_ALL, d_radii, 0));
+    OK(tgs_cuda_adam_step_model(&ag, m, TGS_ADAM_ALL, 0, d_radii, 0));
     ms = toc_ms();
     got = download(m, &sg);
     double sw = 0;
@@ -1252,7 +1252,7 @@ static void test_bench(tgs_rng *r) {
     const int reps = 10;
     tic();
     for (int k = 0; k < reps; k++)
-        OK(tgs_cuda_adam_step_model(&a, m, TGS_ADAM_ALL, NULL, 0));
+        OK(tgs_cuda_adam_step_model(&a, m, TGS_ADAM_ALL, 0, NULL, 0));
     report("bench Adam 1M Gaussians (SH 3)", "ms per step", toc_ms() / reps, INFINITY, -1);
     tic();
     for (int k = 0; k < reps; k++)

@@ -31,6 +31,7 @@
 #include "check.h"
 #include "raster/cuda/raster_cuda.h"
 #include "tgs/gaussians.h"
+#include "tgs/optim.h"
 #include "tgs/ply.h"
 #include "tgs/raster.h"
 #include "tgs/rng.h"
@@ -102,6 +103,7 @@ typedef struct {
     double grad_rel[TGS_G_COUNT], grad_worst;
     int grad_worst_group;
     double vm_rel;
+    double rest_step_rel; /* the SH rest Adam step in the backward against the CPU's Adam (dense and sparse) */
 } mode_report;
 
 typedef struct {
@@ -145,6 +147,77 @@ static double rel_err(const float *cpu, const float *gpu, size_t count, double s
     return mdiff > 0 ? INFINITY : 0;
 }
 
+/* ---------------------------------------------------------------- the SH rest step in the backward */
+
+/* max |a - b| / max(|b|, tiny) over count floats */
+static double max_rel_f(const float *a, const float *b, size_t count) {
+    double worst = 0;
+    for (size_t j = 0; j < count; j++) {
+        double d = fabs((double)a[j] - b[j]) / fmax(fabs((double)b[j]), 1e-30);
+        if (!(d <= worst))
+            worst = isnan(d) ? INFINITY : d;
+    }
+    return worst;
+}
+
+/* After a forward of g at v: the backward that takes the SH rest group's Adam
+ * step (dense, or sparse: the rows in view) against the CPU's tgs_adam_step
+ * over the gradient of a plain backward, from the same random moments. The
+ * worst relative difference of the parameters and both moments (whole
+ * buffers); INFINITY if the step left a rest gradient behind. */
+static double rest_step_err(tgs_cuda_raster *gr, const tgs_gaussians *g, const tgs_view *v, const float *d_vimg,
+                            int sparse) {
+    const size_t n = g->n, floats = g->capacity * (size_t)g->floats_per_gaussian, bytes = floats * sizeof(float);
+    tgs_gaussians *h = NULL;
+    OK_OR_DIE(tgs_gaussians_create(g->capacity, g->sh_degree, 1, &h));
+    h->n = n;
+    memcpy(h->params, g->params, bytes);
+    tgs_rng rng;
+    tgs_rng_seed(&rng, 99, (uint64_t)sparse);
+    for (size_t e = 0; e < floats; e++) {
+        h->adam_m[e] = (float)(2e-3 * tgs_rng_uniform(&rng) - 1e-3);
+        h->adam_v[e] = (float)(1e-6 * tgs_rng_uniform(&rng));
+    }
+    float *d_params = dev_upload(g->params, bytes), *d_grads = dev_alloc(bytes);
+    float *d_m = dev_upload(h->adam_m, bytes), *d_v = dev_upload(h->adam_v, bytes);
+    const double lr[TGS_G_COUNT] = {1.6e-4, 2.5e-3, 2.5e-4, 0.025, 0.005, 0.001};
+    tgs_adam a;
+    tgs_adam_init(&a, lr);
+    a.step[TGS_G_REST] = 40;
+    const tgs_adam_consts c = tgs_cuda_adam_consts(&a, TGS_G_REST);
+    /* the CPU: a plain backward's rest gradient, then Adam on the rest group */
+    tgs_gaussians dg = on_device(g, d_params, d_grads);
+    OK_OR_DIE(tgs_cuda_raster_backward(gr, &dg, v, d_vimg, NULL, NULL, 0));
+    download(h->grads, d_grads, bytes);
+    int *radii = NULL;
+    if (sparse) {
+        radii = xcalloc(n, sizeof(int));
+        download(radii, tgs_cuda_raster_radii(gr), n * sizeof(int));
+    }
+    tgs_adam_step(&a, h, 1u << TGS_G_REST, radii);
+    /* the GPU: the step in the backward */
+    CU(cudaMemset(d_grads, 0, bytes));
+    dg.adam_m = d_m, dg.adam_v = d_v;
+    OK_OR_DIE(tgs_cuda_raster_backward(gr, &dg, v, d_vimg, NULL, &c, sparse));
+    float *got = xcalloc(floats, sizeof(float));
+    double worst = 0;
+    const float *want[3] = {h->params, h->adam_m, h->adam_v};
+    const float *dev[3] = {d_params, d_m, d_v};
+    for (int b = 0; b < 3; b++) {
+        download(got, dev[b], bytes);
+        worst = fmax(worst, max_rel_f(got, want[b], floats));
+    }
+    download(got, d_grads, bytes);
+    const size_t rest0 = g->capacity * g->offset[TGS_G_REST];
+    for (size_t e = 0; e < n * (size_t)g->width[TGS_G_REST]; e++)
+        if (got[rest0 + e] != 0.0f)
+            worst = INFINITY;
+    free(got), free(radii);
+    cudaFree(d_params), cudaFree(d_grads), cudaFree(d_m), cudaFree(d_v);
+    tgs_gaussians_destroy(h);
+    return worst;
+}
+
 /* ---------------------------------------------------------------- one render pair */
 
 typedef struct { /* CPU results of one render */
@@ -153,7 +226,8 @@ typedef struct { /* CPU results of one render */
 } cpu_out;
 
 /* GPU forward with scores (sequential blending), two without (chunked; same bits?), then
- * backward twice (the gradients must add: compared with twice the CPU's). */
+ * backward twice (the gradients must add: compared with twice the CPU's), then
+ * the backward that takes the SH rest step (rest_step_err). */
 static void gpu_compare(tgs_cuda_raster *gr, int exact, const tgs_gaussians *g, const tgs_view *v, const float *pw,
                         const float *v_img, const cpu_out *c, mode_report *rep, size_t *visible, size_t *pairs) {
     memset(rep, 0, sizeof *rep);
@@ -171,9 +245,10 @@ static void gpu_compare(tgs_cuda_raster *gr, int exact, const tgs_gaussians *g, 
     OK_OR_DIE(tgs_cuda_raster_forward(gr, &dg, v, d_img3, NULL, NULL));
     OK_OR_DIE(tgs_cuda_raster_forward(gr, &dg, v, d_img2, NULL, NULL));
     *pairs = tgs_cuda_raster_pair_count(gr);
-    OK_OR_DIE(tgs_cuda_raster_backward(gr, &dg, v, d_vimg, d_vm));
-    OK_OR_DIE(tgs_cuda_raster_backward(gr, &dg, v, d_vimg, d_vm));
+    OK_OR_DIE(tgs_cuda_raster_backward(gr, &dg, v, d_vimg, d_vm, NULL, 0));
+    OK_OR_DIE(tgs_cuda_raster_backward(gr, &dg, v, d_vimg, d_vm, NULL, 0));
     CU(cudaDeviceSynchronize());
+    rep->rest_step_rel = fmax(rest_step_err(gr, g, v, d_vimg, 0), rest_step_err(gr, g, v, d_vimg, 1));
     float *img = xcalloc(npix * 3, sizeof(float)), *img2 = xcalloc(npix * 3, sizeof(float));
     float *score = xcalloc(n * 4, sizeof(float)), *vm = xcalloc(n * 2, sizeof(float));
     float *grads = xcalloc(buf_floats, sizeof(float)), *depth = xcalloc(n, sizeof(float));
@@ -266,9 +341,10 @@ static void compare_render(tgs_raster *cr, tgs_cuda_raster *gr, tgs_gaussians *g
  * same except that a pixel may stop one Gaussian apart from the CPU at the
  * T >= 1e-4 rule (fast expf ulps in T): 99.9% of the values within 1e-4, at
  * most 0.1% beyond, none beyond 2e-2, gradients and scores within 1e-2. Both:
- * radii identical, depths equal, images bitwise repeatable. */
+ * radii identical, depths equal, images bitwise repeatable, the SH rest step
+ * in the backward within 1e-6 of the CPU's Adam (the same float operations). */
 static int mode_ok(const mode_report *r, int exact) {
-    int ok = r->img_repeat_ok && r->radii_bad == 0 && r->depth_rel <= 1e-6;
+    int ok = r->img_repeat_ok && r->radii_bad == 0 && r->depth_rel <= 1e-6 && r->rest_step_rel <= 1e-6;
     if (exact)
         return ok && r->img_max <= 1e-4 && r->score_rel <= 1e-3 && r->grad_worst <= 1e-3 && r->vm_rel <= 1e-3;
     return ok && r->img_p999 <= 1e-4 && r->img_frac <= 1e-3 && r->img_max <= 2e-2 && r->score_rel <= 1e-2 &&
@@ -287,8 +363,8 @@ static void print_mode_detail(const char *tag, const mode_report *r) {
     printf("    %s: groups", tag);
     for (int grp = 0; grp < TGS_G_COUNT; grp++)
         printf(" %s %.2e", tgs_param_group_name(grp), r->grad_rel[grp]);
-    printf("; ndc %.2e, depth %.2e, >1e-4 frac %.2e, repeatable %d\n", r->vm_rel, r->depth_rel, r->img_frac,
-           r->img_repeat_ok);
+    printf("; ndc %.2e, depth %.2e, >1e-4 frac %.2e, repeatable %d, rest step %.2e\n", r->vm_rel, r->depth_rel,
+           r->img_frac, r->img_repeat_ok, r->rest_step_rel);
 }
 
 static void print_row(const char *name, const report *r, int ok) {
@@ -523,7 +599,7 @@ static gpu_ms time_gpu(tgs_cuda_raster *gr, tgs_gaussians *dg /*device buffers*/
         CU(cudaEventRecord(e0, 0));
         OK_OR_DIE(tgs_cuda_raster_forward(gr, dg, v, d_img, NULL, NULL));
         CU(cudaEventRecord(e1, 0));
-        OK_OR_DIE(tgs_cuda_raster_backward(gr, dg, v, d_vimg, d_vm));
+        OK_OR_DIE(tgs_cuda_raster_backward(gr, dg, v, d_vimg, d_vm, NULL, 0));
         CU(cudaEventRecord(e2, 0));
         CU(cudaEventSynchronize(e2));
         float a, b;

@@ -4,6 +4,7 @@
  * gives the CPU's float results bit for bit. */
 #include "cuda/cuda_check.h"
 #include "optim/cuda/adam_cuda.h"
+#include "optim/cuda/adam_update.cuh"
 
 #include <math.h>
 #include <stdint.h>
@@ -17,9 +18,7 @@ struct adam_groups {
     size_t off[TGS_G_COUNT]; /* first float of the group in each buffer */
     size_t len[TGS_G_COUNT]; /* n * width */
     int width[TGS_G_COUNT];
-    float step_size[TGS_G_COUNT];    /* lr / (1 - beta1^t) */
-    float inv_bc2_sqrt[TGS_G_COUNT]; /* 1 / sqrt(1 - beta2^t) */
-    float b1, b2, eps;
+    tgs_adam_consts c[TGS_G_COUNT];
 };
 
 #define ADAM_UNROLL 4 /* elements a thread loads before it computes */
@@ -43,8 +42,7 @@ __global__ void __launch_bounds__(ADAM_THREADS)
     const int k = blockIdx.y;
     const size_t off = G.off[k], len = G.len[k], stride = (size_t)gridDim.x * blockDim.x, width = (size_t)G.width[k];
     const bool wide = len > UINT32_MAX;
-    const float b1 = G.b1, b2 = G.b2, eps = G.eps, one_b1 = 1.0f - b1, one_b2 = 1.0f - b2;
-    const float step_size = G.step_size[k], inv = G.inv_bc2_sqrt[k];
+    const tgs_adam_consts c = G.c[k];
     for (size_t i0 = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i0 < len; i0 += ADAM_UNROLL * stride) {
         float gv[ADAM_UNROLL], mv[ADAM_UNROLL], vv[ADAM_UNROLL], pv[ADAM_UNROLL];
         bool live[ADAM_UNROLL];
@@ -64,16 +62,29 @@ __global__ void __launch_bounds__(ADAM_THREADS)
             if (!live[u])
                 continue;
             grads[e] = 0.0f;
-            /* m = b1 m + (1-b1) g; v = b2 v + (1-b2) g g; p -= step m / (sqrt(v) inv + eps) */
-            const float gi = gv[u];
-            const float mi = __fadd_rn(__fmul_rn(b1, mv[u]), __fmul_rn(one_b1, gi));
-            const float vi = __fadd_rn(__fmul_rn(b2, vv[u]), __fmul_rn(__fmul_rn(one_b2, gi), gi));
-            m[e] = mi;
-            v[e] = vi;
-            const float den = __fadd_rn(__fmul_rn(__fsqrt_rn(vi), inv), eps);
-            params[e] = __fsub_rn(pv[u], __fdiv_rn(__fmul_rn(step_size, mi), den));
+            tgs_adam_update(c, gv[u], mv[u], vv[u], pv[u]);
+            m[e] = mv[u];
+            v[e] = vv[u];
+            params[e] = pv[u];
         }
     }
+}
+
+/* The constants of step t (1-based) at learning rate lr. */
+static tgs_adam_consts consts_of(double lr, long t, double beta1, double beta2, double eps) {
+    tgs_adam_consts c;
+    c.b1 = (float)beta1;
+    c.b2 = (float)beta2;
+    c.one_b1 = 1.0f - c.b1;
+    c.one_b2 = 1.0f - c.b2;
+    c.eps = (float)eps;
+    c.step_size = (float)(lr / (1.0 - pow(beta1, (double)t)));
+    c.inv_bc2_sqrt = (float)(1.0 / sqrt(1.0 - pow(beta2, (double)t)));
+    return c;
+}
+
+tgs_adam_consts tgs_cuda_adam_consts(const tgs_adam *a, int group) {
+    return consts_of(a->lr[group], a->step[group] + 1, a->beta1, a->beta2, a->eps);
 }
 
 /* Shared by both entry points: steps are the 1-based counts of this step. */
@@ -92,9 +103,6 @@ static tgs_status adam_launch(float *d_params, float *d_grads, float *d_m, float
     tgs_param_layout(sh_degree, width, offset);
     adam_groups G;
     memset(&G, 0, sizeof G);
-    G.b1 = (float)beta1;
-    G.b2 = (float)beta2;
-    G.eps = (float)eps;
     unsigned count = 0;
     size_t max_len = 0;
     for (int grp = 0; grp < TGS_G_COUNT; grp++) {
@@ -106,8 +114,7 @@ static tgs_status adam_launch(float *d_params, float *d_grads, float *d_m, float
         G.off[count] = capacity * offset[grp];
         G.len[count] = n * (size_t)width[grp];
         G.width[count] = width[grp];
-        G.step_size[count] = (float)(lr[grp] / (1.0 - pow(beta1, (double)t)));
-        G.inv_bc2_sqrt[count] = (float)(1.0 / sqrt(1.0 - pow(beta2, (double)t)));
+        G.c[count] = consts_of(lr[grp], t, beta1, beta2, eps);
         max_len = G.len[count] > max_len ? G.len[count] : max_len;
         count++;
     }
@@ -127,15 +134,18 @@ tgs_status tgs_cuda_adam_step(float *d_params, float *d_grads, float *d_m, float
                        1e-15, stream);
 }
 
-tgs_status tgs_cuda_adam_step_model(tgs_adam *a, tgs_cuda_model *m, unsigned mask, const int *d_radii,
-                                    cudaStream_t stream) {
+tgs_status tgs_cuda_adam_step_model(tgs_adam *a, tgs_cuda_model *m, unsigned mask, unsigned applied,
+                                    const int *d_radii, cudaStream_t stream) {
     if (!a || !m)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA Adam: optimiser or model missing (expected both)");
+    if (applied & ~mask)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA Adam: groups 0x%x were stepped elsewhere but are not in the mask 0x%x",
+                        applied, mask);
     long step[TGS_G_COUNT];
     for (int grp = 0; grp < TGS_G_COUNT; grp++)
         step[grp] = a->step[grp] + ((mask & (1u << grp)) ? 1 : 0);
     TGS_TRY(adam_launch(m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v, d_radii, m->g.n, m->g.capacity,
-                        m->g.sh_degree, a->lr, mask, step, a->beta1, a->beta2, a->eps, stream));
+                        m->g.sh_degree, a->lr, mask & ~applied, step, a->beta1, a->beta2, a->eps, stream));
     for (int grp = 0; grp < TGS_G_COUNT; grp++)
         a->step[grp] = step[grp];
     return TGS_OK;

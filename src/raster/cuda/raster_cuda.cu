@@ -482,11 +482,14 @@ extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const tgs_gaus
 }
 
 extern "C" tgs_status tgs_cuda_raster_backward(tgs_cuda_raster *r, tgs_gaussians *g, const tgs_view *v,
-                                               const float *d_v_img, float *d_v_mean2d) {
+                                               const float *d_v_img, float *d_v_mean2d,
+                                               const tgs_adam_consts *rest_step, int rest_sparse) {
     TGS_TRY(check_args(g, v));
     const size_t n = g->n;
     if (!d_v_img || !g->grads)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA rasteriser: backward needs dL/dimage and a gradient buffer");
+    if (rest_step && (!g->adam_m || !g->adam_v))
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA rasteriser: the SH rest step in the backward needs the Adam moments");
     if (!r->have_forward || v->width != r->width || v->height != r->height || n != r->n)
         return TGS_FAIL(TGS_ERR_ARG,
                         "CUDA rasteriser: backward called without a matching forward (%dx%d, %zu Gaussians)",
@@ -498,7 +501,16 @@ extern "C" tgs_status tgs_cuda_raster_backward(tgs_cuda_raster *r, tgs_gaussians
     rc_launch_render_backward(w, r->ranges, r->chunks, max_items(r->n_pairs, r->n_tiles), r->sorted_vals, r->g,
                               r->st, d_v_img, r->acc);
     TGS_CUDA_LAUNCHED("render backward");
-    rc_launch_preprocess_backward(n, params_of(g), w, r->g, r->acc, grads_of(g), d_v_mean2d);
+    rc_rest_step rs;
+    if (rest_step) {
+        rs.params = tgs_gaussians_view(g, g->params).sh_rest;
+        rs.m = tgs_gaussians_view(g, g->adam_m).sh_rest;
+        rs.v = tgs_gaussians_view(g, g->adam_v).sh_rest;
+        rs.c = *rest_step;
+        rs.sparse = rest_sparse != 0;
+    }
+    rc_launch_preprocess_backward(n, params_of(g), w, r->g, r->acc, grads_of(g), rest_step ? &rs : NULL,
+                                  d_v_mean2d);
     TGS_CUDA_LAUNCHED("preprocess backward");
     return TGS_OK;
 }

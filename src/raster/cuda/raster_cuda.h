@@ -14,6 +14,7 @@
 #ifndef TGS_RASTER_CUDA_H
 #define TGS_RASTER_CUDA_H
 
+#include "optim/cuda/adam_cuda.h"
 #include "tgs/common.h"
 #include "tgs/params.h"
 #include "tgs/raster.h"
@@ -42,9 +43,14 @@ tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const tgs_gaussians *g /*
                                    float *d_score /*[N,4] or NULL*/);
 /* Backward of the last forward (same model, count and view): ADDS dL/dparams
  * to g->grads and writes dL/d(NDC mean) = dL/dpixel * (W/2, H/2) into
- * d_v_mean2d (0 for Gaussians not visible; may be NULL). */
+ * d_v_mean2d (0 for Gaussians not visible; may be NULL). With rest_step, the
+ * SH rest coefficients take that Adam step here (g->adam_m and adam_v needed)
+ * instead of getting a gradient: every row steps, or with rest_sparse only the
+ * rows in view, as tgs_cuda_adam_step would with their gradient; their
+ * gradients are left as they are (DESIGN §5). */
 tgs_status tgs_cuda_raster_backward(tgs_cuda_raster *r, tgs_gaussians *g /*device pointers*/, const tgs_view *v,
-                                    const float *d_v_img /*[H,W,3]*/, float *d_v_mean2d /*[N,2] or NULL*/);
+                                    const float *d_v_img /*[H,W,3]*/, float *d_v_mean2d /*[N,2] or NULL*/,
+                                    const tgs_adam_consts *rest_step /*or NULL*/, int rest_sparse);
 
 /* exact != 0: blending alphas use exp rounded once from double, as the CPU's
  * expf rounds it, instead of the fast single-precision expf (<= 2 ulp; the

@@ -17,6 +17,7 @@
  * H100). Then one thread per Gaussian chains the accumulated screen-space
  * gradients to its raw parameters (the CPU's preprocess_backward), and a
  * block per 128 Gaussians adds their SH rest coefficients' gradients. */
+#include "optim/cuda/adam_update.cuh"
 #include "raster/cuda/raster_cuda_math.cuh"
 
 #if RC_BLOCK != 32
@@ -350,18 +351,26 @@ __global__ void rc_preprocess_backward_kernel(size_t n, rc_params p, rc_view w, 
  * recomputed them took 3.7x longer at 1M Gaussians, 6.8x the time its bytes
  * need), then the block walks the Gaussians' coefficients in memory order, so
  * that the gradient's read-modify-write is coalesced. Invisible Gaussians,
- * clamped channels and coefficients above the active degree are not touched. */
+ * clamped channels and coefficients above the active degree are not touched.
+ * STEP: instead of adding the gradient, the coefficients take the Adam step
+ * with it (0 where untouched above), all rows or (sparse) the visible ones:
+ * the parameters and moments move once, the gradient not at all (DESIGN §5). */
 #define RC_REST_G 128
+#define RC_REST_UNROLL 4 /* coefficients a thread loads before it steps them */
+template <bool STEP>
 __global__ void __launch_bounds__(RC_REST_G)
-    rc_sh_rest_backward_kernel(size_t n, rc_params p, rc_view w, rc_gauss gs, const float *accs, float *v_rest) {
+    rc_sh_rest_backward_kernel(size_t n, rc_params p, rc_view w, rc_gauss gs, const float *accs, float *v_rest,
+                               rc_rest_step rs) {
     __shared__ float s_b[RC_REST_G][16];     /* basis of each Gaussian (entry 0 unused) */
     __shared__ float s_v[RC_REST_G][3];      /* dL/dcolour */
     __shared__ uint8_t s_skip[RC_REST_G][3]; /* not visible, or the channel clamped */
+    __shared__ uint8_t s_vis[RC_REST_G];
     const size_t first = (size_t)blockIdx.x * RC_REST_G;
     const int t = threadIdx.x, deg = w.sh_degree, nb = (deg + 1) * (deg + 1);
     const size_t i = first + (size_t)t;
     if (i < n) {
         const int vis = gs.radius[i] != 0;
+        s_vis[t] = (uint8_t)vis;
         for (int ch = 0; ch < 3; ch++) {
             s_skip[t][ch] = !vis || gs.clamped[3 * i + ch];
             s_v[t][ch] = vis ? accs[(size_t)RC_ACC_N * i + RC_ACC_RGB + ch] : 0.0f;
@@ -378,23 +387,55 @@ __global__ void __launch_bounds__(RC_REST_G)
     __syncthreads();
     const unsigned width = 3u * (unsigned)p.k_rest;
     const unsigned count = (unsigned)(n - first < RC_REST_G ? n - first : RC_REST_G) * width;
-    float *out = v_rest + first * width;
-    for (unsigned e = (unsigned)t; e < count; e += RC_REST_G) {
-        const unsigned g = e / width, r = e - g * width, k = r / 3 + 1, ch = r - (k - 1) * 3;
-        if ((int)k >= nb || s_skip[g][ch])
-            continue;
-        out[e] += s_b[g][k] * s_v[g][ch];
+    const size_t base = first * width;
+    if (!STEP) {
+        float *out = v_rest + base;
+        for (unsigned e = (unsigned)t; e < count; e += RC_REST_G) {
+            const unsigned g = e / width, r = e - g * width, k = r / 3 + 1, ch = r - (k - 1) * 3;
+            if ((int)k >= nb || s_skip[g][ch])
+                continue;
+            out[e] += s_b[g][k] * s_v[g][ch];
+        }
+    } else {
+        /* each thread loads RC_REST_UNROLL coefficients' parameter and moments before stepping any, as the Adam
+         * kernel does */
+        for (unsigned e0 = (unsigned)t; e0 < count; e0 += RC_REST_UNROLL * RC_REST_G) {
+            float gv[RC_REST_UNROLL], mv[RC_REST_UNROLL], vv[RC_REST_UNROLL], pv[RC_REST_UNROLL];
+            bool live[RC_REST_UNROLL];
+#pragma unroll
+            for (int u = 0; u < RC_REST_UNROLL; u++) {
+                const unsigned e = e0 + u * RC_REST_G;
+                const unsigned g = e / width, r = e - g * width, k = r / 3 + 1, ch = r - (k - 1) * 3;
+                live[u] = e < count && (!rs.sparse || s_vis[g]);
+                gv[u] = live[u] && (int)k < nb && !s_skip[g][ch] ? s_b[g][k] * s_v[g][ch] : 0.0f;
+                mv[u] = live[u] ? rs.m[base + e] : 0.0f;
+                vv[u] = live[u] ? rs.v[base + e] : 0.0f;
+                pv[u] = live[u] ? rs.params[base + e] : 0.0f;
+            }
+#pragma unroll
+            for (int u = 0; u < RC_REST_UNROLL; u++) {
+                if (!live[u])
+                    continue;
+                const size_t e = base + e0 + u * RC_REST_G;
+                tgs_adam_update(rs.c, gv[u], mv[u], vv[u], pv[u]);
+                rs.m[e] = mv[u];
+                rs.v[e] = vv[u];
+                rs.params[e] = pv[u];
+            }
+        }
     }
 }
 
 void rc_launch_preprocess_backward(size_t n, rc_params p, rc_view w, rc_gauss g, const float *acc, rc_grads gr,
-                                   float *v_mean2d) {
+                                   const rc_rest_step *rest, float *v_mean2d) {
     if (n == 0)
         return;
     const unsigned threads = 128;
     rc_preprocess_backward_kernel<<<(unsigned)((n + threads - 1) / threads), threads>>>(n, p, w, g, acc, gr,
                                                                                         v_mean2d);
-    if (p.k_rest > 0 && w.sh_degree > 0)
-        rc_sh_rest_backward_kernel<<<(unsigned)((n + RC_REST_G - 1) / RC_REST_G), RC_REST_G>>>(n, p, w, g, acc,
-                                                                                             gr.rest);
+    const unsigned blocks = (unsigned)((n + RC_REST_G - 1) / RC_REST_G);
+    if (p.k_rest > 0 && rest) /* at active degree 0 too: every coefficient steps with gradient 0 */
+        rc_sh_rest_backward_kernel<true><<<blocks, RC_REST_G>>>(n, p, w, g, acc, NULL, *rest);
+    else if (p.k_rest > 0 && w.sh_degree > 0)
+        rc_sh_rest_backward_kernel<false><<<blocks, RC_REST_G>>>(n, p, w, g, acc, gr.rest, rc_rest_step());
 }

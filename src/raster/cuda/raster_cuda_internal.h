@@ -6,6 +6,7 @@
 #ifndef TGS_RASTER_CUDA_INTERNAL_H
 #define TGS_RASTER_CUDA_INTERNAL_H
 
+#include "optim/cuda/adam_cuda.h"
 #include "tgs/raster.h"
 
 #include <cuda_runtime.h>
@@ -119,7 +120,15 @@ enum { RC_ACC_RGB = 0, RC_ACC_M2 = 3, RC_ACC_CON = 5, RC_ACC_OP = 8, RC_ACC_N = 
 void rc_launch_render_backward(rc_view w, const uint2 *ranges /*[tiles]*/, const uint32_t *chunk_end /*[tiles]*/,
                                size_t max_chunks, const uint32_t *vals /*[pairs]*/, rc_gauss g, rc_state st,
                                const float *v_img /*[H,W,3]*/, float *acc /*[N,9]*/);
+/* The SH rest group's Adam step, taken in the backward instead of writing its
+ * gradient (tgs_cuda_raster_backward's rest_step). */
+typedef struct {
+    float *params, *m, *v; /* [N,k_rest,3] the group in the parameters and both moments */
+    tgs_adam_consts c;
+    int sparse; /* only the rows in view step */
+} rc_rest_step;
 void rc_launch_preprocess_backward(size_t n, rc_params p, rc_view w, rc_gauss g, const float *acc /*[N,9]*/,
-                                   rc_grads gr, float *v_mean2d /*[N,2] or NULL*/);
+                                   rc_grads gr, const rc_rest_step *rest /*or NULL*/,
+                                   float *v_mean2d /*[N,2] or NULL*/);
 
 #endif
