@@ -9,7 +9,9 @@
  * rare pixel may stop one Gaussian apart at the T >= 1e-4 rule: 99.9% of the
  * values within 1e-4, at most 0.1% beyond, none beyond 2e-2, relative 1e-2.
  * Both: radii identical, depths equal, images bitwise repeatable; backward is
- * called twice and must ADD (compared with twice the CPU's gradients).
+ * called twice and must ADD (compared with twice the CPU's gradients); the
+ * backward that takes the SH rest group's Adam step (dense and sparse) within
+ * 1e-4 of the CPU's Adam over a plain backward's gradient (rest_step_err).
  * (a) Random scenes (3 seeds; N = 5..2000; SH degrees 0..3, an active degree
  *     below the model's; white/black background; sigmoid/abs opacity; sizes
  *     not multiples of 16; Gaussians behind the camera, beyond the EWA clamp,
@@ -149,22 +151,26 @@ static double rel_err(const float *cpu, const float *gpu, size_t count, double s
 
 /* ---------------------------------------------------------------- the SH rest step in the backward */
 
-/* max |a - b| / max(|b|, tiny) over count floats */
-static double max_rel_f(const float *a, const float *b, size_t count) {
-    double worst = 0;
+/* max |(a - base) - (b - base)| / max |b - base| over count floats (base NULL: 0) */
+static double change_err(const float *a, const float *b, const float *base, size_t count) {
+    double mref = 0, mdiff = 0;
     for (size_t j = 0; j < count; j++) {
-        double d = fabs((double)a[j] - b[j]) / fmax(fabs((double)b[j]), 1e-30);
-        if (!(d <= worst))
-            worst = isnan(d) ? INFINITY : d;
+        const double o = base ? base[j] : 0.0, ref = (double)b[j] - o, d = fabs(((double)a[j] - o) - ref);
+        mref = fmax(mref, fabs(ref));
+        if (!(d <= mdiff))
+            mdiff = isnan(d) ? INFINITY : d;
     }
-    return worst;
+    return mref > 0 ? mdiff / mref : (mdiff > 0 ? INFINITY : 0);
 }
 
 /* After a forward of g at v: the backward that takes the SH rest group's Adam
  * step (dense, or sparse: the rows in view) against the CPU's tgs_adam_step
  * over the gradient of a plain backward, from the same random moments. The
- * worst relative difference of the parameters and both moments (whole
- * buffers); INFINITY if the step left a rest gradient behind. */
+ * two backward calls sum the blending's atomics in different orders, so the
+ * gradients differ in their last bits: the worst difference of the parameter
+ * change and of each moment, relative to the largest of each, over the rest
+ * group (a wrong step count gives ~1.6e-3); INFINITY if the step left a rest
+ * gradient behind. */
 static double rest_step_err(tgs_cuda_raster *gr, const tgs_gaussians *g, const tgs_view *v, const float *d_vimg,
                             int sparse) {
     const size_t n = g->n, floats = g->capacity * (size_t)g->floats_per_gaussian, bytes = floats * sizeof(float);
@@ -201,15 +207,15 @@ static double rest_step_err(tgs_cuda_raster *gr, const tgs_gaussians *g, const t
     OK_OR_DIE(tgs_cuda_raster_backward(gr, &dg, v, d_vimg, NULL, &c, sparse));
     float *got = xcalloc(floats, sizeof(float));
     double worst = 0;
+    const size_t rest0 = g->capacity * g->offset[TGS_G_REST], len = n * (size_t)g->width[TGS_G_REST];
     const float *want[3] = {h->params, h->adam_m, h->adam_v};
     const float *dev[3] = {d_params, d_m, d_v};
     for (int b = 0; b < 3; b++) {
         download(got, dev[b], bytes);
-        worst = fmax(worst, max_rel_f(got, want[b], floats));
+        worst = fmax(worst, change_err(got + rest0, want[b] + rest0, b == 0 ? g->params + rest0 : NULL, len));
     }
     download(got, d_grads, bytes);
-    const size_t rest0 = g->capacity * g->offset[TGS_G_REST];
-    for (size_t e = 0; e < n * (size_t)g->width[TGS_G_REST]; e++)
+    for (size_t e = 0; e < len; e++)
         if (got[rest0 + e] != 0.0f)
             worst = INFINITY;
     free(got), free(radii);
@@ -342,9 +348,9 @@ static void compare_render(tgs_raster *cr, tgs_cuda_raster *gr, tgs_gaussians *g
  * T >= 1e-4 rule (fast expf ulps in T): 99.9% of the values within 1e-4, at
  * most 0.1% beyond, none beyond 2e-2, gradients and scores within 1e-2. Both:
  * radii identical, depths equal, images bitwise repeatable, the SH rest step
- * in the backward within 1e-6 of the CPU's Adam (the same float operations). */
+ * in the backward within 1e-4 of the CPU's Adam (rest_step_err). */
 static int mode_ok(const mode_report *r, int exact) {
-    int ok = r->img_repeat_ok && r->radii_bad == 0 && r->depth_rel <= 1e-6 && r->rest_step_rel <= 1e-6;
+    int ok = r->img_repeat_ok && r->radii_bad == 0 && r->depth_rel <= 1e-6 && r->rest_step_rel <= 1e-4;
     if (exact)
         return ok && r->img_max <= 1e-4 && r->score_rel <= 1e-3 && r->grad_worst <= 1e-3 && r->vm_rel <= 1e-3;
     return ok && r->img_p999 <= 1e-4 && r->img_frac <= 1e-3 && r->img_max <= 2e-2 && r->score_rel <= 1e-2 &&
