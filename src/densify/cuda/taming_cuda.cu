@@ -214,6 +214,39 @@ static tgs_status relax_candidates(tgs_cuda_model *m, const tgs_densify_params *
     return st;
 }
 
+/* Adds the candidates of the highest scores until `want` qualify, as the CPU
+ * (tgs_taming_fill_score_threshold over the kinds and scores, 5 bytes a Gaussian). */
+static tgs_status fill_by_score(tgs_cuda_model *m, const tgs_densify_params *p, const float *d_scores, size_t want,
+                                cudaStream_t stream, size_t *nc, size_t *ns) {
+    const size_t n = m->g.n;
+    float *h = (float *)tgs_calloc(2 * n, sizeof(float), "Taming scores (host copy)");
+    unsigned char *kind = h ? (unsigned char *)tgs_calloc(n, 1, "densification candidates (host copy)") : NULL;
+    if (!kind) {
+        free(h);
+        return TGS_ERR_NOMEM;
+    }
+    tgs_status st = TGS_OK;
+    cudaError_t e = cudaMemcpyAsync(h, d_scores, n * sizeof(float), cudaMemcpyDeviceToHost, stream);
+    if (e == cudaSuccess)
+        e = cudaMemcpyAsync(kind, m->scratch->d_kind, n, cudaMemcpyDeviceToHost, stream);
+    if (e == cudaSuccess)
+        e = cudaStreamSynchronize(stream);
+    if (e != cudaSuccess) {
+        st = TGS_FAIL(TGS_ERR_DEVICE, "CUDA Taming densification: reading the scores failed: %s",
+                      cudaGetErrorString(e));
+    } else {
+        const float thr = tgs_taming_fill_score_threshold(kind, h, n, want - (*nc + *ns), h + n);
+        if ((st = dc_score_candidates(m, p, d_scores, thr, stream)) == TGS_OK &&
+            (st = dc_read_counts(m, stream)) == TGS_OK) { /* the counters still hold the gradient candidates */
+            *nc = (size_t)m->scratch->h_count[DC_N_CLONE];
+            *ns = (size_t)m->scratch->h_count[DC_N_SPLIT];
+        }
+    }
+    free(h);
+    free(kind);
+    return st;
+}
+
 tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *p, const float *d_scores /*[N]*/,
                                    size_t target, int step_j, tgs_cuda_rng *rng, tgs_densify_report *rep,
                                    cudaStream_t stream) {
@@ -229,7 +262,9 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
     /* too few over the threshold for this step's target: lower it as the CPU
      * does (tgs_taming_fill_threshold over the statistics, 8 bytes a Gaussian) */
     const size_t want = tgs_taming_fill_want(n, target);
-    if (!p->cap_candidates && nc + ns < want)
+    if (!p->cap_candidates && p->fill_by_score && nc + ns < want)
+        TGS_TRY(fill_by_score(m, p, d_scores, want, stream, &nc, &ns));
+    else if (!p->cap_candidates && nc + ns < want)
         TGS_TRY(relax_candidates(m, p, want, stream, &nc, &ns));
 
     size_t clone_budget, split_budget;
