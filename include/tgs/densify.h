@@ -114,7 +114,7 @@ float tgs_taming_fill_threshold(const float *accum /*[N]*/, const float *denom /
 /* The score threshold of a Taming step filled by score (fill_by_score) that
  * needs `extra` more candidates: the extra-th largest score above 0 among the
  * rows with kind[i] == TGS_CAND_NONE (those with score >= it and > 0 then
- * qualify), -INFINITY when fewer than `extra` are above 0 (all of those
+ * qualify), -INFINITY when at most `extra` are above 0 (all of those
  * qualify), INFINITY when extra is 0. scratch: [N] floats. */
 float tgs_taming_fill_score_threshold(const unsigned char *kind /*[N]*/, const float *scores /*[N]*/, size_t n,
                                       size_t extra, float *scratch /*[N]*/);

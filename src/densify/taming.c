@@ -118,10 +118,12 @@ void tgs_taming_candidates(const tgs_gaussians *g, const tgs_densify_stats *s, c
     tgs_densify_grad_candidates(g, s, p, kind, n_clone, n_split);
     /* too few over the threshold for this step's target: fill (see cap_candidates, fill_by_score) */
     const size_t want = tgs_taming_fill_want(g->n, target);
-    if (!p->cap_candidates && p->fill_by_score && *n_clone + *n_split < want) {
+    if (p->cap_candidates || *n_clone + *n_split >= want)
+        return;
+    if (p->fill_by_score) {
         const float thr = tgs_taming_fill_score_threshold(kind, scores, g->n, want - (*n_clone + *n_split), scratch);
         tgs_densify_score_candidates(g, p, scores, thr, kind, n_clone, n_split);
-    } else if (!p->cap_candidates && *n_clone + *n_split < want) {
+    } else {
         tgs_densify_params relaxed = *p;
         relaxed.grad_threshold =
             tgs_taming_fill_threshold(s->grad_accum, s->denom, g->n, (float)p->grad_threshold, want, scratch);

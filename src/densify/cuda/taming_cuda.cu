@@ -259,13 +259,11 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
     TGS_TRY(dc_grad_candidates(m, p, stream));
     TGS_TRY(dc_read_counts(m, stream));
     size_t nc = (size_t)s->h_count[DC_N_CLONE], ns = (size_t)s->h_count[DC_N_SPLIT];
-    /* too few over the threshold for this step's target: lower it as the CPU
-     * does (tgs_taming_fill_threshold over the statistics, 8 bytes a Gaussian) */
+    /* too few over the threshold for this step's target: fill as the CPU does */
     const size_t want = tgs_taming_fill_want(n, target);
-    if (!p->cap_candidates && p->fill_by_score && nc + ns < want)
-        TGS_TRY(fill_by_score(m, p, d_scores, want, stream, &nc, &ns));
-    else if (!p->cap_candidates && nc + ns < want)
-        TGS_TRY(relax_candidates(m, p, want, stream, &nc, &ns));
+    if (!p->cap_candidates && nc + ns < want)
+        TGS_TRY(p->fill_by_score ? fill_by_score(m, p, d_scores, want, stream, &nc, &ns)
+                                 : relax_candidates(m, p, want, stream, &nc, &ns));
 
     size_t clone_budget, split_budget;
     tgs_taming_budgets(n, target, nc, ns, &clone_budget, &split_budget);
