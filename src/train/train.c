@@ -372,15 +372,15 @@ static tgs_status serve_viewer(train_run *s, int it) {
 }
 
 /* The optimiser when iteration `it`'s SH rest step may be taken in its
- * backward (DESIGN §5), else NULL: Adam steps the group at `it`, none of its
- * gradient is pending (--sh_lower sums 16 views' before a step), and nothing
- * between the backward and Adam reads or changes the model (evaluation,
- * saving, densification). */
+ * backward (DESIGN §5), else NULL: Adam steps the group at `it` (a densifying
+ * iteration steps no group), none of its gradient is pending (--sh_lower sums
+ * 16 views' before a step), and nothing between the backward and Adam reads
+ * the model (evaluation, saving). */
 static const tgs_adam *rest_step_in_backward(const train_run *s, int it) {
     const tgs_train_config *cfg = s->cfg;
     if (cfg->sh_lower || !tgs_schedule_optimizes(cfg, it) || !(tgs_schedule_adam_mask(cfg, it) & (1u << TGS_G_REST)))
         return NULL;
-    if (tgs_schedule_evaluates(cfg, it) || tgs_schedule_saves(cfg, it) || tgs_schedule_densifies(cfg, it))
+    if (tgs_schedule_evaluates(cfg, it) || tgs_schedule_saves(cfg, it))
         return NULL;
     return &s->L.adam;
 }
