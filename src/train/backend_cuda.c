@@ -276,7 +276,7 @@ static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double la
             CU(cudaEventCreate(&b->ev[k]));
     if (prof)
         CU(cudaEventRecord(b->ev[0], 0));
-    TGS_TRY(tgs_cuda_raster_forward(b->r, &m->g, v, b->d_img, NULL, NULL));
+    TGS_TRY(tgs_cuda_raster_forward(b->r, &m->g, v, b->d_img));
     b->step_radii = 1;
     if (prof)
         CU(cudaEventRecord(b->ev[1], 0));
@@ -346,7 +346,7 @@ static tgs_status taming_scores(tgs_backend *b, int sh_active, const float bg[3]
         const unsigned char *d_gt = NULL, *d_mask = NULL;
         size_t kept = 0;
         if ((st = gt_of(b, ci, &d_gt)) != TGS_OK || (st = mask_of(b, ci, &d_mask, &kept)) != TGS_OK ||
-            (st = tgs_cuda_raster_forward(b->r, &m->g, &v, b->d_img, NULL, NULL)) != TGS_OK ||
+            (st = tgs_cuda_raster_forward(b->r, &m->g, &v, b->d_img)) != TGS_OK ||
             (st = tgs_cuda_loss_forward_backward(b->loss, b->d_img, d_gt, d_mask, kept, c->width, c->height, 0.2f, NULL,
                                                  NULL, 0)) != TGS_OK ||
             (st = tgs_cuda_pixel_weights(b->loss, b->d_img, d_gt, d_mask, b->d_edges + b->edges->off[order[k]],
@@ -358,7 +358,7 @@ static tgs_status taming_scores(tgs_backend *b, int sh_active, const float bg[3]
             st = TGS_FAIL(TGS_ERR_DEVICE, "CUDA: clearing the score sums failed: %s", cudaGetErrorString(e));
             break;
         }
-        if ((st = tgs_cuda_raster_forward(b->r, &m->g, &v, b->d_img, b->d_pixel_w, b->d_score_acc)) != TGS_OK ||
+        if ((st = tgs_cuda_raster_score(b->r, &m->g, &v, b->d_pixel_w, b->d_score_acc)) != TGS_OK ||
             (st = tgs_cuda_taming_score_view(m, tgs_cuda_raster_radii(b->r), tgs_cuda_raster_depths(b->r),
                                              b->d_score_acc, tgs_cuda_loss_values(b->loss), b->d_scores, 0)) != TGS_OK)
             break;
@@ -390,7 +390,7 @@ static tgs_status cuda_evaluate(tgs_backend *b, const int *idx, int n, int sh_ac
         const unsigned char *d_gt = NULL;
         double p1, s1;
         TGS_TRY(gt_of(b, idx[k], &d_gt));
-        TGS_TRY(tgs_cuda_raster_forward(b->r, &m->g, &v, b->d_img, NULL, NULL));
+        TGS_TRY(tgs_cuda_raster_forward(b->r, &m->g, &v, b->d_img));
         TGS_TRY(tgs_cuda_psnr_ssim(b->loss, b->d_img, d_gt, NULL, 0, c->width, c->height, &p1, &s1, 0));
         ps += p1;
         ss += s1;
@@ -461,7 +461,7 @@ static tgs_status cuda_sync(tgs_backend *b) {
 
 static tgs_status cuda_render(tgs_backend *b, const tgs_view *v, float *img /*[H,W,3]*/) {
     b->step_radii = 0;
-    TGS_TRY(tgs_cuda_raster_forward(b->r, &b->m->g, v, b->d_img, NULL, NULL));
+    TGS_TRY(tgs_cuda_raster_forward(b->r, &b->m->g, v, b->d_img));
     CU(cudaMemcpy(img, b->d_img, (size_t)v->width * v->height * 3 * sizeof(float), cudaMemcpyDeviceToHost));
     return TGS_OK;
 }

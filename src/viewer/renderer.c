@@ -82,7 +82,7 @@ tgs_status tgs_view_renderer_render(void *ctx, const tgs_view *v, float *img /*[
     if (r->raster)
         return tgs_raster_forward(r->raster, r->g, v, img, NULL, NULL);
 #ifdef TGS_HAVE_CUDA
-    TGS_TRY(tgs_cuda_raster_forward(r->r, &r->m->g, v, r->d_img, NULL, NULL));
+    TGS_TRY(tgs_cuda_raster_forward(r->r, &r->m->g, v, r->d_img));
     cudaError_t e = cudaMemcpy(img, r->d_img, (size_t)v->width * v->height * 3 * sizeof(float),
                                cudaMemcpyDeviceToHost);
     if (e != cudaSuccess)

@@ -1,5 +1,6 @@
-/* bench_gpu_render.c - times the CUDA rasteriser's forward and backward on
- * every training view of a scene with a trained PLY, and prints how the
+/* bench_gpu_render.c - times the CUDA rasteriser's forward, backward and
+ * Taming score sums on every training view of a scene with a trained PLY
+ * (the sums with uniform pixel weights), and prints how the
  * tile/Gaussian pairs spread over the tiles (the blending kernels' time goes
  * with the longest tile lists). Run it under ncu for the split by kernel.
  *   usage: bench_gpu_render SCENE IMAGES|- PLY [white] [reps] */
@@ -53,12 +54,20 @@ int main(int argc, char **argv) {
     tgs_cuda_raster *r = NULL;
     OK(tgs_cuda_raster_create(g->capacity, maxw, maxh, &r));
     const size_t floats = g->capacity * (size_t)g->floats_per_gaussian, pixels = (size_t)maxw * maxh;
-    float *d_params, *d_grads, *d_img, *d_vimg, *d_vm;
+    float *d_params, *d_grads, *d_img, *d_vimg, *d_vm, *d_pw, *d_score;
     CU(cudaMalloc((void **)&d_params, floats * sizeof(float)));
     CU(cudaMalloc((void **)&d_grads, floats * sizeof(float)));
     CU(cudaMalloc((void **)&d_img, pixels * 3 * sizeof(float)));
     CU(cudaMalloc((void **)&d_vimg, pixels * 3 * sizeof(float)));
     CU(cudaMalloc((void **)&d_vm, g->n * 2 * sizeof(float)));
+    CU(cudaMalloc((void **)&d_score, g->n * 4 * sizeof(float)));
+    CU(cudaMalloc((void **)&d_pw, pixels * sizeof(float)));
+    CU(cudaMemset(d_score, 0, g->n * 4 * sizeof(float)));
+    float *ones = malloc(pixels * sizeof(float));
+    for (size_t i = 0; i < pixels; i++)
+        ones[i] = 1.0f;
+    CU(cudaMemcpy(d_pw, ones, pixels * sizeof(float), cudaMemcpyHostToDevice));
+    free(ones);
     CU(cudaMemcpy(d_params, g->params, floats * sizeof(float), cudaMemcpyHostToDevice));
     tgs_gaussians dg = *g; /* the same model in device memory */
     dg.params = d_params, dg.grads = d_grads, dg.adam_m = dg.adam_v = NULL;
@@ -68,29 +77,33 @@ int main(int argc, char **argv) {
     CU(cudaMemcpy(d_vimg, v_img, pixels * 3 * sizeof(float), cudaMemcpyHostToDevice));
     const size_t max_tiles = pixels; /* at least the tiles of any tile size */
     uint32_t *uranges = malloc(max_tiles * 2 * sizeof(uint32_t)), *len = malloc(max_tiles * sizeof(uint32_t));
-    cudaEvent_t e0, e1, e2;
+    cudaEvent_t e0, e1, e2, e3;
     CU(cudaEventCreate(&e0));
     CU(cudaEventCreate(&e1));
     CU(cudaEventCreate(&e2));
+    CU(cudaEventCreate(&e3));
     const float bg[3] = {white ? 1.0f : 0.0f, white ? 1.0f : 0.0f, white ? 1.0f : 0.0f};
-    double tf = 0, tb = 0, pairs = 0, mean_len = 0, p50 = 0, p90 = 0, p99 = 0, lmax = 0;
+    double tf = 0, tb = 0, ts = 0, pairs = 0, mean_len = 0, p50 = 0, p90 = 0, p99 = 0, lmax = 0;
     int runs = 0;
     for (int rep = -1; rep < reps; rep++)
         for (int k = 0; k < s.n_train; k++) {
             const tgs_camera *c = &s.cameras[s.train_idx[k]];
             tgs_view v = tgs_view_from_camera(c, bg, g->sh_degree);
             CU(cudaEventRecord(e0, 0));
-            OK(tgs_cuda_raster_forward(r, &dg, &v, d_img, NULL, NULL));
+            OK(tgs_cuda_raster_forward(r, &dg, &v, d_img));
             CU(cudaEventRecord(e1, 0));
             OK(tgs_cuda_raster_backward(r, &dg, &v, d_vimg, d_vm, NULL, 0));
             CU(cudaEventRecord(e2, 0));
-            CU(cudaEventSynchronize(e2));
+            OK(tgs_cuda_raster_score(r, &dg, &v, d_pw, d_score));
+            CU(cudaEventRecord(e3, 0));
+            CU(cudaEventSynchronize(e3));
             if (rep < 0)
                 continue; /* warm-up */
-            float a, b;
+            float a, b, c3;
             CU(cudaEventElapsedTime(&a, e0, e1));
             CU(cudaEventElapsedTime(&b, e1, e2));
-            tf += a, tb += b, runs++;
+            CU(cudaEventElapsedTime(&c3, e2, e3));
+            tf += a, tb += b, ts += c3, runs++;
             if (rep > 0)
                 continue;
             size_t nt = 0;
@@ -106,11 +119,13 @@ int main(int argc, char **argv) {
         }
     const double nv = s.n_train;
     printf("%zu Gaussians, %d views, %dx%d max, %d reps\n", g->n, s.n_train, maxw, maxh, reps);
-    printf("per view: forward %.3f ms, backward %.3f ms, pairs %.0f\n", tf / runs, tb / runs, pairs / nv);
+    printf("per view: forward %.3f ms, backward %.3f ms, score sums %.3f ms, pairs %.0f\n", tf / runs, tb / runs,
+           ts / runs, pairs / nv);
     printf("tile list length: mean %.0f, p50 %.0f, p90 %.0f, p99 %.0f, max %.0f\n", mean_len / nv, p50 / nv,
            p90 / nv, p99 / nv, lmax / nv);
     tgs_cuda_raster_destroy(r);
-    cudaFree(d_params), cudaFree(d_grads), cudaFree(d_img), cudaFree(d_vimg), cudaFree(d_vm);
+    cudaFree(d_params), cudaFree(d_grads), cudaFree(d_img), cudaFree(d_vimg), cudaFree(d_vm), cudaFree(d_pw);
+    cudaFree(d_score);
     free(v_img), free(uranges), free(len);
     tgs_gaussians_destroy(g);
     tgs_scene_free(&s);

@@ -6,9 +6,10 @@
  *             back the pair count (the one host synchronisation) -> emit pairs
  *             keyed by tile in depth order -> stable radix sort of the tile
  *             bits in use -> tile ranges -> chunks per tile and their sum ->
- *             blend (chunked; sequential with score sums). Sorting N depths
+ *             blend in chunks. Sorting N depths
  *             and then pairs by ~12 tile bits instead of pairs by 32 + 12
  *             bits: 2 passes over the pairs instead of 6, with 4-byte keys.
+ *   score:    the forward's chunks walked again with the Taming sums.
  *   backward: zero the screen-space accumulators -> chunk backward -> chain to
  *             the raw parameters.
  *
@@ -404,11 +405,9 @@ static tgs_status check_args(const tgs_gaussians *g, const tgs_view *v) {
 }
 
 extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const tgs_gaussians *g, const tgs_view *v,
-                                              float *d_img, const float *d_pixel_weight, float *d_score) {
+                                              float *d_img) {
     TGS_TRY(check_args(g, v));
     const size_t n = g->n;
-    if (d_score && !d_pixel_weight)
-        return TGS_FAIL(TGS_ERR_ARG, "CUDA rasteriser: score sums need a pixel weight map");
     r->have_forward = 0;
     const rc_view w = view_of(v, r->exact);
     const size_t n_tiles = (size_t)w.vp.tiles_x * (size_t)w.vp.tiles_y; /* tile ids are the 32-bit sort keys */
@@ -466,8 +465,7 @@ extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const tgs_gaus
     TGS_CUDA_LAUNCHED("chunk counts");
     size_t tb = r->temp_bytes;
     TGS_CUDA_TRY(cub::DeviceScan::InclusiveSum(r->temp, tb, r->chunks, r->chunks, (int)n_tiles));
-    rc_launch_render(w, r->ranges, r->chunks, items, sorted_vals, r->g, d_img, r->st,
-                     d_score ? d_pixel_weight : NULL, d_score);
+    rc_launch_render(w, r->ranges, r->chunks, items, sorted_vals, r->g, d_img, r->st);
     TGS_CUDA_LAUNCHED("render");
     r->have_forward = 1;
     r->fwd_exact = w.exact;
@@ -481,6 +479,28 @@ extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const tgs_gaus
     return TGS_OK;
 }
 
+/* Whether the last forward was of this view and count (backward and score sums need it). */
+static tgs_status check_forward(const tgs_cuda_raster *r, const tgs_view *v, size_t n, const char *what) {
+    if (!r->have_forward || v->width != r->width || v->height != r->height || n != r->n)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA rasteriser: %s called without a matching forward (%dx%d, %zu Gaussians)",
+                        what, v->width, v->height, n);
+    return TGS_OK;
+}
+
+extern "C" tgs_status tgs_cuda_raster_score(tgs_cuda_raster *r, const tgs_gaussians *g, const tgs_view *v,
+                                            const float *d_pixel_weight, float *d_score) {
+    TGS_TRY(check_args(g, v));
+    if (!d_pixel_weight || !d_score)
+        return TGS_FAIL(TGS_ERR_ARG, "CUDA rasteriser: score sums need a pixel weight map and a sum buffer");
+    TGS_TRY(check_forward(r, v, g->n, "score"));
+    if (g->n == 0)
+        return TGS_OK;
+    rc_launch_score(view_of(v, r->fwd_exact), r->ranges, r->chunks, max_items(r->n_pairs, r->n_tiles),
+                    r->sorted_vals, r->g, r->st, d_pixel_weight, d_score);
+    TGS_CUDA_LAUNCHED("score sums");
+    return TGS_OK;
+}
+
 extern "C" tgs_status tgs_cuda_raster_backward(tgs_cuda_raster *r, tgs_gaussians *g, const tgs_view *v,
                                                const float *d_v_img, float *d_v_mean2d,
                                                const tgs_adam_consts *rest_step, int rest_sparse) {
@@ -490,10 +510,7 @@ extern "C" tgs_status tgs_cuda_raster_backward(tgs_cuda_raster *r, tgs_gaussians
         return TGS_FAIL(TGS_ERR_ARG, "CUDA rasteriser: backward needs dL/dimage and a gradient buffer");
     if (rest_step && (!g->adam_m || !g->adam_v))
         return TGS_FAIL(TGS_ERR_ARG, "CUDA rasteriser: the SH rest step in the backward needs the Adam moments");
-    if (!r->have_forward || v->width != r->width || v->height != r->height || n != r->n)
-        return TGS_FAIL(TGS_ERR_ARG,
-                        "CUDA rasteriser: backward called without a matching forward (%dx%d, %zu Gaussians)",
-                        v->width, v->height, n);
+    TGS_TRY(check_forward(r, v, n, "backward"));
     const rc_view w = view_of(v, r->fwd_exact); /* the alphas of the forward */
     if (n == 0)
         return TGS_OK;

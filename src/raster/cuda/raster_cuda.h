@@ -35,12 +35,16 @@ tgs_status tgs_cuda_raster_reserve(tgs_cuda_raster *r, size_t capacity);
 tgs_status tgs_cuda_raster_reserve_pairs(tgs_cuda_raster *r, size_t pairs);
 
 /* Renders g's first g->n Gaussians (g: the model contract, tgs/params.h, with
- * device pointers) into d_img. With d_pixel_weight and d_score both given,
- * ADDS to d_score [N,4] (TGS_SCORE_*) the sums over the pixels each Gaussian
- * contributed to (d_score without d_pixel_weight is an error). */
+ * device pointers) into d_img. */
 tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const tgs_gaussians *g /*device pointers*/, const tgs_view *v,
-                                   float *d_img /*[H,W,3]*/, const float *d_pixel_weight /*[H,W] or NULL*/,
-                                   float *d_score /*[N,4] or NULL*/);
+                                   float *d_img /*[H,W,3]*/);
+/* Taming score sums of the last forward (same model, count and view): ADDS to
+ * d_score [N,4] (TGS_SCORE_*) the sums over the pixels each Gaussian
+ * contributed to, with the weights d_pixel_weight (the CPU forward's score
+ * sums; here a second walk of the forward's chunks, as the weights come from
+ * its image). */
+tgs_status tgs_cuda_raster_score(tgs_cuda_raster *r, const tgs_gaussians *g /*device pointers*/, const tgs_view *v,
+                                 const float *d_pixel_weight /*[H,W]*/, float *d_score /*[N,4]*/);
 /* Backward of the last forward (same model, count and view): ADDS dL/dparams
  * to g->grads and writes dL/d(NDC mean) = dL/dpixel * (W/2, H/2) into
  * d_v_mean2d (0 for Gaussians not visible; may be NULL). With rest_step, the

@@ -1,9 +1,10 @@
 /* raster_cuda_fwd.cu - forward stages of the CUDA rasteriser: per-Gaussian
  * preprocess (the CPU's preprocess: culling, EWA, radius, tight tile rect,
  * SH colour, depth sort keys), emission of (tile, Gaussian) pairs in depth
- * order, tile ranges of the sorted pairs, and the tile blending kernel (one
- * warp per 8x4 strip of an 8x8 tile, Gaussians staged in shared memory 32 at a
- * time) with the Taming score sums reduced per warp before the atomics. */
+ * order, tile ranges of the sorted pairs, the chunked blending of each tile's
+ * list (Gaussians staged in shared memory 32 at a time), and the Taming score
+ * sums of a finished forward (its chunks walked again from their states,
+ * reduced per warp before the atomics). */
 #include "raster/cuda/raster_cuda_math.cuh"
 
 /* Tiles [x, z) x [y, w) of a grid of `tile`-pixel tiles (tx x ty) that the
@@ -192,12 +193,11 @@ typedef struct {
  * batches of RC_BLOCK Gaussians staged in shared memory; each pixel not done
  * blends front to back as the CPU does and stops before T would fall below
  * 1e-4. With score, the Taming sums of the Gaussians it takes (warp sums, then
- * one atomic per sum); with ckpt (the pixel's slot in the tile's first chunk),
- * the state at each chunk boundary, where that chunk's backward starts. Every
- * thread runs every batch (warp reductions see full warps). */
+ * one atomic per sum). Every thread runs every batch (warp reductions see
+ * full warps). */
 static __device__ __forceinline__ void rc_walk(const rc_view &w, uint2 range, int start, int stop,
                                                const uint32_t *vals, const rc_gauss &g, float fx, float fy,
-                                               float pw, float *score, float4 *ckpt, rc_px *px) {
+                                               float pw, float *score, rc_px *px) {
     __shared__ uint32_t s_id[RC_BLOCK];
     __shared__ float2 s_xy[RC_BLOCK];
     __shared__ float4 s_co[RC_BLOCK];
@@ -219,8 +219,6 @@ static __device__ __forceinline__ void rc_walk(const rc_view &w, uint2 range, in
     for (int base = 0; base < count; base += RC_BLOCK) {
         if (__syncthreads_count(done) == RC_BLOCK)
             break;
-        if (ckpt && base > 0 && base % RC_CHUNK == 0 && !done)
-            ckpt[(size_t)(base / RC_CHUNK) * (RC_TILE * RC_TILE)] = make_float4(C0, C1, C2, T);
         if (base + tid < count) {
             s_id[tid] = gi;
             s_xy[tid] = f_xy;
@@ -286,23 +284,6 @@ static __device__ __forceinline__ void rc_write_pixel(const rc_view &w, rc_state
     img[3 * pix] = RC_ADD(px.C0, RC_MUL(px.T, w.bg[0]));
     img[3 * pix + 1] = RC_ADD(px.C1, RC_MUL(px.T, w.bg[1]));
     img[3 * pix + 2] = RC_ADD(px.C2, RC_MUL(px.T, w.bg[2]));
-}
-
-/* Sequential blending: one block per 8x4 strip of a tile walks its whole list
- * (with the Taming score sums; the backward's checkpoints at chunk starts). */
-__global__ void __launch_bounds__(RC_BLOCK)
-    rc_render_kernel(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, const uint32_t *vals, rc_gauss g,
-                     float *img, rc_state st, const float *pixel_weight, float *score) {
-    const int t = (blockIdx.y / RC_SPLIT) * w.vp.tiles_x + blockIdx.x;
-    const rc_pixel p = rc_pixel_of(w, t, blockIdx.y % RC_SPLIT);
-    const uint2 range = ranges[t];
-    const uint32_t q0 = t > 0 ? chunk_end[t - 1] : 0u;
-    rc_px px = {1.0f, 0.0f, 0.0f, 0.0f, 0u, !p.inside};
-    rc_walk(w, range, 0, (int)(range.y - range.x), vals, g, (float)p.x, (float)p.y,
-            (score && p.inside) ? pixel_weight[p.pix] : 0.0f, score,
-            st.ckpt + (size_t)q0 * (RC_TILE * RC_TILE) + p.lp, &px);
-    if (p.inside)
-        rc_write_pixel(w, st, img, p.pix, px);
 }
 
 /* Chunked blending, for lists too long for one warp's walk (the kernel time
@@ -443,23 +424,51 @@ __global__ void __launch_bounds__(RC_BLOCK)
         px.C0 = s.x, px.C1 = s.y, px.C2 = s.z, px.T = s.w;
         px.last = st.n_contrib[p.pix];
     }
-    rc_walk(w, range, start, stop, vals, g, (float)p.x, (float)p.y, 0.0f, NULL, NULL, &px);
+    rc_walk(w, range, start, stop, vals, g, (float)p.x, (float)p.y, 0.0f, NULL, &px);
     if (mine)
         rc_write_pixel(w, st, img, p.pix, px);
 }
 
-void rc_launch_render(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, size_t max_items,
-                      const uint32_t *vals, rc_gauss g, float *img, rc_state st, const float *pixel_weight,
-                      float *score) {
-    const dim3 grid((unsigned)w.vp.tiles_x, (unsigned)w.vp.tiles_y * RC_SPLIT), block(RC_TILE, RC_TILE / RC_SPLIT);
-    if (score) {
-        rc_render_kernel<<<grid, block>>>(w, ranges, chunk_end, vals, g, img, st, pixel_weight, score);
+/* Taming score sums of a finished forward: a block per chunk and strip walks
+ * the chunk again, from the state before it (rc_state.ckpt after the resolve),
+ * for the pixels that take anything from it (the chunk is not after the
+ * pixel's stop chunk and starts before its last contribution), with the
+ * forward's stop rule: the chunks of a long list in parallel where a
+ * sequential walk of the tile waited on its longest list. */
+__global__ void __launch_bounds__(RC_BLOCK)
+    rc_score_kernel(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, const uint32_t *vals, rc_gauss g,
+                    rc_state st, const float *pixel_weight, float *score) {
+    int t, c;
+    if (!rc_item_of(chunk_end, w.vp.tiles_x * w.vp.tiles_y, blockIdx.x, &t, &c))
         return;
+    const rc_pixel p = rc_pixel_of(w, t, blockIdx.y);
+    const uint2 range = ranges[t];
+    const int start = c * RC_CHUNK, stop = min(start + RC_CHUNK, (int)(range.y - range.x));
+    const int mine =
+        p.inside && blockIdx.x <= st.stop_item[p.pix] && (uint32_t)start < st.n_contrib[p.pix];
+    if (!__syncthreads_or(mine))
+        return;
+    rc_px px = {1.0f, 0.0f, 0.0f, 0.0f, 0u, !mine};
+    if (mine) {
+        const float4 s = st.ckpt[(size_t)blockIdx.x * (RC_TILE * RC_TILE) + p.lp];
+        px.C0 = s.x, px.C1 = s.y, px.C2 = s.z, px.T = s.w;
     }
+    rc_walk(w, range, start, stop, vals, g, (float)p.x, (float)p.y, mine ? pixel_weight[p.pix] : 0.0f, score, &px);
+}
+
+void rc_launch_render(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, size_t max_items,
+                      const uint32_t *vals, rc_gauss g, float *img, rc_state st) {
+    const dim3 grid((unsigned)w.vp.tiles_x, (unsigned)w.vp.tiles_y * RC_SPLIT), block(RC_TILE, RC_TILE / RC_SPLIT);
     const dim3 items((unsigned)max_items, RC_SPLIT);
     rc_render_chunks_kernel<<<(unsigned)max_items, block>>>(w, ranges, chunk_end, vals, g, st);
     rc_render_resolve_kernel<<<grid, block>>>(w, chunk_end, st, img);
     rc_render_rewalk_kernel<<<items, block>>>(w, ranges, chunk_end, vals, g, st, img);
+}
+
+void rc_launch_score(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, size_t max_items,
+                     const uint32_t *vals, rc_gauss g, rc_state st, const float *pixel_weight, float *score) {
+    const dim3 items((unsigned)max_items, RC_SPLIT), block(RC_TILE, RC_TILE / RC_SPLIT);
+    rc_score_kernel<<<items, block>>>(w, ranges, chunk_end, vals, g, st, pixel_weight, score);
 }
 
 __global__ void rc_chunk_counts_kernel(size_t n_tiles, const uint2 *ranges, uint32_t *chunks) {

@@ -109,11 +109,14 @@ void rc_launch_ranges(size_t n_pairs, const uint32_t *keys /*[pairs] sorted tile
  * the chunked kernels' work list (chunk_end). */
 void rc_launch_chunk_counts(size_t n_tiles, const uint2 *ranges /*[tiles]*/, uint32_t *chunks /*[tiles]*/);
 
-/* Blending: sequential per tile with score sums, else chunked (max_items >=
- * the items of chunk_end: their grid). */
+/* Blending in chunks (max_items >= the items of chunk_end: their grid). */
 void rc_launch_render(rc_view w, const uint2 *ranges /*[tiles]*/, const uint32_t *chunk_end /*[tiles]*/,
                       size_t max_items, const uint32_t *vals /*[pairs]*/, rc_gauss g, float *img /*[H,W,3]*/,
-                      rc_state st, const float *pixel_weight /*[H,W] or NULL*/, float *score /*[N,4] or NULL*/);
+                      rc_state st);
+/* Adds the Taming score sums of the last rc_launch_render's pixels to score. */
+void rc_launch_score(rc_view w, const uint2 *ranges /*[tiles]*/, const uint32_t *chunk_end /*[tiles]*/,
+                     size_t max_items, const uint32_t *vals /*[pairs]*/, rc_gauss g, rc_state st,
+                     const float *pixel_weight /*[H,W]*/, float *score /*[N,4]*/);
 
 /* Backward stages. acc [N,9]: rgb 0..2, mean2d 3..4, conic 5..7, opacity 8. */
 enum { RC_ACC_RGB = 0, RC_ACC_M2 = 3, RC_ACC_CON = 5, RC_ACC_OP = 8, RC_ACC_N = 9 };
