@@ -36,7 +36,7 @@ static void run_a_step(const tgs_backend_ops *ops, tgs_backend *b, const tgs_sce
     tgs_view v = tgs_view_from_camera(c, sc->background, 0);
     double loss;
     CHECK_OK(ops->step(b, sc->train_idx[0], &v, 0.2, 1, NULL, &loss));
-    tgs_densify_params dp = {2e-4, 0.01, sc->extent, 0.005, 0, 0, TGS_OPACITY_SIGMOID, 0, 0};
+    tgs_densify_params dp = {2e-4, 0.01, sc->extent, 0.005, 0, 0, TGS_OPACITY_SIGMOID, 0};
     tgs_rng rng;
     tgs_rng_seed(&rng, 1, 1);
     tgs_densify_report rep;

@@ -370,17 +370,6 @@ static void test_taming_step(void) {
     c = census(g, &s);
     CHECK(rep.cloned == 16 && rep.split == 4 && rep.pruned == 5 && g->n == 115 && c.consistent,
           "no candidates, filled: %zu %zu %zu n %zu", rep.cloned, rep.split, rep.pruned, g->n);
-    /* filled by score: the 20th largest score is 8 (scores 10 and 9 on 18
-     * rows), so the 27 rows of score >= 8 qualify (6 of them large: 37..39,
-     * 47..49); 20 drawn, 15 clones and 5 splits in that proportion */
-    p.fill_by_score = 1;
-    craft(g, &s, scores, 0);
-    tgs_densify_stats_reset(&s, N0);
-    CHECK_OK(tgs_densify_taming(g, &s, &p, scores, 120, 1, &rng, &rep));
-    c = census(g, &s);
-    CHECK(rep.cloned == 15 && rep.split == 5 && rep.pruned == 5 && g->n == 115 && c.consistent,
-          "no candidates, filled by score: %zu %zu %zu n %zu", rep.cloned, rep.split, rep.pruned, g->n);
-    p.fill_by_score = 0;
 
     /* target below the current count: no growth; the prune rule, then pruned down to the target */
     craft(g, &s, scores, 0);
@@ -420,14 +409,6 @@ static void test_fill_threshold(void) {
     CHECK(tgs_taming_fill_threshold(accum, denom, 6, 10.0f, 0, scratch) == 10.0f, "none wanted: unchanged");
     CHECK(tgs_taming_fill_threshold(accum, denom, 6, 10.0f, 6, scratch) == 0.0f, "all: 0 (0/0 counts as 0)");
     CHECK(tgs_taming_fill_threshold(accum, denom, 6, 10.0f, 60, scratch) == 0.0f, "more than all: 0");
-    /* by score: among the rows not yet candidates, scores above 0 (NaN is not) */
-    const unsigned char kind[6] = {TGS_CAND_NONE, TGS_CAND_CLONE, TGS_CAND_NONE,
-                                   TGS_CAND_NONE, TGS_CAND_NONE, TGS_CAND_NONE};
-    const float scores[6] = {5, 9, 0, 3, NAN, 4};
-    CHECK(tgs_taming_fill_score_threshold(kind, scores, 6, 1, scratch) == 5.0f, "score: the largest");
-    CHECK(tgs_taming_fill_score_threshold(kind, scores, 6, 2, scratch) == 4.0f, "score: the 2nd largest");
-    CHECK(tgs_taming_fill_score_threshold(kind, scores, 6, 3, scratch) == -INFINITY, "score: all 3 above 0");
-    CHECK(tgs_taming_fill_score_threshold(kind, scores, 6, 0, scratch) == INFINITY, "score: none wanted");
 }
 
 /* ---- edge maps and pixel weights ---- */

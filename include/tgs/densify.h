@@ -43,11 +43,6 @@ typedef struct {
      * budget); 1 - as the published trainer, only those over grad_threshold
      * (the count falls short where few do, e.g. lego from random points). */
     int cap_candidates;
-    /* Taming, filling (cap_candidates 0): 0 (default) - by the lowered gradient
-     * threshold above; 1 - by the Taming score: the Gaussians over
-     * grad_threshold, then those of the highest scores (above 0) among the
-     * rest until enough qualify (tgs_taming_fill_score_threshold). */
-    int fill_by_score;
 } tgs_densify_params;
 
 typedef struct {
@@ -110,14 +105,6 @@ size_t tgs_taming_fill_want(size_t n, size_t target);
  * else the want-th largest statistic. scratch: [N] floats. */
 float tgs_taming_fill_threshold(const float *accum /*[N]*/, const float *denom /*[N]*/, size_t n, float thr,
                                 size_t want, float *scratch /*[N]*/);
-
-/* The score threshold of a Taming step filled by score (fill_by_score) that
- * needs `extra` more candidates: the extra-th largest score above 0 among the
- * rows with kind[i] == TGS_CAND_NONE (those with score >= it and > 0 then
- * qualify), -INFINITY when at most `extra` are above 0 (all of those
- * qualify), INFINITY when extra is 0. scratch: [N] floats. */
-float tgs_taming_fill_score_threshold(const unsigned char *kind /*[N]*/, const float *scores /*[N]*/, size_t n,
-                                      size_t extra, float *scratch /*[N]*/);
 
 /* The budgets of a Taming step from n towards target with nc clone and ns
  * split candidates: delta = min(target, n + nc + ns) - n (0 when negative),

@@ -15,7 +15,6 @@ typedef enum { TGS_DENSIFY_TAMING = 0, TGS_DENSIFY_CLASSIC = 1 } tgs_densify_mod
 typedef enum { TGS_BUDGET_MULTIPLIER = 0, TGS_BUDGET_FINAL_COUNT = 1 } tgs_budget_mode;
 typedef enum { TGS_DEVICE_AUTO = 0, TGS_DEVICE_CPU = 1, TGS_DEVICE_CUDA = 2 } tgs_device_kind;
 typedef enum { TGS_OPTIMIZER_DEFAULT = 0, TGS_OPTIMIZER_SPARSE_ADAM = 1 } tgs_optimizer_type;
-typedef enum { TGS_FILL_GRADIENT = 0, TGS_FILL_SCORE = 1 } tgs_fill_rule;
 
 typedef struct {
     /* model / scene */
@@ -41,7 +40,6 @@ typedef struct {
     int cams, ho_iteration, sh_lower;
     int prune_screen_size; /* apply DESIGN §6's 20 px screen-size prune (the reference never does) */
     int cap_candidates;    /* Taming: only Gaussians over the gradient threshold, as the reference */
-    tgs_fill_rule fill_rule; /* Taming, a step short of candidates: lower the threshold, or add by score */
     /* run */
     int test_iterations[TGS_MAX_ITER_LIST], n_test_iterations;
     int save_iterations[TGS_MAX_ITER_LIST], n_save_iterations;

@@ -29,20 +29,13 @@ static inline float tgs_densify_grad_stat(float accum, float denom) {
 void tgs_densify_grad_candidates(const tgs_gaussians *g, const tgs_densify_stats *s, const tgs_densify_params *p,
                                  unsigned char *kind /*[N]*/, size_t *n_clone, size_t *n_split);
 
-/* Adds to kind the rows of kind NONE whose score is > 0 and >= thr, as CLONE
- * or SPLIT by the scale rule of tgs_densify_grad_candidates, and counts them
- * into *n_clone and *n_split. */
-void tgs_densify_score_candidates(const tgs_gaussians *g, const tgs_densify_params *p, const float *scores /*[N]*/,
-                                  float thr, unsigned char *kind /*[N]*/, size_t *n_clone, size_t *n_split);
-
 /* The clone/split candidates of a Taming step from g->n towards target: the
- * rule of tgs_densify_grad_candidates; when too few pass it (unless
- * p->cap_candidates), the threshold lowered by tgs_taming_fill_threshold, or
- * with p->fill_by_score the highest scores added (tgs_taming_fill_score_threshold).
+ * rule of tgs_densify_grad_candidates, with the threshold lowered by
+ * tgs_taming_fill_threshold when too few pass it (unless p->cap_candidates).
  * scratch: [N] floats. */
 void tgs_taming_candidates(const tgs_gaussians *g, const tgs_densify_stats *s, const tgs_densify_params *p,
-                           const float *scores /*[N]*/, size_t target, unsigned char *kind /*[N]*/, size_t *n_clone,
-                           size_t *n_split, float *scratch /*[N]*/);
+                           size_t target, unsigned char *kind /*[N]*/, size_t *n_clone, size_t *n_split,
+                           float *scratch /*[N]*/);
 
 /* The split of classic and Taming densification: two children per index,
  * means sampled from N(mu, R diag(s)^2 R^T), scale s/1.6 (log-space:

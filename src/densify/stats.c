@@ -98,22 +98,6 @@ void tgs_densify_grad_candidates(const tgs_gaussians *g, const tgs_densify_stats
     *n_split = ns;
 }
 
-void tgs_densify_score_candidates(const tgs_gaussians *g, const tgs_densify_params *p, const float *scores /*[N]*/,
-                                  float thr, unsigned char *kind /*[N]*/, size_t *n_clone, size_t *n_split) {
-    tgs_param_view v = tgs_gaussians_view(g, g->params);
-    const float dense = (float)(p->percent_dense * p->extent);
-    size_t nc = 0, ns = 0;
-    for (size_t i = 0; i < g->n; i++) {
-        if (kind[i] != TGS_CAND_NONE || !(scores[i] > 0.0f && scores[i] >= thr))
-            continue;
-        kind[i] = max_scale(v.scale_raw + 3 * i) <= dense ? TGS_CAND_CLONE : TGS_CAND_SPLIT;
-        nc += kind[i] == TGS_CAND_CLONE;
-        ns += kind[i] == TGS_CAND_SPLIT;
-    }
-    *n_clone += nc;
-    *n_split += ns;
-}
-
 size_t tgs_densify_prune_candidates(const tgs_gaussians *g, const tgs_densify_stats *s, const tgs_densify_params *p,
                                     unsigned char *mask /*[N]*/) {
     tgs_param_view v = tgs_gaussians_view(g, g->params);

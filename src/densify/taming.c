@@ -99,36 +99,18 @@ float tgs_taming_fill_threshold(const float *accum /*[N]*/, const float *denom /
     return select_float(scratch, n, n - want); /* the want-th largest */
 }
 
-float tgs_taming_fill_score_threshold(const unsigned char *kind /*[N]*/, const float *scores /*[N]*/, size_t n,
-                                      size_t extra, float *scratch /*[N]*/) {
-    if (extra == 0)
-        return INFINITY;
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (kind[i] == TGS_CAND_NONE && scores[i] > 0.0f) /* NaN is not above 0 */
-            scratch[m++] = scores[i];
-    if (m <= extra)
-        return -INFINITY;
-    return select_float(scratch, m, m - extra); /* the extra-th largest */
-}
-
 void tgs_taming_candidates(const tgs_gaussians *g, const tgs_densify_stats *s, const tgs_densify_params *p,
-                           const float *scores /*[N]*/, size_t target, unsigned char *kind /*[N]*/, size_t *n_clone,
-                           size_t *n_split, float *scratch /*[N]*/) {
+                           size_t target, unsigned char *kind /*[N]*/, size_t *n_clone, size_t *n_split,
+                           float *scratch /*[N]*/) {
     tgs_densify_grad_candidates(g, s, p, kind, n_clone, n_split);
-    /* too few over the threshold for this step's target: fill (see cap_candidates, fill_by_score) */
+    /* too few over the threshold for this step's target: lower it (see cap_candidates) */
     const size_t want = tgs_taming_fill_want(g->n, target);
     if (p->cap_candidates || *n_clone + *n_split >= want)
         return;
-    if (p->fill_by_score) {
-        const float thr = tgs_taming_fill_score_threshold(kind, scores, g->n, want - (*n_clone + *n_split), scratch);
-        tgs_densify_score_candidates(g, p, scores, thr, kind, n_clone, n_split);
-    } else {
-        tgs_densify_params relaxed = *p;
-        relaxed.grad_threshold =
-            tgs_taming_fill_threshold(s->grad_accum, s->denom, g->n, (float)p->grad_threshold, want, scratch);
-        tgs_densify_grad_candidates(g, s, &relaxed, kind, n_clone, n_split);
-    }
+    tgs_densify_params relaxed = *p;
+    relaxed.grad_threshold =
+        tgs_taming_fill_threshold(s->grad_accum, s->denom, g->n, (float)p->grad_threshold, want, scratch);
+    tgs_densify_grad_candidates(g, s, &relaxed, kind, n_clone, n_split);
 }
 
 void tgs_taming_budgets(size_t n, size_t target, size_t nc, size_t ns, size_t *clone_budget, size_t *split_budget) {
@@ -228,7 +210,7 @@ tgs_status tgs_densify_taming(tgs_gaussians *g, tgs_densify_stats *s, const tgs_
         goto cleanup;
     }
     size_t nc = 0, ns = 0, clone_budget, split_budget;
-    tgs_taming_candidates(g, s, p, scores, target, t.kind, &nc, &ns, t.w);
+    tgs_taming_candidates(g, s, p, target, t.kind, &nc, &ns, t.w);
     tgs_taming_budgets(n, target, nc, ns, &clone_budget, &split_budget);
 
     /* all memory first, so that nothing below can fail half-way */

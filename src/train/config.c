@@ -8,8 +8,7 @@
 #include <string.h>
 
 _Static_assert(sizeof(tgs_densify_mode) == sizeof(int) && sizeof(tgs_budget_mode) == sizeof(int) &&
-                   sizeof(tgs_device_kind) == sizeof(int) && sizeof(tgs_optimizer_type) == sizeof(int) &&
-                   sizeof(tgs_fill_rule) == sizeof(int),
+                   sizeof(tgs_device_kind) == sizeof(int) && sizeof(tgs_optimizer_type) == sizeof(int),
                "choice options are stored as int indices");
 
 /* ---- rules ---- */
@@ -43,7 +42,6 @@ static const char *const densify_modes[] = {"taming", "classic", NULL};   /* tgs
 static const char *const budget_modes[] = {"multiplier", "final_count", NULL}; /* tgs_budget_mode */
 static const char *const devices[] = {"auto", "cpu", "cuda", NULL};           /* tgs_device_kind */
 static const char *const optimizer_types[] = {"default", "sparse_adam", NULL}; /* tgs_optimizer_type */
-static const char *const fill_rules[] = {"gradient", "score", NULL};           /* tgs_fill_rule */
 static const int eval_and_save_at[] = {7000, 30000, -1};
 
 #define F(field) offsetof(tgs_train_config, field)
@@ -126,9 +124,6 @@ static const tgs_opt k_options[] = {
     {"cap_candidates", 0, OPT_FLAG, F(cap_candidates), SAVED,
      .help = "Taming: add only Gaussians over the gradient threshold, as the published trainer (the count can "
              "fall short of the budget)"},
-    {"fill_rule", 0, OPT_CHOICE, F(fill_rule), .choices = fill_rules, SAVED,
-     .help = "Taming, a step with too few Gaussians over the gradient threshold for its target: gradient (lower "
-             "the threshold) or score (add those of the highest Taming score)"},
     {"prune_screen_size", 0, OPT_FLAG, F(prune_screen_size), SAVED,
      .help = "also prune Gaussians over 20 px on screen after the first opacity reset (docs/DESIGN.md §6; "
              "never fires in the reference)"},

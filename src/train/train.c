@@ -215,7 +215,7 @@ static tgs_status start(train_run *s) {
     tgs_schedule_initial_lr(cfg, sc->extent, lr);
     tgs_adam_init(&s->L.adam, lr);
     s->dp = (tgs_densify_params){cfg->densify_grad_threshold, cfg->percent_dense, sc->extent, 0.005, 0, 0,
-                                 TGS_OPACITY_SIGMOID, cfg->cap_candidates, cfg->fill_rule == TGS_FILL_SCORE};
+                                 TGS_OPACITY_SIGMOID, cfg->cap_candidates};
     if (!cfg->quiet)
         printf("tgs: %s: %d train / %d test views, %zu initial Gaussians%s, extent %.3f\n", cfg->source_path,
                sc->n_train, sc->n_test, s->ops->count(s->b), sc->random_init ? " (random)" : "", sc->extent);

@@ -124,8 +124,7 @@ for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile ref f
     fox2_1m) bench fox2_1m -s "$D/fox" -i images_2 "${big[@]}" ;;
     lego_1m_sparse) bench lego_1m_sparse -s "$D/lego" --white_background "${big[@]}" --optimizer_type sparse_adam ;;
     fox2_1m_sparse) bench fox2_1m_sparse -s "$D/fox" -i images_2 "${big[@]}" --optimizer_type sparse_adam ;;
-    quality_1m) # the proxies (SCENES, default "lego fox2"), the default rule against --cap_candidates
-        # (rule "cap") and --fill_rule score (rule "score")
+    quality_1m) # the proxies (SCENES, default "lego fox2"), the default rule against --cap_candidates (rule "cap")
         # over seeds (RUNS, default "default:1 default:2 default:3 cap:1 cap:2 cap:3"), one run a GPU
         # with GPUS=k, else JOBS runs at once on the one GPU (default 1; with more, times are not
         # comparable, and five lego runs at once did not finish in 330 s on an H200); the summary
@@ -136,7 +135,6 @@ for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile ref f
             for run in ${RUNS:-default:1 default:2 default:3 cap:1 cap:2 cap:3}; do
                 rule=${run%%:*} seed=${run##*:} extra=()
                 [ $rule = cap ] && extra=(--cap_candidates)
-                [ $rule = score ] && extra=(--fill_rule score)
                 args=(-s "$D/lego" --white_background)
                 [ $scene = fox2 ] && args=(-s "$D/fox" -i images_2)
                 names+=("${scene}_1m_${rule}_s$seed")
@@ -148,7 +146,7 @@ for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile ref f
             printf "%-18s %s\n" "$name" "$(grep "tgs: done" "$O/$name.log" || echo "FAIL: $(tail -1 "$O/$name.log")")"
         done
         for scene in lego fox2; do
-            for rule in default cap score; do
+            for rule in default cap; do
                 cat "$O"/${scene}_1m_${rule}_s*.log 2>/dev/null | grep -o 'test PSNR [0-9.]*' | awk '{ print $3 }' |
                     mean_sd "${scene}_1m $rule test PSNR"
             done

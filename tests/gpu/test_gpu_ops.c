@@ -1096,18 +1096,16 @@ static size_t pruned_rows_errors(const unsigned char *kind, const unsigned char 
 
 static void test_taming(tgs_rng *r) {
     const size_t n = 20000;
+    const tgs_densify_params p = dparams();
     static const struct {
         size_t extra;
-        int step_j, by_score;
+        int step_j;
         const char *name;
-    } cases[] = {{3000, 30, 0, "Taming step j=30 (no prune), +3000"},
-                 {3000, 5, 0, "Taming step j=5 (prune), +3000"},
-                 {50000, 30, 0, "Taming step, target above candidates"},
-                 {14000, 30, 1, "Taming step, filled by score (+14000)"},
-                 {0, 5, 0, "Taming step, target = n (prune only)"}};
+    } cases[] = {{3000, 30, "Taming step j=30 (no prune), +3000"},
+                 {3000, 5, "Taming step j=5 (prune), +3000"},
+                 {50000, 30, "Taming step, target above candidates"},
+                 {0, 5, "Taming step, target = n (prune only)"}};
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
-        tgs_densify_params p = dparams();
-        p.fill_by_score = cases[ci].by_score;
         const size_t target = n + cases[ci].extra, cap = target + 10;
         tgs_gaussians *g;
         tgs_densify_stats s;
@@ -1122,7 +1120,7 @@ static void test_taming(tgs_rng *r) {
         unsigned char *kind = xcalloc(n, 1);
         size_t nc, ns;
         float *tmp = xcalloc(n, sizeof(float));
-        tgs_taming_candidates(g, &s, &p, scores, target, kind, &nc, &ns, tmp); /* the step's candidates */
+        tgs_taming_candidates(g, &s, &p, target, kind, &nc, &ns, tmp); /* the step's candidates */
         free(tmp);
         tgs_gaussians *orig = copy_model(g);
         unsigned char *mask0 = xcalloc(n, 1); /* prune candidates before the step */

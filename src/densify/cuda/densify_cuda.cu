@@ -59,33 +59,6 @@ tgs_status dc_grad_candidates(tgs_cuda_model *m, const tgs_densify_params *p, cu
     return TGS_OK;
 }
 
-__global__ void __launch_bounds__(DC_THREADS)
-    score_cand_kernel(const float *__restrict__ scores, const float *__restrict__ scale_raw /*[N,3]*/, size_t n,
-                      float thr, float dense, unsigned char *__restrict__ kind /*[N]*/,
-                      unsigned long long *__restrict__ counts) {
-    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    unsigned char k = TGS_CAND_NONE;
-    if (i < n && kind[i] == TGS_CAND_NONE && scores[i] > 0.0f && scores[i] >= thr) {
-        k = max_scale(scale_raw + 3 * i) <= dense ? TGS_CAND_CLONE : TGS_CAND_SPLIT;
-        kind[i] = k;
-    }
-    dc_block_count(k == TGS_CAND_CLONE, counts + DC_N_CLONE);
-    __syncthreads();
-    dc_block_count(k == TGS_CAND_SPLIT, counts + DC_N_SPLIT);
-}
-
-tgs_status dc_score_candidates(tgs_cuda_model *m, const tgs_densify_params *p, const float *d_scores, float thr,
-                               cudaStream_t stream) {
-    if (m->g.n == 0)
-        return TGS_OK;
-    const float *scale = m->g.params + m->g.capacity * m->g.offset[TGS_G_SCALE];
-    score_cand_kernel<<<dc_grid(m->g.n), DC_THREADS, 0, stream>>>(d_scores, scale, m->g.n, thr,
-                                                                  (float)(p->percent_dense * p->extent),
-                                                                  m->scratch->d_kind, m->scratch->d_count);
-    TGS_CUDA_LAUNCHED("score_cand_kernel");
-    return TGS_OK;
-}
-
 /* Prune rule of DESIGN §6 over rows [0,n) into mask; counts all candidates into
  * DC_N_PRUNE and, with kind given, those below n_pre not REPLACED into DC_N_CAND. */
 __global__ void __launch_bounds__(DC_THREADS)

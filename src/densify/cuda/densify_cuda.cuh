@@ -97,10 +97,6 @@ tgs_status dc_select_flagged(tgs_cuda_model *m, const unsigned char *d_flags /*[
 /* Clone/split candidates into s->d_kind (TGS_CAND_* of candidates.h) and
  * their counts into slots DC_N_CLONE, DC_N_SPLIT (counters not zeroed here). */
 tgs_status dc_grad_candidates(tgs_cuda_model *m, const tgs_densify_params *p, cudaStream_t stream);
-/* Adds to s->d_kind the rows of kind NONE whose score is > 0 and >= thr (the
- * CPU's tgs_densify_score_candidates), counted into DC_N_CLONE, DC_N_SPLIT. */
-tgs_status dc_score_candidates(tgs_cuda_model *m, const tgs_densify_params *p, const float *d_scores /*[N]*/,
-                               float thr, cudaStream_t stream);
 /* Refuses a missing model or settings and counts beyond 32-bit indices. */
 tgs_status dc_check_model(const tgs_cuda_model *m, const tgs_densify_params *p, const char *what);
 /* Ascending indices of the rows [0,n) of kind `value` into scratch d_pick (count in DC_N_SEL). */

@@ -226,29 +226,6 @@ static tgs_status relax_candidates(tgs_cuda_model *m, const tgs_densify_params *
     return st;
 }
 
-/* Adds the candidates of the highest scores until `want` qualify, as the CPU
- * (tgs_taming_fill_score_threshold over the kinds and scores, 5 bytes a Gaussian). */
-static tgs_status fill_by_score(tgs_cuda_model *m, const tgs_densify_params *p, const float *d_scores, size_t want,
-                                cudaStream_t stream, size_t *nc, size_t *ns) {
-    const size_t n = m->g.n;
-    float *h = (float *)tgs_calloc(2 * n, sizeof(float), "Taming scores (host copy)");
-    unsigned char *kind = h ? (unsigned char *)tgs_calloc(n, 1, "densification candidates (host copy)") : NULL;
-    if (!kind) {
-        free(h);
-        return TGS_ERR_NOMEM;
-    }
-    tgs_status st = two_to_host(h, d_scores, n * sizeof(float), kind, m->scratch->d_kind, n, "scores", stream);
-    if (st == TGS_OK) {
-        const float thr = tgs_taming_fill_score_threshold(kind, h, n, want - (*nc + *ns), h + n);
-        /* the counters still hold the gradient candidates: the new ones add to them */
-        if ((st = dc_score_candidates(m, p, d_scores, thr, stream)) == TGS_OK)
-            st = read_candidate_counts(m, stream, nc, ns);
-    }
-    free(h);
-    free(kind);
-    return st;
-}
-
 tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *p, const float *d_scores /*[N]*/,
                                    size_t target, int step_j, tgs_cuda_rng *rng, tgs_densify_report *rep,
                                    cudaStream_t stream) {
@@ -264,8 +241,7 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
     /* too few over the threshold for this step's target: fill as the CPU does */
     const size_t want = tgs_taming_fill_want(n, target);
     if (!p->cap_candidates && nc + ns < want)
-        TGS_TRY(p->fill_by_score ? fill_by_score(m, p, d_scores, want, stream, &nc, &ns)
-                                 : relax_candidates(m, p, want, stream, &nc, &ns));
+        TGS_TRY(relax_candidates(m, p, want, stream, &nc, &ns));
 
     size_t clone_budget, split_budget;
     tgs_taming_budgets(n, target, nc, ns, &clone_budget, &split_budget);
