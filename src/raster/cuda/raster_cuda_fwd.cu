@@ -405,55 +405,37 @@ __global__ void __launch_bounds__(RC_BLOCK)
         st.n_contrib[p.pix] = px.last; /* the contributions before the chunk, for (3) */
 }
 
-/* (3): the chunk's sequential walk for the pixels that stop in it. */
+/* A block per chunk and strip walks the chunk again, sequentially from the
+ * state before it (rc_state.ckpt after the resolve) with the forward's stop
+ * rule, for the pixels that: without SCORE, stop in it ((3): their final
+ * pixel); with SCORE, take anything from it (the chunk is not after their
+ * stop chunk and starts before their last contribution), adding the Taming
+ * score sums of a finished forward: the chunks of a long list in parallel
+ * where a sequential walk of the tile waited on its longest list. */
+template <bool SCORE>
 __global__ void __launch_bounds__(RC_BLOCK)
-    rc_render_rewalk_kernel(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, const uint32_t *vals,
-                            rc_gauss g, rc_state st, float *img) {
+    rc_rewalk_kernel(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, const uint32_t *vals, rc_gauss g,
+                     rc_state st, float *img, const float *pixel_weight, float *score) {
     int t, c;
     if (!rc_item_of(chunk_end, w.vp.tiles_x * w.vp.tiles_y, blockIdx.x, &t, &c))
         return;
     const rc_pixel p = rc_pixel_of(w, t, blockIdx.y);
-    const int mine = p.inside && st.stop_item[p.pix] == blockIdx.x;
-    if (!__syncthreads_or(mine))
-        return;
     const uint2 range = ranges[t];
     const int start = c * RC_CHUNK, stop = min(start + RC_CHUNK, (int)(range.y - range.x));
+    const int mine = p.inside && (SCORE ? blockIdx.x <= st.stop_item[p.pix] && (uint32_t)start < st.n_contrib[p.pix]
+                                        : st.stop_item[p.pix] == blockIdx.x);
+    if (!__syncthreads_or(mine))
+        return;
     rc_px px = {1.0f, 0.0f, 0.0f, 0.0f, 0u, !mine};
     if (mine) {
         const float4 s = st.ckpt[(size_t)blockIdx.x * (RC_TILE * RC_TILE) + p.lp];
         px.C0 = s.x, px.C1 = s.y, px.C2 = s.z, px.T = s.w;
-        px.last = st.n_contrib[p.pix];
+        px.last = st.n_contrib[p.pix]; /* (3): the contributions before the chunk */
     }
-    rc_walk(w, range, start, stop, vals, g, (float)p.x, (float)p.y, 0.0f, NULL, &px);
-    if (mine)
+    rc_walk(w, range, start, stop, vals, g, (float)p.x, (float)p.y, SCORE && mine ? pixel_weight[p.pix] : 0.0f,
+            SCORE ? score : NULL, &px);
+    if (!SCORE && mine)
         rc_write_pixel(w, st, img, p.pix, px);
-}
-
-/* Taming score sums of a finished forward: a block per chunk and strip walks
- * the chunk again, from the state before it (rc_state.ckpt after the resolve),
- * for the pixels that take anything from it (the chunk is not after the
- * pixel's stop chunk and starts before its last contribution), with the
- * forward's stop rule: the chunks of a long list in parallel where a
- * sequential walk of the tile waited on its longest list. */
-__global__ void __launch_bounds__(RC_BLOCK)
-    rc_score_kernel(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, const uint32_t *vals, rc_gauss g,
-                    rc_state st, const float *pixel_weight, float *score) {
-    int t, c;
-    if (!rc_item_of(chunk_end, w.vp.tiles_x * w.vp.tiles_y, blockIdx.x, &t, &c))
-        return;
-    const rc_pixel p = rc_pixel_of(w, t, blockIdx.y);
-    const uint2 range = ranges[t];
-    const int start = c * RC_CHUNK, stop = min(start + RC_CHUNK, (int)(range.y - range.x));
-    const int mine =
-        p.inside && blockIdx.x <= st.stop_item[p.pix] && (uint32_t)start < st.n_contrib[p.pix];
-    if (!__syncthreads_or(mine))
-        return;
-    rc_px px = {1.0f, 0.0f, 0.0f, 0.0f, 0u, !mine};
-    if (mine) {
-        const float4 s = st.ckpt[(size_t)blockIdx.x * (RC_TILE * RC_TILE) + p.lp];
-        px.C0 = s.x, px.C1 = s.y, px.C2 = s.z, px.T = s.w;
-    }
-    rc_walk(w, range, start, stop, vals, g, (float)p.x, (float)p.y, mine ? pixel_weight[p.pix] : 0.0f, score, &px);
 }
 
 void rc_launch_render(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, size_t max_items,
@@ -462,13 +444,13 @@ void rc_launch_render(rc_view w, const uint2 *ranges, const uint32_t *chunk_end,
     const dim3 items((unsigned)max_items, RC_SPLIT);
     rc_render_chunks_kernel<<<(unsigned)max_items, block>>>(w, ranges, chunk_end, vals, g, st);
     rc_render_resolve_kernel<<<grid, block>>>(w, chunk_end, st, img);
-    rc_render_rewalk_kernel<<<items, block>>>(w, ranges, chunk_end, vals, g, st, img);
+    rc_rewalk_kernel<false><<<items, block>>>(w, ranges, chunk_end, vals, g, st, img, NULL, NULL);
 }
 
 void rc_launch_score(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, size_t max_items,
                      const uint32_t *vals, rc_gauss g, rc_state st, const float *pixel_weight, float *score) {
     const dim3 items((unsigned)max_items, RC_SPLIT), block(RC_TILE, RC_TILE / RC_SPLIT);
-    rc_score_kernel<<<items, block>>>(w, ranges, chunk_end, vals, g, st, pixel_weight, score);
+    rc_rewalk_kernel<true><<<items, block>>>(w, ranges, chunk_end, vals, g, st, NULL, pixel_weight, score);
 }
 
 __global__ void rc_chunk_counts_kernel(size_t n_tiles, const uint2 *ranges, uint32_t *chunks) {
