@@ -319,10 +319,7 @@ static tgs_status cuda_step(tgs_backend *b, int ci, const tgs_view *v, double la
 static tgs_status cuda_adam(tgs_backend *b, tgs_adam *a, unsigned mask) {
     const int sparse = b->cfg->optimizer_type == TGS_OPTIMIZER_SPARSE_ADAM && b->step_radii;
     const unsigned rest = b->rest_stepped ? 1u << TGS_G_REST : 0u;
-    b->rest_stepped = 0;
-    if (rest && !(mask & rest))
-        return TGS_FAIL(TGS_ERR_ARG, "CUDA Adam: the step took the SH rest group's step, but Adam's mask 0x%x "
-                        "leaves the group out", mask);
+    b->rest_stepped = 0; /* a mask without the group is refused by tgs_cuda_adam_step_model */
     return tgs_cuda_adam_step_model(a, b->m, mask, rest, sparse ? tgs_cuda_raster_radii(b->r) : NULL, 0);
 }
 
