@@ -105,12 +105,12 @@ void tgs_taming_candidates(const tgs_gaussians *g, const tgs_densify_stats *s, c
     tgs_densify_grad_candidates(g, s, p, kind, n_clone, n_split);
     /* too few over the threshold for this step's target: lower it (see cap_candidates) */
     const size_t want = tgs_taming_fill_want(g->n, target);
-    if (p->cap_candidates || *n_clone + *n_split >= want)
-        return;
-    tgs_densify_params relaxed = *p;
-    relaxed.grad_threshold =
-        tgs_taming_fill_threshold(s->grad_accum, s->denom, g->n, (float)p->grad_threshold, want, scratch);
-    tgs_densify_grad_candidates(g, s, &relaxed, kind, n_clone, n_split);
+    if (!p->cap_candidates && *n_clone + *n_split < want) {
+        tgs_densify_params relaxed = *p;
+        relaxed.grad_threshold =
+            tgs_taming_fill_threshold(s->grad_accum, s->denom, g->n, (float)p->grad_threshold, want, scratch);
+        tgs_densify_grad_candidates(g, s, &relaxed, kind, n_clone, n_split);
+    }
 }
 
 void tgs_taming_budgets(size_t n, size_t target, size_t nc, size_t ns, size_t *clone_budget, size_t *split_budget) {

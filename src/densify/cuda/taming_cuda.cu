@@ -185,20 +185,6 @@ static tgs_status taming_weights(tgs_cuda_model *m, const float *d_scores, size_
     return TGS_OK;
 }
 
-/* Copies two device arrays to the host and waits (what: the arrays, for the message). */
-static tgs_status two_to_host(void *a, const void *d_a, size_t a_bytes, void *b, const void *d_b, size_t b_bytes,
-                              const char *what, cudaStream_t stream) {
-    cudaError_t e = cudaMemcpyAsync(a, d_a, a_bytes, cudaMemcpyDeviceToHost, stream);
-    if (e == cudaSuccess)
-        e = cudaMemcpyAsync(b, d_b, b_bytes, cudaMemcpyDeviceToHost, stream);
-    if (e == cudaSuccess)
-        e = cudaStreamSynchronize(stream);
-    if (e != cudaSuccess)
-        return TGS_FAIL(TGS_ERR_DEVICE, "CUDA Taming densification: reading the %s failed: %s", what,
-                        cudaGetErrorString(e));
-    return TGS_OK;
-}
-
 /* The clone and split candidates counted so far (counters DC_N_CLONE, DC_N_SPLIT) into *nc, *ns. */
 static tgs_status read_candidate_counts(tgs_cuda_model *m, cudaStream_t stream, size_t *nc, size_t *ns) {
     TGS_TRY(dc_read_counts(m, stream));
@@ -214,9 +200,16 @@ static tgs_status relax_candidates(tgs_cuda_model *m, const tgs_densify_params *
     float *h = (float *)tgs_calloc(3 * n, sizeof(float), "densification statistics (host copy)");
     if (!h)
         return TGS_ERR_NOMEM;
-    tgs_status st = two_to_host(h, m->d_grad_accum, n * sizeof(float), h + n, m->d_denom, n * sizeof(float),
-                                "statistics", stream);
-    if (st == TGS_OK) {
+    tgs_status st = TGS_OK;
+    cudaError_t e = cudaMemcpyAsync(h, m->d_grad_accum, n * sizeof(float), cudaMemcpyDeviceToHost, stream);
+    if (e == cudaSuccess)
+        e = cudaMemcpyAsync(h + n, m->d_denom, n * sizeof(float), cudaMemcpyDeviceToHost, stream);
+    if (e == cudaSuccess)
+        e = cudaStreamSynchronize(stream);
+    if (e != cudaSuccess) {
+        st = TGS_FAIL(TGS_ERR_DEVICE, "CUDA Taming densification: reading the statistics failed: %s",
+                      cudaGetErrorString(e));
+    } else {
         tgs_densify_params relaxed = *p;
         relaxed.grad_threshold = tgs_taming_fill_threshold(h, h + n, n, (float)p->grad_threshold, want, h + 2 * n);
         if ((st = dc_zero_counts(m, stream)) == TGS_OK && (st = dc_grad_candidates(m, &relaxed, stream)) == TGS_OK)
@@ -238,7 +231,8 @@ tgs_status tgs_cuda_densify_taming(tgs_cuda_model *m, const tgs_densify_params *
     TGS_TRY(dc_grad_candidates(m, p, stream));
     size_t nc, ns;
     TGS_TRY(read_candidate_counts(m, stream, &nc, &ns));
-    /* too few over the threshold for this step's target: fill as the CPU does */
+    /* too few over the threshold for this step's target: lower it as the CPU
+     * does (tgs_taming_fill_threshold over the statistics, 8 bytes a Gaussian) */
     const size_t want = tgs_taming_fill_want(n, target);
     if (!p->cap_candidates && nc + ns < want)
         TGS_TRY(relax_candidates(m, p, want, stream, &nc, &ns));
