@@ -11,7 +11,9 @@ int main(void) {
     if (!g)
         return check_report("test_adam");
     g->n = 2;
-    double lr[TGS_G_COUNT] = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6};
+    double lr[TGS_G_COUNT];
+    lr[TGS_G_MEANS] = 0.1, lr[TGS_G_DC] = 0.2, lr[TGS_G_REST] = 0.3, lr[TGS_G_OPACITY] = 0.4;
+    lr[TGS_G_SCALE] = 0.5, lr[TGS_G_ROT] = 0.6;
     tgs_adam a;
     tgs_adam_init(&a, lr);
     tgs_param_view p = tgs_gaussians_view(g, g->params), gr = tgs_gaussians_view(g, g->grads);

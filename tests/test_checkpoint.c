@@ -534,7 +534,7 @@ static void test_run_state(const char *dir) {
 
     tgs_run_summary sum;
     CHECK_OK(tgs_run_state_summary(path, &sum));
-    CHECK(sum.iteration == 400 && sum.count == 33 && sum.chunks == 15 && strcmp(sum.settings, settings) == 0,
+    CHECK(sum.iteration == 400 && sum.count == 33 && sum.chunks == 16 && strcmp(sum.settings, settings) == 0,
           "summary: iteration %d, %llu Gaussians, %zu chunks", sum.iteration, (unsigned long long)sum.count,
           sum.chunks);
 

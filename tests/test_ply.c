@@ -34,11 +34,9 @@ static tgs_gaussians *random_model(size_t n, int degree) {
 static int same_model(const tgs_gaussians *a, const tgs_gaussians *b) {
     if (a->n != b->n || a->sh_degree != b->sh_degree)
         return 0;
-    tgs_param_view va = tgs_gaussians_view(a, a->params), vb = tgs_gaussians_view(b, b->params);
-    float *ga[] = {va.means, va.sh_dc, va.sh_rest, va.opacity_raw, va.scale_raw, va.rot_raw};
-    float *gb[] = {vb.means, vb.sh_dc, vb.sh_rest, vb.opacity_raw, vb.scale_raw, vb.rot_raw};
     for (int k = 0; k < TGS_G_COUNT; k++)
-        if (memcmp(ga[k], gb[k], a->n * (size_t)a->width[k] * sizeof(float)) != 0)
+        if (memcmp(a->params + a->capacity * a->offset[k], b->params + b->capacity * b->offset[k],
+                   a->n * (size_t)a->width[k] * sizeof(float)) != 0)
             return 0;
     return 1;
 }

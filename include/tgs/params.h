@@ -7,7 +7,10 @@
  * Layout (group-major, capacity C): group g occupies floats
  * [C*offset[g], C*offset[g] + C*width[g]); Gaussian i of group g starts at
  * C*offset[g] + i*width[g]. Gradients and Adam moments use the same layout.
- * sh_rest is coefficient-major [N,K,3] (the PLY stores it channel-major).
+ * sh_rest is coefficient-major [N,K,3] (the PLY stores it channel-major). It
+ * is the last group, so that a gradient buffer without it (a device model
+ * whose SH rest step is taken in the backward, DESIGN §5) is the same layout
+ * cut short: [C*offset[REST]].
  *
  * Host models: the struct and each buffer come from malloc, so whoever reads
  * one (the PLY reader) hands it over and tgs_gaussians_destroy frees it. */
@@ -31,10 +34,10 @@ extern "C" {
 #define TGS_PARAM_GROUPS(X)                                                    \
     X(MEANS, means, 3, "none: world position")                                 \
     X(DC, sh_dc, 3, "none: SH degree-0 colour coefficients")                   \
-    X(REST, sh_rest, 3 * K, "none: SH coefficients 1..K, [K,3]")               \
     X(OPACITY, opacity_raw, 1, "sigmoid(o), |o| after --ho_iteration")         \
     X(SCALE, scale_raw, 3, "exp(s)")                                           \
-    X(ROT, rot_raw, 4, "quaternion w,x,y,z, normalised when used")
+    X(ROT, rot_raw, 4, "quaternion w,x,y,z, normalised when used")             \
+    X(REST, sh_rest, 3 * K, "none: SH coefficients 1..K, [K,3]")
 
 #define TGS_PARAM_ENUM_(G, field, width, act) TGS_G_##G,
 enum { TGS_PARAM_GROUPS(TGS_PARAM_ENUM_) TGS_G_COUNT };
@@ -55,7 +58,10 @@ typedef struct {
     int width[TGS_G_COUNT];         /* floats per Gaussian in each group */
     size_t offset[TGS_G_COUNT];     /* in units of capacity floats */
     int floats_per_gaussian;        /* sum of widths */
-    float *params, *grads, *adam_m, *adam_v; /* each [capacity*floats_per_gaussian]; grads/m/v may be NULL */
+    int grad_floats;                /* floats per Gaussian of grads: floats_per_gaussian, or offset[REST]
+                                       when the buffer holds no SH rest gradients */
+    float *params, *grads, *adam_m, *adam_v; /* each [capacity*floats_per_gaussian] (grads
+                                                [capacity*grad_floats]); grads/m/v may be NULL */
 } tgs_gaussians;
 
 /* SH rest coefficients per colour channel, K = (d+1)^2 - 1. */
@@ -85,16 +91,25 @@ static inline const char *tgs_param_group_name(int g) {
     return "?";
 }
 
-/* Sets g's degree, widths, offsets and floats per Gaussian. */
+/* Sets g's degree, widths, offsets and floats per Gaussian (grads: all groups). */
 static inline void tgs_gaussians_set_layout(tgs_gaussians *g, int sh_degree) {
     g->sh_degree = sh_degree;
     g->floats_per_gaussian = tgs_param_layout(sh_degree, g->width, g->offset);
+    g->grad_floats = g->floats_per_gaussian;
 }
 
-/* Pointers to each group inside base (one of g's buffers; NULL gives NULLs). */
+/* Whether g's gradient buffer holds group k. */
+static inline TGS_HOST_DEVICE int tgs_gaussians_has_grad(const tgs_gaussians *g, int k) {
+    return g->offset[k] + (size_t)g->width[k] <= (size_t)g->grad_floats;
+}
+
+/* Pointers to each group inside base (one of g's buffers; NULL gives NULLs;
+ * for g->grads, groups it does not hold are NULL too). */
 static inline tgs_param_view tgs_gaussians_view(const tgs_gaussians *g, float *base) {
     tgs_param_view v;
-#define TGS_PARAM_POINT_(G, field, width, act) v.field = base ? base + g->capacity * g->offset[TGS_G_##G] : NULL;
+    const int cut = base && base == g->grads;
+#define TGS_PARAM_POINT_(G, field, width, act)                                                                         \
+    v.field = base && !(cut && !tgs_gaussians_has_grad(g, TGS_G_##G)) ? base + g->capacity * g->offset[TGS_G_##G] : NULL;
     TGS_PARAM_GROUPS(TGS_PARAM_POINT_)
 #undef TGS_PARAM_POINT_
     return v;

@@ -11,6 +11,7 @@
 #include "optim/cuda/adam_cuda.h"
 #include "raster/cuda/raster_cuda.h"
 #include "train/plan.h"
+#include "train/schedule.h"
 #include "densify/score.h"
 #include "tgs/device.h"
 
@@ -173,7 +174,7 @@ static tgs_status create_inner(tgs_backend *b, size_t capacity) {
     TGS_TRY(tgs_gaussians_create(sc->n_points, cfg->sh_degree, 0, &g0));
     tgs_status st = tgs_gaussians_init_from_points(g0, sc->points_xyz, sc->points_rgb, sc->n_points);
     if (st == TGS_OK)
-        st = tgs_cuda_model_create(capacity, cfg->sh_degree, &b->m);
+        st = tgs_cuda_model_create(capacity, cfg->sh_degree, tgs_schedule_sums_rest_grads(cfg), &b->m);
     if (st == TGS_OK)
         st = tgs_cuda_model_upload(b->m, g0, NULL, 0);
     tgs_gaussians_destroy(g0);
@@ -431,6 +432,7 @@ static void cuda_plan(const tgs_train_config *cfg, const tgs_scene *sc, size_t c
     tgs_plan_max_size(sc, &max_w, &max_h);
     const size_t pairs = tgs_plan_pairs_gpu(capacity, (double)max_w * max_h);
     tgs_plan_gpu_sizes z = {
+        .model = (double)tgs_cuda_model_bytes(capacity, cfg->sh_degree, tgs_schedule_sums_rest_grads(cfg)),
         .model_scratch = (double)tgs_cuda_model_scratch_bytes(capacity, cfg->sh_degree),
         .raster_gaussians = (double)tgs_cuda_raster_gaussian_bytes(capacity),
         .raster_pixels = (double)tgs_cuda_raster_pixel_bytes(max_w, max_h),

@@ -93,8 +93,7 @@ void tgs_train_plan_gpu(const tgs_train_config *cfg, const tgs_scene *sc, size_t
     double img_bytes = 0;
     for (int i = 0; i < sc->n_cameras; i++)
         img_bytes += (double)tgs_image_bytes(sc->cameras[i].width, sc->cameras[i].height, 3);
-    add(p, "parameters, gradients, Adam moments", 4.0 * (double)tgs_gaussians_buffer_bytes(capacity, cfg->sh_degree),
-        1);
+    add(p, "parameters, gradients, Adam moments", z->model, 1);
     add(p, "statistics, scores, densification scratch", z->model_scratch + C * z->own_gaussian, 1);
     add(p, "rasteriser per-Gaussian buffers", z->raster_gaussians, 1);
     add(p, "tile/Gaussian pairs (estimate)", z->raster_pairs, 1);

@@ -51,6 +51,7 @@ void tgs_train_plan_cpu(const tgs_train_config *cfg, const tgs_scene *scene, siz
 /* The CUDA allocators' sizes for a run, from their size functions (the CUDA
  * backend fills them: this file builds without CUDA). */
 typedef struct {
+    double model;                          /* parameters, gradients, moments (tgs_cuda_model_bytes) */
     double model_scratch;                  /* statistics and densification scratch (tgs_cuda_model_scratch_bytes) */
     double raster_gaussians, raster_pixels; /* tgs_cuda_raster_*_bytes for the capacity and the largest view */
     double raster_pairs, raster_temp;       /* for tgs_plan_pairs_gpu pairs */

@@ -53,6 +53,8 @@ unsigned tgs_schedule_adam_mask(const tgs_train_config *c, int it) {
     return mask;
 }
 
+int tgs_schedule_sums_rest_grads(const tgs_train_config *c) { return c->sh_lower; }
+
 static int in_list(const int *list /*[n]*/, int n, int it) {
     for (int i = 0; i < n; i++)
         if (list[i] == it)

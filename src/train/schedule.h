@@ -37,6 +37,10 @@ int tgs_schedule_optimizes(const tgs_train_config *c, int it);
  * resets them or once they are frozen, with --sh_lower the SH rest only every
  * 16th iteration (its gradient accumulates until then). */
 unsigned tgs_schedule_adam_mask(const tgs_train_config *c, int it);
+/* Whether the SH rest gradient is summed over several views before a step
+ * (--sh_lower). Otherwise each rest step can be taken in the backward of its
+ * view, and a device model keeps no SH rest gradient (DESIGN §5). */
+int tgs_schedule_sums_rest_grads(const tgs_train_config *c);
 
 /* Whether `it` evaluates the test views (--test_iterations). */
 int tgs_schedule_evaluates(const tgs_train_config *c, int it);

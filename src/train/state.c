@@ -6,6 +6,7 @@
  *   rng         u64 [2]: the run's RNG (state, stream)
  *   stack       int32 [n_train]: the camera stack
  *   count, capacity   u64: Gaussians held and allocated
+ *   groups      the parameter groups in buffer order (tgs/params.h), space-separated
  *   params, grads, adam_m, adam_v   f32 [capacity, floats_per_gaussian]
  *   grad_accum, denom, max_radii    f32 [count]: densification statistics */
 #include "train/state.h"
@@ -19,6 +20,14 @@
 enum { N_LOOP = 4, N_LOOP_F64 = 5, N_MODEL = 4, N_STATS = 3 };
 static const char *const k_model_chunks[N_MODEL] = {"params", "grads", "adam_m", "adam_v"};
 static const char *const k_stats_chunks[N_STATS] = {"grad_accum", "denom", "max_radii"};
+
+/* The "groups" chunk: the buffers' group order, so that a file written in another order is refused. */
+static void group_order(char *out, size_t size) {
+    size_t at = 0;
+    out[0] = 0;
+    for (int k = 0; k < TGS_G_COUNT && at < size; k++)
+        at += (size_t)snprintf(out + at, size - at, "%s%s", k ? " " : "", tgs_param_group_name(k));
+}
 
 tgs_status tgs_run_state_create(int n_train, tgs_run_state *out) {
     memset(out, 0, sizeof *out);
@@ -54,6 +63,9 @@ tgs_status tgs_run_state_save(const char *path, const char *settings, const tgs_
     tgs_ckpt_put(w, "stack", s->stack, (size_t)n_train * sizeof(int));
     tgs_ckpt_put_u64(w, "count", g->n);
     tgs_ckpt_put_u64(w, "capacity", g->capacity);
+    char groups[128];
+    group_order(groups, sizeof groups);
+    tgs_ckpt_put_str(w, "groups", groups);
     for (int k = 0; k < N_MODEL; k++)
         tgs_ckpt_put(w, k_model_chunks[k], model[k], bytes);
     for (int k = 0; k < N_STATS; k++)
@@ -106,8 +118,15 @@ static tgs_status read_loop(const tgs_ckpt_reader *r, const char *path, int n_tr
 }
 
 /* The model and its statistics into a new model *g and st. */
-static tgs_status read_model(const tgs_ckpt_reader *r, uint64_t count, uint64_t capacity, int sh_degree,
-                             tgs_gaussians **g, tgs_densify_stats *st) {
+static tgs_status read_model(const tgs_ckpt_reader *r, const char *path, uint64_t count, uint64_t capacity,
+                             int sh_degree, tgs_gaussians **g, tgs_densify_stats *st) {
+    const char *saved;
+    char groups[128];
+    group_order(groups, sizeof groups);
+    TGS_TRY(tgs_ckpt_get_str(r, "groups", &saved));
+    if (strcmp(saved, groups) != 0)
+        return TGS_FAIL(TGS_ERR_FORMAT, "%s: parameter groups in the order '%s' (this tgs: '%s'; resume with the tgs "
+                        "that wrote it)", path, saved, groups);
     TGS_TRY(tgs_gaussians_create((size_t)capacity, sh_degree, 1, g));
     TGS_TRY(tgs_densify_stats_reserve(st, (size_t)capacity));
     tgs_gaussians *m = *g;
@@ -137,7 +156,7 @@ tgs_status tgs_run_state_load(const char *path, const char *settings, int n_trai
     if (e == TGS_OK)
         e = read_loop(r, path, n_train, n_cameras, &got, &count, &capacity);
     if (e == TGS_OK)
-        e = read_model(r, count, capacity, sh_degree, g, st);
+        e = read_model(r, path, count, capacity, sh_degree, g, st);
     tgs_ckpt_close(r);
     if (e != TGS_OK) {
         tgs_gaussians_destroy(*g);

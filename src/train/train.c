@@ -371,39 +371,40 @@ static tgs_status serve_viewer(train_run *s, int it) {
     return tgs_viewer_poll(s->viewer, render_for_viewer, s);
 }
 
-/* The optimiser when iteration `it`'s SH rest step may be taken in its
- * backward (DESIGN §5), else NULL: Adam steps the group at `it` (a densifying
- * iteration steps no group), none of its gradient is pending (--sh_lower sums
- * 16 views' before a step), and nothing between the backward and Adam reads
- * the model (evaluation, saving). */
+/* The optimiser when iteration `it`'s SH rest step is taken in its backward
+ * (DESIGN §5), else NULL: Adam steps the group at `it` (a densifying
+ * iteration steps no group), and none of its gradient is pending (--sh_lower
+ * sums 16 views' before a step). Nothing between the backward and Adam reads
+ * the model: evaluation and saving come before the step. */
 static const tgs_adam *rest_step_in_backward(const train_run *s, int it) {
     const tgs_train_config *cfg = s->cfg;
-    if (cfg->sh_lower || !tgs_schedule_optimizes(cfg, it) || !(tgs_schedule_adam_mask(cfg, it) & (1u << TGS_G_REST)))
-        return NULL;
-    if (tgs_schedule_evaluates(cfg, it) || tgs_schedule_saves(cfg, it))
+    if (tgs_schedule_sums_rest_grads(cfg) || !tgs_schedule_optimizes(cfg, it) ||
+        !(tgs_schedule_adam_mask(cfg, it) & (1u << TGS_G_REST)))
         return NULL;
     return &s->L.adam;
 }
 
-/* Iteration `it`: a view, its loss and gradients, evaluation and saving on
- * schedule, densification, Adam, then the progress line and checkpoints. */
+/* Iteration `it`: evaluation and saving on schedule (the model of the
+ * reference's, which does both between its backward and Adam step), a view,
+ * its loss and gradients, densification, Adam, then the progress line and
+ * checkpoints. */
 static tgs_status iterate(train_run *s, int it, tgs_train_result *res) {
     const tgs_train_config *cfg = s->cfg;
     tgs_run_state *L = &s->L;
     L->adam.lr[TGS_G_MEANS] = tgs_schedule_position_lr(cfg, s->scene.extent, it);
     L->sh_active = tgs_schedule_sh_degree(cfg, it, L->sh_active);
+    if (cfg->profile)
+        s->tp = tgs_now();
+    TGS_TRY(evaluate_and_save(s, it, res));
     int ci = draw_camera(s);
     tgs_view v = tgs_view_from_camera(&s->scene.cameras[ci], L->bg, L->sh_active);
     double loss;
-    if (cfg->profile)
-        s->tp = tgs_now();
     TGS_TRY(s->ops->step(s->b, ci, &v, cfg->lambda_dssim, tgs_schedule_gathers_stats(cfg, it),
                          rest_step_in_backward(s, it), &loss));
     lap(s, 0, 1);
     if (!isfinite(loss))
         return TGS_FAIL(TGS_ERR_ARG, "loss is %g at iteration %d (diverged)", loss, it);
     L->ema = it == 1 ? loss : 0.4 * loss + 0.6 * L->ema;
-    TGS_TRY(evaluate_and_save(s, it, res));
     TGS_TRY(densify_and_reset(s, it));
     if (tgs_schedule_optimizes(cfg, it))
         TGS_TRY(s->ops->adam(s->b, &L->adam, tgs_schedule_adam_mask(cfg, it)));

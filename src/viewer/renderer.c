@@ -37,7 +37,7 @@ void tgs_view_renderer_destroy(tgs_view_renderer *r) {
 
 #ifdef TGS_HAVE_CUDA
 static tgs_status create_cuda(tgs_view_renderer *r, const tgs_gaussians *g, int max_width, int max_height) {
-    TGS_TRY(tgs_cuda_model_create(g->n, g->sh_degree, &r->m));
+    TGS_TRY(tgs_cuda_model_create(g->n, g->sh_degree, 1, &r->m));
     TGS_TRY(tgs_cuda_model_upload(r->m, g, NULL, 0));
     TGS_TRY(tgs_cuda_raster_create(g->n, max_width, max_height, &r->r));
     cudaError_t e = tgs_cuda_malloc((void **)&r->d_img, (size_t)max_width * max_height * 3 * sizeof(float));

@@ -505,7 +505,8 @@ static tgs_densify_params dparams(void) {
 
 static void test_adam(tgs_rng *r) {
     const size_t n = 5000, cap = 6000;
-    static const double lr[TGS_G_COUNT] = {1.6e-4, 2.5e-3, 1.25e-4, 2.5e-2, 5e-3, 1e-3};
+    static const double lr[TGS_G_COUNT] = {[TGS_G_MEANS] = 1.6e-4, [TGS_G_DC] = 2.5e-3, [TGS_G_REST] = 1.25e-4,
+                                                 [TGS_G_OPACITY] = 2.5e-2, [TGS_G_SCALE] = 5e-3, [TGS_G_ROT] = 1e-3};
     static const unsigned masks[] = {TGS_ADAM_ALL,
                                      TGS_ADAM_ALL & ~(1u << TGS_G_OPACITY),
                                      (1u << TGS_G_MEANS) | (1u << TGS_G_ROT),
@@ -517,7 +518,7 @@ static void test_adam(tgs_rng *r) {
     tgs_densify_stats s;
     make_model(r, n, cap, &g, &s);
     tgs_cuda_model *m = NULL;
-    OK(tgs_cuda_model_create(cap, 3, &m));
+    OK(tgs_cuda_model_create(cap, 3, 1, &m));
     OK(tgs_cuda_model_upload(m, g, &s, 0));
     tgs_adam ac, ag;
     tgs_adam_init(&ac, lr);
@@ -728,11 +729,76 @@ static void test_stats_and_ops(tgs_rng *r) {
     tgs_densify_stats s;
     make_model(r, n, cap, &g, &s);
     tgs_cuda_model *m = NULL;
-    OK(tgs_cuda_model_create(cap, 3, &m));
+    OK(tgs_cuda_model_create(cap, 3, 1, &m));
     OK(tgs_cuda_model_upload(m, g, &s, 0));
     test_stats(r, g, &s, m);
     test_rows(r, g, &s, m);
     tgs_cuda_model_destroy(m);
+    tgs_gaussians_destroy(g);
+    tgs_densify_stats_free(&s);
+}
+
+/* A device model without SH rest gradients (rest_grads 0: the rest step is
+ * taken in the backward) against a full one through clone, remove, split,
+ * growth, Adam without the rest group and zero_grad: the same parameters,
+ * moments, statistics and other gradients; Adam refuses the rest group. */
+static void test_no_rest_grads(tgs_rng *r) {
+    const size_t n = 20000, cap = 40000;
+    tgs_gaussians *g;
+    tgs_densify_stats s;
+    make_model(r, n, cap, &g, &s);
+    memset(grp(g, 1, TGS_G_REST), 0, n * (size_t)g->width[TGS_G_REST] * sizeof(float)); /* none pending */
+    tgs_cuda_model *m[2] = {NULL, NULL};
+    for (int k = 0; k < 2; k++) {
+        OK(tgs_cuda_model_create(cap, 3, k, &m[k]));
+        OK(tgs_cuda_model_upload(m[k], g, &s, 0));
+    }
+    const size_t nclone = 5000, nsplit = 2000;
+    uint32_t *idx = xcalloc(nclone, sizeof(uint32_t));
+    for (size_t k = 0; k < nclone; k++)
+        idx[k] = tgs_rng_below(r, (uint32_t)n);
+    uint32_t *d_idx = dup_to_device(idx, nclone * sizeof(uint32_t));
+    unsigned char *rm = xcalloc(n + nclone, 1);
+    for (size_t i = 0; i < n + nclone; i++)
+        rm[i] = (tgs_rng_u32(r) % 3) == 0;
+    unsigned char *d_rm = dup_to_device(rm, n + nclone);
+    static const double lr[TGS_G_COUNT] = {[TGS_G_MEANS] = 1.6e-4, [TGS_G_DC] = 2.5e-3, [TGS_G_REST] = 1.25e-4,
+                                           [TGS_G_OPACITY] = 2.5e-2, [TGS_G_SCALE] = 5e-3, [TGS_G_ROT] = 1e-3};
+    const unsigned no_rest = TGS_ADAM_ALL & ~(1u << TGS_G_REST);
+    tgs_adam a[2];
+    for (int k = 0; k < 2; k++) {
+        tgs_cuda_rng grng;
+        tgs_cuda_rng_seed(&grng, 9);
+        tgs_adam_init(&a[k], lr);
+        OK(tgs_cuda_densify_clone(m[k], d_idx, nclone, 0));
+        OK(tgs_cuda_densify_remove(m[k], d_rm, 0));
+        for (size_t j = 0; j < nsplit; j++)
+            idx[j] = (uint32_t)(j * 7);
+        CU(cudaMemcpy(d_idx, idx, nsplit * sizeof(uint32_t), cudaMemcpyHostToDevice));
+        OK(tgs_cuda_densify_split(m[k], d_idx, nsplit, &grng, 0));
+        OK(tgs_cuda_model_reserve(m[k], 2 * cap, 0));
+        OK(tgs_cuda_adam_step_model(&a[k], m[k], no_rest, 0, NULL, 0));
+        OK(tgs_cuda_adam_zero_grad(m[k], TGS_ADAM_ALL, 0));
+    }
+    tgs_densify_stats s0, s1;
+    tgs_gaussians *g0 = download(m[0], &s0), *g1 = download(m[1], &s1);
+    report("no SH rest grads: ops, growth, Adam", "floats differing", (double)model_diff(g0, g1, &s0, &s1, 0), 0,
+           -1);
+    const size_t saved = tgs_cuda_model_bytes(cap, 3, 1) - tgs_cuda_model_bytes(cap, 3, 0);
+    report("no SH rest grads: bytes saved", "|saved - 45 floats a row|",
+           fabs((double)saved - (double)(cap * 45 * sizeof(float))) +
+               (double)(m[0]->g.grad_floats != (int)m[0]->g.offset[TGS_G_REST]),
+           0, -1);
+    report("no SH rest grads: Adam of the group refused", "status == TGS_ERR_ARG",
+           (double)(tgs_cuda_adam_step_model(&a[0], m[0], TGS_ADAM_ALL, 0, NULL, 0) != TGS_ERR_ARG), 0, -1);
+    tgs_gaussians_destroy(g0);
+    tgs_gaussians_destroy(g1);
+    tgs_densify_stats_free(&s0);
+    tgs_densify_stats_free(&s1);
+    free(idx), free(rm);
+    cudaFree(d_idx), cudaFree(d_rm);
+    for (int k = 0; k < 2; k++)
+        tgs_cuda_model_destroy(m[k]);
     tgs_gaussians_destroy(g);
     tgs_densify_stats_free(&s);
 }
@@ -755,7 +821,7 @@ static void test_split_statistics(void) {
         memcpy(v.rot_raw + 4 * i, q, sizeof q);
     }
     tgs_cuda_model *m = NULL;
-    OK(tgs_cuda_model_create(cap, 0, &m));
+    OK(tgs_cuda_model_create(cap, 0, 1, &m));
     OK(tgs_cuda_model_upload(m, g, NULL, 0));
     uint32_t *idx = xcalloc(np, sizeof(uint32_t));
     for (size_t i = 0; i < np; i++)
@@ -938,7 +1004,7 @@ static void test_median(tgs_rng *r, tgs_cuda_model *m) {
 
 static void test_sampler(tgs_rng *r) {
     tgs_cuda_model *m = NULL;
-    OK(tgs_cuda_model_create(200000, 0, &m));
+    OK(tgs_cuda_model_create(200000, 0, 1, &m));
     tgs_cuda_rng rng;
     tgs_cuda_rng_seed(&rng, 7);
 
@@ -991,7 +1057,7 @@ static void test_score(tgs_rng *r) {
     tgs_densify_stats s;
     make_model(r, n, n, &g, &s);
     tgs_cuda_model *m = NULL;
-    OK(tgs_cuda_model_create(n, 3, &m));
+    OK(tgs_cuda_model_create(n, 3, 1, &m));
     OK(tgs_cuda_model_upload(m, g, &s, 0));
     float *scratch = xcalloc(TGS_TAMING_SCORE_SCRATCH * n, sizeof(float));
     float *scores = xcalloc(n, sizeof(float)), *sg = xcalloc(n, sizeof(float));
@@ -1114,7 +1180,7 @@ static void test_taming(tgs_rng *r) {
         for (size_t i = 0; i < n; i++)
             scores[i] = (tgs_rng_u32(r) % 10) == 0 ? 0.0f : (float)uni(r, 0, 100);
         tgs_cuda_model *m = NULL;
-        OK(tgs_cuda_model_create(cap, 3, &m));
+        OK(tgs_cuda_model_create(cap, 3, 1, &m));
         OK(tgs_cuda_model_upload(m, g, &s, 0));
         float *d_scores = dup_to_device(scores, n * sizeof(float));
         unsigned char *kind = xcalloc(n, 1);
@@ -1190,7 +1256,7 @@ static void test_classic(tgs_rng *r) {
         make_model(r, n, cap, &g, &s);
         const tgs_densify_params p = dparams();
         tgs_cuda_model *m = NULL;
-        OK(tgs_cuda_model_create(cap, 3, &m));
+        OK(tgs_cuda_model_create(cap, 3, 1, &m));
         OK(tgs_cuda_model_upload(m, g, &s, 0));
         tgs_rng crng;
         tgs_rng_seed(&crng, 3, 4);
@@ -1233,9 +1299,10 @@ static void test_bench(tgs_rng *r) {
     tgs_densify_stats s;
     make_model(r, n, cap, &g, &s);
     tgs_cuda_model *m = NULL;
-    OK(tgs_cuda_model_create(cap, 3, &m));
+    OK(tgs_cuda_model_create(cap, 3, 1, &m));
     OK(tgs_cuda_model_upload(m, g, &s, 0));
-    static const double lr[TGS_G_COUNT] = {1.6e-4, 2.5e-3, 1.25e-4, 2.5e-2, 5e-3, 1e-3};
+    static const double lr[TGS_G_COUNT] = {[TGS_G_MEANS] = 1.6e-4, [TGS_G_DC] = 2.5e-3, [TGS_G_REST] = 1.25e-4,
+                                                 [TGS_G_OPACITY] = 2.5e-2, [TGS_G_SCALE] = 5e-3, [TGS_G_ROT] = 1e-3};
     tgs_adam a;
     tgs_adam_init(&a, lr);
     int *radii = xcalloc(n, sizeof(int));
@@ -1325,6 +1392,7 @@ int main(void) {
     tgs_cuda_loss_destroy(L);
     test_adam(&r);
     test_stats_and_ops(&r);
+    test_no_rest_grads(&r);
     test_split_statistics();
     test_sampler(&r);
     test_score(&r);

@@ -8,17 +8,20 @@
 
 #include <math.h>
 
-/* Group offsets (in floats, for the model's capacity) and widths. */
+/* Group offsets (in floats, for the model's capacity) and widths; the groups the gradient buffer holds. */
 struct dc_layout {
     size_t off[TGS_G_COUNT];
     int width[TGS_G_COUNT];
+    unsigned grad_mask;
 };
 
 static dc_layout layout_of(const tgs_cuda_model *m) {
     dc_layout L;
+    L.grad_mask = 0;
     for (int k = 0; k < TGS_G_COUNT; k++) {
         L.off[k] = m->g.capacity * m->g.offset[k];
         L.width[k] = m->g.width[k];
+        L.grad_mask |= tgs_gaussians_has_grad(&m->g, k) ? 1u << k : 0u;
     }
     return L;
 }
@@ -137,7 +140,8 @@ __global__ void __launch_bounds__(DC_THREADS)
         const size_t d = rows[j], de = off + d * w + e;
         if (j == 0 && !(skip & (1 << g)))
             params[de] = params[off + p * w + e];
-        grads[de] = 0.0f;
+        if (L.grad_mask & (1u << g))
+            grads[de] = 0.0f;
         am[de] = 0.0f;
         av[de] = 0.0f;
         if (g == 0 && e == 0) {
@@ -357,12 +361,13 @@ tgs_status tgs_cuda_densify_remove(tgs_cuda_model *m, const unsigned char *d_rem
     G.capacity = m->g.capacity;
     for (int k = 0; k < TGS_G_COUNT; k++)
         G.width[k] = m->g.width[k], G.offset[k] = (int)m->g.offset[k];
-    const size_t fpg = (size_t)m->g.floats_per_gaussian;
     float *bufs[4] = {m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v};
     for (size_t j0 = 0; j0 < kept; j0 += DC_ROW_CHUNK) {
         const size_t count = kept - j0 < DC_ROW_CHUNK ? kept - j0 : DC_ROW_CHUNK;
         for (int b = 0; b < 4; b++)
             for (int back = 0; back < 2; back++) {
+                /* the gradient buffer may end before the last group (params.h) */
+                const size_t fpg = (size_t)(b == 1 ? m->g.grad_floats : m->g.floats_per_gaussian);
                 move_rows_kernel<<<dc_grid(count * fpg), DC_THREADS, 0, stream>>>(bufs[b], s->d_rows, G, s->d_pick,
                                                                                  j0, count, fpg, back);
                 TGS_CUDA_LAUNCHED("move_rows_kernel");

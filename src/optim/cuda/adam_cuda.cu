@@ -141,6 +141,10 @@ tgs_status tgs_cuda_adam_step_model(tgs_adam *a, tgs_cuda_model *m, unsigned mas
     if (applied & ~mask)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA Adam: groups 0x%x were stepped elsewhere but are not in the mask 0x%x",
                         applied, mask);
+    for (int grp = 0; grp < TGS_G_COUNT; grp++)
+        if (((mask & ~applied) >> grp & 1u) && !tgs_gaussians_has_grad(&m->g, grp))
+            return TGS_FAIL(TGS_ERR_ARG, "CUDA Adam: group %s has no gradient buffer on this model (its step is "
+                            "taken in the backward)", tgs_param_group_name(grp));
     long step[TGS_G_COUNT];
     for (int grp = 0; grp < TGS_G_COUNT; grp++)
         step[grp] = a->step[grp] + ((mask & (1u << grp)) ? 1 : 0);
@@ -153,7 +157,7 @@ tgs_status tgs_cuda_adam_step_model(tgs_adam *a, tgs_cuda_model *m, unsigned mas
 
 tgs_status tgs_cuda_adam_zero_grad(tgs_cuda_model *m, unsigned mask, cudaStream_t stream) {
     for (int grp = 0; grp < TGS_G_COUNT; grp++)
-        if ((mask & (1u << grp)) && m->g.n > 0)
+        if ((mask & (1u << grp)) && m->g.n > 0 && tgs_gaussians_has_grad(&m->g, grp))
             TGS_CUDA_TRY(cudaMemsetAsync(m->g.grads + m->g.capacity * m->g.offset[grp], 0,
                                          m->g.n * (size_t)m->g.width[grp] * sizeof(float), stream));
     return TGS_OK;

@@ -37,10 +37,11 @@ tgs_status tgs_cuda_adam_step(float *d_params, float *d_grads, float *d_m, float
 /* The same over a device model with a host tgs_adam (its lr, betas, eps; its
  * step counts are incremented for the groups in mask, as tgs_adam_step does).
  * The groups in `applied` (a subset of mask) had this step applied by another
- * kernel with tgs_cuda_adam_consts: they are counted, not stepped again. */
+ * kernel with tgs_cuda_adam_consts: they are counted, not stepped again.
+ * A group to step that the model keeps no gradient of is refused. */
 tgs_status tgs_cuda_adam_step_model(tgs_adam *a, tgs_cuda_model *m, unsigned mask, unsigned applied,
                                     const int *d_radii /*[N] or NULL*/, cudaStream_t stream);
-/* Zeroes the gradients of the groups in mask (first n rows). */
+/* Zeroes the gradients of the groups in mask (first n rows) that the model keeps. */
 tgs_status tgs_cuda_adam_zero_grad(tgs_cuda_model *m, unsigned mask, cudaStream_t stream);
 
 #ifdef __cplusplus

@@ -51,7 +51,9 @@ tgs_status tgs_cuda_raster_score(tgs_cuda_raster *r, const tgs_gaussians *g /*de
  * SH rest coefficients take that Adam step here (g->adam_m and adam_v needed)
  * instead of getting a gradient: every row steps, or with rest_sparse only the
  * rows in view, as tgs_cuda_adam_step would with their gradient; their
- * gradients are left as they are (DESIGN §5). */
+ * gradients are left as they are (DESIGN §5). Without rest_step, a model whose
+ * gradient buffer holds no SH rest group (params.h) gets none: that gradient
+ * is dropped. */
 tgs_status tgs_cuda_raster_backward(tgs_cuda_raster *r, tgs_gaussians *g /*device pointers*/, const tgs_view *v,
                                     const float *d_v_img /*[H,W,3]*/, float *d_v_mean2d /*[N,2] or NULL*/,
                                     const tgs_adam_consts *rest_step /*or NULL*/, int rest_sparse);

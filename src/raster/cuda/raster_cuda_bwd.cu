@@ -436,6 +436,6 @@ void rc_launch_preprocess_backward(size_t n, rc_params p, rc_view w, rc_gauss g,
     const unsigned blocks = (unsigned)((n + RC_REST_G - 1) / RC_REST_G);
     if (p.k_rest > 0 && rest) /* at active degree 0 too: every coefficient steps with gradient 0 */
         rc_sh_rest_backward_kernel<true><<<blocks, RC_REST_G>>>(n, p, w, g, acc, NULL, *rest);
-    else if (p.k_rest > 0 && w.sh_degree > 0)
+    else if (p.k_rest > 0 && w.sh_degree > 0 && gr.rest) /* no buffer: the gradient is not kept */
         rc_sh_rest_backward_kernel<false><<<blocks, RC_REST_G>>>(n, p, w, g, acc, gr.rest, rc_rest_step());
 }

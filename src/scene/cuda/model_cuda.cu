@@ -112,16 +112,24 @@ cleanup:
     return st;
 }
 
-/* The model buffers for capacity C (zeroed); on failure nothing is kept. */
-static tgs_status model_alloc(size_t C, int fpg, float *bufs[4], float *stats[3]) {
+/* Floats of each of the four model buffers (params, grads, m, v) of g's layout for capacity C. */
+static void buffer_floats(const tgs_gaussians *g, size_t C, size_t floats[4]) {
+    for (int b = 0; b < 4; b++)
+        floats[b] = C * (size_t)(b == 1 ? g->grad_floats : g->floats_per_gaussian);
+}
+
+/* The model buffers of g's layout for capacity C (zeroed); on failure nothing is kept. */
+static tgs_status model_alloc(const tgs_gaussians *g, size_t C, float *bufs[4], float *stats[3]) {
+    size_t floats[4];
+    buffer_floats(g, C, floats);
     for (int b = 0; b < 4; b++)
         bufs[b] = NULL;
     for (int b = 0; b < 3; b++)
         stats[b] = NULL;
     cudaError_t e = cudaSuccess;
     for (int b = 0; b < 4 && e == cudaSuccess; b++)
-        if ((e = tgs_cuda_malloc((void **)&bufs[b], C * (size_t)fpg * sizeof(float))) == cudaSuccess)
-            e = cudaMemset(bufs[b], 0, C * (size_t)fpg * sizeof(float));
+        if ((e = tgs_cuda_malloc((void **)&bufs[b], floats[b] * sizeof(float))) == cudaSuccess)
+            e = cudaMemset(bufs[b], 0, floats[b] * sizeof(float));
     for (int b = 0; b < 3 && e == cudaSuccess; b++)
         if ((e = tgs_cuda_malloc((void **)&stats[b], C * sizeof(float))) == cudaSuccess)
             e = cudaMemset(stats[b], 0, C * sizeof(float));
@@ -132,7 +140,25 @@ static tgs_status model_alloc(size_t C, int fpg, float *bufs[4], float *stats[3]
     for (int b = 0; b < 3; b++)
         tgs_cuda_free(stats[b]);
     return TGS_FAIL(TGS_ERR_DEVICE, "CUDA: allocating the model for %zu Gaussians (%zu bytes per buffer) failed: %s", C,
-                    C * (size_t)fpg * sizeof(float), cudaGetErrorString(e));
+                    floats[0] * sizeof(float), cudaGetErrorString(e));
+}
+
+/* The layout of a device model: all groups, the gradient buffer without the SH rest unless rest_grads. */
+static void model_layout(tgs_gaussians *g, int sh_degree, int rest_grads) {
+    tgs_gaussians_set_layout(g, sh_degree);
+    if (!rest_grads)
+        g->grad_floats = (int)g->offset[TGS_G_REST];
+}
+
+size_t tgs_cuda_model_bytes(size_t capacity, int sh_degree, int rest_grads) {
+    tgs_gaussians g;
+    memset(&g, 0, sizeof g);
+    model_layout(&g, sh_degree, rest_grads);
+    size_t floats[4], total = 0;
+    buffer_floats(&g, capacity ? capacity : 1, floats);
+    for (int b = 0; b < 4; b++)
+        total += floats[b] * sizeof(float);
+    return total;
 }
 
 size_t tgs_cuda_model_scratch_bytes(size_t capacity, int sh_degree) {
@@ -146,7 +172,7 @@ size_t tgs_cuda_model_scratch_bytes(size_t capacity, int sh_degree) {
     return 3 * capacity * sizeof(float) + layout_scratch(capacity, fpg, cub).total;
 }
 
-tgs_status tgs_cuda_model_create(size_t capacity, int sh_degree, tgs_cuda_model **out) {
+tgs_status tgs_cuda_model_create(size_t capacity, int sh_degree, int rest_grads, tgs_cuda_model **out) {
     *out = NULL;
     if (sh_degree < 0 || sh_degree > 3)
         return TGS_FAIL(TGS_ERR_ARG, "CUDA model: SH degree %d is out of range (expected 0..3)", sh_degree);
@@ -161,8 +187,8 @@ tgs_status tgs_cuda_model_create(size_t capacity, int sh_degree, tgs_cuda_model 
     if (capacity == 0)
         capacity = 1;
     m->g.capacity = capacity;
-    tgs_gaussians_set_layout(&m->g, sh_degree);
-    if ((st = model_alloc(capacity, m->g.floats_per_gaussian, bufs, stats)) != TGS_OK)
+    model_layout(&m->g, sh_degree, rest_grads);
+    if ((st = model_alloc(&m->g, capacity, bufs, stats)) != TGS_OK)
         goto cleanup;
     m->g.params = bufs[0], m->g.grads = bufs[1], m->g.adam_m = bufs[2], m->g.adam_v = bufs[3];
     m->d_grad_accum = stats[0], m->d_denom = stats[1], m->d_max_radii = stats[2];
@@ -197,7 +223,7 @@ tgs_status tgs_cuda_model_reserve(tgs_cuda_model *m, size_t capacity, cudaStream
                         (unsigned)UINT32_MAX);
     TGS_CUDA_TRY(cudaStreamSynchronize(stream));
     float *bufs[4], *stats[3];
-    TGS_TRY(model_alloc(capacity, m->g.floats_per_gaussian, bufs, stats));
+    TGS_TRY(model_alloc(&m->g, capacity, bufs, stats));
     tgs_cuda_scratch *s = NULL;
     tgs_status st = scratch_create(capacity, m->g.floats_per_gaussian, &s);
     float *old[4] = {m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v};
@@ -205,8 +231,9 @@ tgs_status tgs_cuda_model_reserve(tgs_cuda_model *m, size_t capacity, cudaStream
     cudaError_t e = cudaSuccess;
     for (int b = 0; b < 4 && st == TGS_OK && e == cudaSuccess; b++)
         for (int k = 0; k < TGS_G_COUNT && e == cudaSuccess; k++)
-            e = cudaMemcpy(bufs[b] + capacity * m->g.offset[k], old[b] + m->g.capacity * m->g.offset[k],
-                           m->g.n * (size_t)m->g.width[k] * sizeof(float), cudaMemcpyDeviceToDevice);
+            if (b != 1 || tgs_gaussians_has_grad(&m->g, k))
+                e = cudaMemcpy(bufs[b] + capacity * m->g.offset[k], old[b] + m->g.capacity * m->g.offset[k],
+                               m->g.n * (size_t)m->g.width[k] * sizeof(float), cudaMemcpyDeviceToDevice);
     for (int b = 0; b < 3 && st == TGS_OK && e == cudaSuccess; b++)
         e = cudaMemcpy(stats[b], old_stats[b], m->g.n * sizeof(float), cudaMemcpyDeviceToDevice);
     if (st == TGS_OK && e != cudaSuccess)
@@ -245,6 +272,8 @@ tgs_status tgs_cuda_model_upload(tgs_cuda_model *m, const tgs_gaussians *g, cons
     const size_t n = g->n;
     for (int b = 0; b < 4; b++)
         for (int k = 0; k < TGS_G_COUNT; k++) {
+            if (b == 1 && !tgs_gaussians_has_grad(&m->g, k))
+                continue; /* a gradient the device model does not keep (none is pending) */
             float *d = dst[b] + m->g.capacity * m->g.offset[k];
             const size_t bytes = n * (size_t)m->g.width[k] * sizeof(float);
             if (src[b])
@@ -281,10 +310,15 @@ tgs_status tgs_cuda_model_download(const tgs_cuda_model *m, tgs_gaussians *g, tg
     float *dst[4] = {g->params, g->grads, g->adam_m, g->adam_v};
     const float *src[4] = {m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v};
     for (int b = 0; b < 4; b++)
-        for (int k = 0; k < TGS_G_COUNT && dst[b]; k++)
-            TGS_CUDA_TRY(cudaMemcpyAsync(dst[b] + g->capacity * g->offset[k], src[b] + m->g.capacity * m->g.offset[k],
-                                         m->g.n * (size_t)m->g.width[k] * sizeof(float), cudaMemcpyDeviceToHost,
-                                         stream));
+        for (int k = 0; k < TGS_G_COUNT && dst[b]; k++) {
+            float *d = dst[b] + g->capacity * g->offset[k];
+            const size_t bytes = m->g.n * (size_t)m->g.width[k] * sizeof(float);
+            if (b == 1 && !tgs_gaussians_has_grad(&m->g, k))
+                memset(d, 0, bytes); /* not kept on the device: none is pending */
+            else
+                TGS_CUDA_TRY(
+                    cudaMemcpyAsync(d, src[b] + m->g.capacity * m->g.offset[k], bytes, cudaMemcpyDeviceToHost, stream));
+        }
     if (s) {
         float *hs[3] = {s->grad_accum, s->denom, s->max_radii};
         const float *ds[3] = {m->d_grad_accum, m->d_denom, m->d_max_radii};

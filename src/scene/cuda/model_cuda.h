@@ -40,7 +40,8 @@ extern "C" {
 typedef struct tgs_cuda_scratch tgs_cuda_scratch; /* densification scratch, sized for capacity */
 
 /* The model (device pointers in g: params, grads, adam_m, adam_v, each
- * [C * floats_per_gaussian], none NULL) and the densification statistics. The
+ * [C * floats_per_gaussian], grads [C * grad_floats], none NULL) and the
+ * densification statistics. The
  * device pointers change only in tgs_cuda_model_reserve (and classic
  * densification when it must grow); every other operation keeps them. */
 typedef struct {
@@ -50,8 +51,14 @@ typedef struct {
 } tgs_cuda_model;
 
 /* Everything zeroed, n = 0. All scratch of the densification operations is
- * allocated here, for `capacity` Gaussians (plan the Taming budget up front). */
-tgs_status tgs_cuda_model_create(size_t capacity, int sh_degree, tgs_cuda_model **out);
+ * allocated here, for `capacity` Gaussians (plan the Taming budget up front).
+ * rest_grads 0: the gradient buffer holds no SH rest group (g.grad_floats =
+ * offset[REST]), for a run that takes every rest step in the backward
+ * (DESIGN §5): the backward then writes no rest gradient, Adam refuses the
+ * group, and upload/download skip it (download writes zeros). */
+tgs_status tgs_cuda_model_create(size_t capacity, int sh_degree, int rest_grads, tgs_cuda_model **out);
+/* Device bytes of the four model buffers create allocates. */
+size_t tgs_cuda_model_bytes(size_t capacity, int sh_degree, int rest_grads);
 void tgs_cuda_model_destroy(tgs_cuda_model *m); /* NULL-safe */
 /* Device bytes of the densification scratch create allocates for capacity. */
 size_t tgs_cuda_model_scratch_bytes(size_t capacity, int sh_degree);
