@@ -126,7 +126,8 @@ tgs_status tgs_cuda_densify_prune_candidates(tgs_cuda_model *m, const tgs_densif
 __global__ void __launch_bounds__(DC_THREADS)
     new_rows_kernel(float *__restrict__ params, float *__restrict__ grads, float *__restrict__ am,
                     float *__restrict__ av, float *__restrict__ accum, float *__restrict__ denom,
-                    float *__restrict__ max_radii, dc_layout L, const uint32_t *__restrict__ src /*[count]*/,
+                    float *__restrict__ max_radii, const __grid_constant__ dc_layout L,
+                    const uint32_t *__restrict__ src /*[count]*/,
                     size_t count, size_t base, int skip, int zero_src) {
     const int g = blockIdx.y;
     const size_t w = (size_t)L.width[g];
@@ -135,9 +136,8 @@ __global__ void __launch_bounds__(DC_THREADS)
         return;
     const size_t k = t / w, e = t - k * w, p = src[k];
     const size_t off = L.off[g];
-    const size_t rows[2] = {base + k, p};
     for (int j = 0; j < 1 + zero_src; j++) {
-        const size_t d = rows[j], de = off + d * w + e;
+        const size_t d = j ? p : base + k, de = off + d * w + e; /* no indexed array: no stack frame */
         if (j == 0 && !(skip & (1 << g)))
             params[de] = params[off + p * w + e];
         if (L.grad_mask & (1u << g))
@@ -240,16 +240,19 @@ __global__ void __launch_bounds__(DC_THREADS)
     double nz[6];
     for (int j = 0; j < 3; j++) {
         const double u1 = dc_uniform(call, p, 2 * j), u2 = dc_uniform(call, p, 2 * j + 1);
-        const double r = sqrt(-2.0 * log(u1)), th = 6.283185307179586 * u2;
-        nz[2 * j] = r * cos(th);
-        nz[2 * j + 1] = r * sin(th);
+        const double r = sqrt(-2.0 * log(u1));
+        double sn, cs;
+        sincospi(2.0 * u2, &sn, &cs); /* of 2 pi u2; cos() of a double needs a stack frame */
+        nz[2 * j] = r * cs;
+        nz[2 * j + 1] = r * sn;
     }
-    const size_t dst[2] = {p, n + k};
+#pragma unroll
     for (int ch = 0; ch < 2; ch++) {
+        const size_t dst = ch ? n + k : p;
         const double a = s[0] * nz[3 * ch], b = s[1] * nz[3 * ch + 1], c = s[2] * nz[3 * ch + 2];
         for (int r = 0; r < 3; r++) {
-            means[3 * dst[ch] + r] = (float)(mu[r] + R[3 * r] * a + R[3 * r + 1] * b + R[3 * r + 2] * c);
-            scale_raw[3 * dst[ch] + r] = ns[r];
+            means[3 * dst + r] = (float)(mu[r] + R[3 * r] * a + R[3 * r + 1] * b + R[3 * r + 2] * c);
+            scale_raw[3 * dst + r] = ns[r];
         }
     }
 }
@@ -326,7 +329,7 @@ static __device__ __forceinline__ size_t dc_group_elem(const dc_groups &G, size_
 }
 
 /* tmp <- rows src[j0 + j] of every group (move = 0), or rows j0 + j <- tmp (move = 1). */
-__global__ void move_rows_kernel(float *__restrict__ buf, float *__restrict__ tmp, dc_groups G,
+__global__ void move_rows_kernel(float *__restrict__ buf, float *__restrict__ tmp, const __grid_constant__ dc_groups G,
                                  const uint32_t *__restrict__ src, size_t j0, size_t count, size_t floats, int back) {
     const size_t t = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (t >= count * floats)
