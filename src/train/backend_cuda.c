@@ -17,6 +17,7 @@
 
 #include <cuda_runtime_api.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +35,9 @@ struct tgs_backend {
     const tgs_scene *sc;
     const tgs_image *images;     /* host copies (used for --data_device cpu) */
     int images_on_device;
-    unsigned char *d_images;     /* all cameras' 8-bit images, camera i at img_off[i] */
-    size_t *img_off;             /* [n_cameras] */
-    unsigned char *d_gt_stage;   /* one image, for --data_device cpu */
+    unsigned char *d_images;     /* the training cameras' 8-bit images, camera i at img_off[i] */
+    size_t *img_off;             /* [n_cameras]: SIZE_MAX for a camera not held there (a test view) */
+    unsigned char *d_gt_stage;   /* one image: --data_device cpu, or a test view's at evaluation */
     const tgs_image *masks;      /* [n_cameras] or NULL: host keep masks (data NULL: every pixel counts) */
     unsigned char *d_masks;      /* the masks of the cameras with one, camera i at mask_off[i] (1 byte a pixel) */
     size_t *mask_off;            /* [n_cameras] */
@@ -165,9 +166,14 @@ static tgs_status create_inner(tgs_backend *b, size_t capacity) {
     for (int i = 0; i < sc->n_cameras; i++) {
         max_w = TGS_MAX(max_w, sc->cameras[i].width);
         max_h = TGS_MAX(max_h, sc->cameras[i].height);
-        b->img_off[i] = total;
-        total += (size_t)sc->cameras[i].width * sc->cameras[i].height * 3;
+        b->img_off[i] = SIZE_MAX;
     }
+    for (int k = 0; k < sc->n_train; k++) {
+        const tgs_camera *c = &sc->cameras[sc->train_idx[k]];
+        b->img_off[sc->train_idx[k]] = total;
+        total += (size_t)c->width * c->height * 3;
+    }
+    const int staged = sc->n_train < sc->n_cameras; /* views only evaluated */
     size_t px = (size_t)max_w * max_h;
     /* the model, initialised on the host (kNN) and uploaded */
     tgs_gaussians *g0 = NULL;
@@ -188,16 +194,17 @@ static tgs_status create_inner(tgs_backend *b, size_t capacity) {
     CU(tgs_cuda_malloc((void **)&b->d_pixel_w, px * PIXEL_W_FLOATS * sizeof(float)));
     CU(cudaMallocHost((void **)&b->h_loss, sizeof(double)));
     CU(cudaEventCreateWithFlags(&b->loss_ev, cudaEventDisableTiming));
-    /* training images: 8-bit on the device, or streamed from the host */
+    /* training images: 8-bit on the device, or streamed from the host; the test views' are streamed at evaluation */
     b->images_on_device = strcmp(cfg->data_device, "cpu") != 0;
     if (b->images_on_device) {
         CU(tgs_cuda_malloc((void **)&b->d_images, total));
         for (int i = 0; i < sc->n_cameras; i++)
-            CU(cudaMemcpy(b->d_images + b->img_off[i], b->images[i].data,
-                          (size_t)b->images[i].width * b->images[i].height * 3, cudaMemcpyHostToDevice));
-    } else {
-        CU(tgs_cuda_malloc((void **)&b->d_gt_stage, px * 3));
+            if (b->img_off[i] != SIZE_MAX)
+                CU(cudaMemcpy(b->d_images + b->img_off[i], b->images[i].data,
+                              (size_t)b->images[i].width * b->images[i].height * 3, cudaMemcpyHostToDevice));
     }
+    if (!b->images_on_device || staged)
+        CU(tgs_cuda_malloc((void **)&b->d_gt_stage, px * 3));
     TGS_TRY(upload_masks(b, px));
     if (cfg->densify_mode == TGS_DENSIFY_TAMING) {
         TGS_TRY(tgs_score_edge_maps_create(sc, b->images, b->masks, &b->edges));
@@ -234,9 +241,9 @@ static tgs_status cuda_create(const tgs_train_config *cfg, const tgs_scene *sc, 
     return TGS_OK;
 }
 
-/* Device pointer to camera ci's 8-bit image (uploaded now for --data_device cpu). */
+/* Device pointer to camera ci's 8-bit image (uploaded now for --data_device cpu and test views). */
 static tgs_status gt_of(tgs_backend *b, int ci, const unsigned char **out) {
-    if (b->images_on_device) {
+    if (b->images_on_device && b->img_off[ci] != SIZE_MAX) {
         *out = b->d_images + b->img_off[ci];
         return TGS_OK;
     }

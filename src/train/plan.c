@@ -90,17 +90,21 @@ void tgs_train_plan_gpu(const tgs_train_config *cfg, const tgs_scene *sc, size_t
     tgs_plan_max_size(sc, &max_w, &max_h);
     const double px = (double)max_w * max_h;
     const int images_on_gpu = strcmp(cfg->data_device, "cpu") != 0;
-    double img_bytes = 0;
-    for (int i = 0; i < sc->n_cameras; i++)
-        img_bytes += (double)tgs_image_bytes(sc->cameras[i].width, sc->cameras[i].height, 3);
+    double img_bytes = 0; /* the training views' (a test view's is staged at evaluation) */
+    for (int k = 0; k < sc->n_train; k++)
+        img_bytes += (double)tgs_image_bytes(sc->cameras[sc->train_idx[k]].width,
+                                             sc->cameras[sc->train_idx[k]].height, 3);
+    const double stage_bytes = (double)tgs_image_bytes(max_w, max_h, 3);
     add(p, "parameters, gradients, Adam moments", z->model, 1);
     add(p, "statistics, scores, densification scratch", z->model_scratch + C * z->own_gaussian, 1);
     add(p, "rasteriser per-Gaussian buffers", z->raster_gaussians, 1);
     add(p, "tile/Gaussian pairs (estimate)", z->raster_pairs, 1);
     add(p, "per-pixel buffers", px * z->own_pixel + z->raster_pixels + z->loss, 1);
     add(p, "work space (sort and scan)", z->raster_temp, 1);
-    add(p, images_on_gpu ? "training images (8-bit)" : "one staged image (--data_device cpu)",
-        images_on_gpu ? img_bytes : (double)tgs_image_bytes(max_w, max_h, 3), 1);
+    if (images_on_gpu)
+        add(p, "training images (8-bit)", img_bytes, 1);
+    if (!images_on_gpu || sc->n_train < sc->n_cameras)
+        add(p, images_on_gpu ? "one staged test image" : "one staged image (--data_device cpu)", stage_bytes, 1);
     if (sc->n_masked > 0)
         add(p, images_on_gpu ? "training masks (1 byte a pixel)" : "one staged mask (--data_device cpu)",
             images_on_gpu ? mask_bytes(sc) : (double)tgs_image_bytes(max_w, max_h, 1), 1);
