@@ -21,6 +21,7 @@ typedef struct {
     const char *source_path, *model_path, *images;
     int resolution, white_background, eval, sh_degree;
     const char *data_device;
+    int gpu_memory_limit;     /* MiB tgs may allocate on the GPU (0: no limit) */
     const char *masks;        /* --masks DIR (NULL: none) */
     int alpha_mask;           /* --alpha_mask */
     tgs_device_kind device;   /* auto: CUDA when a GPU is present, else CPU */

@@ -11,7 +11,9 @@ typedef struct {
 
 static ledger_entry *entries;
 static size_t n_entries, cap_entries;
-static size_t live_bytes, peak_bytes;
+static size_t live_bytes, peak_bytes, limit_bytes;
+
+extern "C" void tgs_cuda_set_limit(size_t bytes) { limit_bytes = bytes; }
 
 extern "C" cudaError_t tgs_cuda_malloc(void **p, size_t bytes) {
     *p = NULL;
@@ -23,6 +25,8 @@ extern "C" cudaError_t tgs_cuda_malloc(void **p, size_t bytes) {
         entries = e;
         cap_entries = cap;
     }
+    if (limit_bytes && bytes > limit_bytes - (live_bytes < limit_bytes ? live_bytes : limit_bytes))
+        return cudaErrorMemoryAllocation;
     cudaError_t e = cudaMalloc(p, bytes);
     if (e != cudaSuccess) {
         *p = NULL;

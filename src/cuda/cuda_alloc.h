@@ -17,6 +17,9 @@ extern "C" {
 cudaError_t tgs_cuda_malloc(void **p, size_t bytes);
 /* cudaFree of a pointer from tgs_cuda_malloc; NULL is a no-op. */
 cudaError_t tgs_cuda_free(void *p);
+/* Refuse (cudaErrorMemoryAllocation) an allocation that would take the bytes
+ * held past `bytes`, as a card of that size would (0: no limit). */
+void tgs_cuda_set_limit(size_t bytes);
 /* Bytes held now, and the most held since the last tgs_cuda_peak_reset. */
 size_t tgs_cuda_bytes_live(void);
 size_t tgs_cuda_bytes_peak(void);

@@ -72,6 +72,7 @@ enum { IMG_FLOATS = 3, V_IMG_FLOATS = 3, PIXEL_W_FLOATS = 1 };
 static void cuda_destroy(tgs_backend *b) {
     if (!b)
         return;
+    tgs_cuda_set_limit(0);
     if (b->ev[0]) {
         printf("tgs: profile: step on the GPU: forward (binning, sort, blending) %.2f s, loss %.2f s, "
                "backward %.2f s\n",
@@ -232,6 +233,8 @@ static tgs_status cuda_create(const tgs_train_config *cfg, const tgs_scene *sc, 
     cudaGetLastError();
     b->bytes_at_start = tgs_cuda_bytes_live();
     tgs_cuda_peak_reset();
+    if (cfg->gpu_memory_limit > 0) /* what this run allocates, from here on */
+        tgs_cuda_set_limit(b->bytes_at_start + (size_t)cfg->gpu_memory_limit * 1048576u);
     tgs_status st = create_inner(b, capacity);
     if (st != TGS_OK) {
         cuda_destroy(b);

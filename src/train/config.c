@@ -33,6 +33,7 @@ static const tgs_opt_rule above_zero = {positive, "must be positive"};
 static const tgs_opt_rule cams_rule = {all_or_count, "must be -1 (all) or at least 1"};
 static const tgs_opt_rule weight = {unit_range, "must be within 0..1"};
 static const tgs_opt_rule threads_rule = {non_negative, "must be 0 (all cores) or more"};
+static const tgs_opt_rule limit_rule = {non_negative, "must be 0 (no limit) or more"};
 static const tgs_opt_rule data_devices = {cuda_or_cpu, "must be cuda or cpu"};
 static const tgs_opt_rule ports = {port_range, "must be 0..65535 (0: any free port)"};
 
@@ -138,6 +139,9 @@ static const tgs_opt k_options[] = {
     {"seed", 0, OPT_U64, F(seed), SAVED, .help = "random seed (same seed and threads: identical result)"},
     {"threads", 0, OPT_INT, F(threads), .rule = &threads_rule, .help = "CPU threads (0: all cores)"},
     {"dry-run", 0, OPT_FLAG, F(dry_run), .help = "print the memory plan and stop"},
+    {"gpu_memory_limit", 0, OPT_INT, F(gpu_memory_limit), .rule = &limit_rule,
+     .help = "MiB of GPU memory tgs may allocate, as on a smaller card (0: no limit; the CUDA context comes on "
+             "top): a plan over it is refused, a buffer that must grow past it stops the run with a checkpoint"},
     {"densify_log", 0, OPT_FLAG, F(densify_log), .help = "print the count after every densification"},
     {"overwrite", 0, OPT_FLAG, F(overwrite), .help = "replace the run already in -m"},
     {"profile", 0, OPT_FLAG, F(profile), .help = "time the phases of the loop (waits for the GPU after each)"},

@@ -123,6 +123,10 @@ static tgs_status plan_run(train_run *s, const tgs_train_config *cfg) {
                         "lower --budget (now %zu Gaussians), use -r 2 or 4 for smaller images, or fewer --threads "
                         "(each holds its own gradient sums)", plan.total / 1048576.0, avail / 1048576.0,
                         s->capacity);
+    if (gpu && cfg->gpu_memory_limit > 0 && plan.total > (double)cfg->gpu_memory_limit * 1048576.0)
+        return TGS_FAIL(TGS_ERR_NOMEM, "the run needs %.0f MiB of GPU memory, over --gpu_memory_limit %d: lower "
+                        "--budget (now %zu Gaussians), use -r 2 or 4 for smaller images, or --data_device cpu",
+                        plan.total / 1048576.0, cfg->gpu_memory_limit, s->capacity);
     if (gpu) {
         /* refuse now, with the figures, rather than run out of memory at iteration 13 000 */
         tgs_device_info d;

@@ -131,6 +131,8 @@ expect_fail view_no_model "model_path is required" "$TGS" view
 expect_fail view_bad_port "port must be" "$TGS" view -m "$T/m" --port 70000
 expect_fail view_no_scene "no scene" "$TGS" view -m "$T/no-model"
 expect_fail train_viewer_port "port must be" "$TGS" train -s "$SCENE" -m "$T/v" --viewer --port -1
+expect_fail train_gpu_limit "gpu_memory_limit must be 0 (no limit) or more" "$TGS" train -s "$SCENE" -m "$T/v" \
+    --gpu_memory_limit -5
 expect_fail train_viewer_host "viewer address" "$TGS" train -s "$SCENE" -i images -m "$T/v" --iterations 10 \
     --viewer --host no-such-host.invalid
 [ -e "$T/v/cfg_args" ] && { echo "FAIL train_viewer_host: wrote a model folder"; fails=$((fails + 1)); }

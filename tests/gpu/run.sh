@@ -6,7 +6,7 @@
 #   usage: tests/gpu/run.sh BUILD_DIR DATA_DIR OUT_DIR [ITERATIONS]
 # Environment: QUICK=1 shortens the agreement tests; GPUS=k spreads quality_1m over k GPUs;
 # BENCHES="fox4 lego ..." picks the runs (fox4 lego lego_cap fox2 beer lego_1m fox2_1m fox2_1m25 lego_1m_sparse fox2_1m_sparse
-# quality_1m fox4_profile lego_profile ref fox4_seeds shared agree context; default all but the
+# quality_1m fox4_profile lego_profile ref fox4_seeds shared agree context oom_growth; default all but the
 # 1M ones, about 5 minutes on an H100; SEEDS="2 3 4 5" are fox4_seeds' seeds, quality_1m's are
 # 1 2 3 by default). The fox runs also print tgs metrics of their test
 # renders (fox4_seeds and ref: of the training views too). For the blending kernels alone:
@@ -111,7 +111,7 @@ mean_sd() {
 flags=(--eval --budget 2 --mode multiplier --densification_interval 500 --sh_lower --quiet --seed 1)
 big=(--eval --budget 1000000 --mode final_count --densification_interval 100 --quiet --seed 1 --profile)
 # BENCHES picks and orders the runs (default: all of them)
-for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile ref fox4_seeds shared agree context}; do
+for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile ref fox4_seeds shared agree context oom_growth}; do
     case $b in
     fox4) bench fox4 -s "$D/fox" -i images_4 "${flags[@]}" && metrics fox4 --skip_train ;;
     lego) bench lego -s "$D/lego" --white_background "${flags[@]}" ;;
@@ -187,6 +187,24 @@ for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile ref f
             wait $mon 2>/dev/null
             echo "context    ($mode) nvidia-smi MiB in order: $(awk -F', *' '{ print $2 }' "$O/context_$mode.mem" | uniq | tr '\n' ' ')"
         done ;;
+    oom_growth) # pair buffers that must grow past --gpu_memory_limit (the plan + 2 MiB): the run stops with a
+        # checkpoint and the command to resume, which then finishes without the limit
+        args=(-s "$D/lego" --white_background "${flags[@]}" -m "$O/oom" --iterations 2000 --test_iterations 2000
+              --save_iterations 2000)
+        rm -rf "$O/oom"
+        lim=$("$B/tgs" train "${args[@]}" --dry-run | awk '/total \(peak\)/ { print int($(NF-1)) + 2 }')
+        "$B/tgs" train "${args[@]}" --gpu_memory_limit "$lim" >"$O/oom.log" 2>&1
+        rc=$?
+        ck=$(grep -o -- '--start_checkpoint [^ ]*' "$O/oom.log" | tail -1 | cut -d' ' -f2)
+        if [ $rc -eq 0 ] || [ -z "$ck" ] || [ ! -s "$ck" ]; then
+            echo "FAIL oom_growth: exit $rc, no checkpoint named"; cat "$O/oom.log"; fails=$((fails + 1))
+        elif ! "$B/tgs" train "${args[@]}" --start_checkpoint "$ck" >"$O/oom_resume.log" 2>&1 ||
+            [ ! -s "$O/oom/point_cloud/iteration_2000/point_cloud.ply" ]; then
+            echo "FAIL oom_growth: the resumed run"; tail -5 "$O/oom_resume.log"; fails=$((fails + 1))
+        else
+            echo "oom_growth lego, --gpu_memory_limit $lim: exit $rc, $(grep -o 'at iteration [0-9]*' "$O/oom.log" |
+                head -1); resumed: $(grep 'tgs: done' "$O/oom_resume.log")"
+        fi ;;
     agree) # 1000 iterations on the GPU and on the CPU from the same seed
         for dev in cuda cpu; do
             "$B/tgs" train -s "$D/fox" -i images_4 "${flags[@]}" --device $dev -m "$O/agree_$dev" --iterations 1000 \

@@ -1372,6 +1372,20 @@ static void test_ledger(void) {
     report("allocation ledger: sizes", "|bytes - expected|",
            fabs((double)both - (4 << 20)) + fabs((double)one - (3 << 20)) + fabs((double)peak - (4 << 20)), 0, -1);
     report("allocation ledger: all freed", "bytes held", (double)(tgs_cuda_bytes_live() - base), 0, -1);
+    /* a limit (--gpu_memory_limit): what would pass it is refused and nothing is recorded */
+    tgs_cuda_set_limit(base + (2 << 20));
+    void *c = NULL, *d = NULL;
+    const cudaError_t over = tgs_cuda_malloc(&c, 3 << 20);
+    const cudaError_t under = tgs_cuda_malloc(&d, 1 << 20);
+    const cudaError_t past = tgs_cuda_malloc(&a, 2 << 20); /* 1 MiB held: 3 would pass the limit */
+    const size_t held = tgs_cuda_bytes_live() - base;
+    tgs_cuda_set_limit(0);
+    CU(tgs_cuda_free(d));
+    report("allocation ledger: limit", "wrong results",
+           (double)(over != cudaErrorMemoryAllocation) + (c != NULL) + (under != cudaSuccess) +
+               (past != cudaErrorMemoryAllocation) + (held != (1u << 20)),
+           0, -1);
+    cudaGetLastError();
 }
 
 int main(void) {
