@@ -187,10 +187,11 @@ for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile ref f
             wait $mon 2>/dev/null
             echo "context    ($mode) nvidia-smi MiB in order: $(awk -F', *' '{ print $2 }' "$O/context_$mode.mem" | uniq | tr '\n' ' ')"
         done ;;
-    oom_growth) # pair buffers that must grow past --gpu_memory_limit (the plan + 2 MiB): the run stops with a
-        # checkpoint and the command to resume, which then finishes without the limit
-        args=(-s "$D/lego" --white_background "${flags[@]}" -m "$O/oom" --iterations 2000 --test_iterations 2000
-              --save_iterations 2000)
+    oom_growth) # pair buffers that must grow past --gpu_memory_limit (the plan + 2 MiB) after fox's first
+        # densifications: the run stops with a checkpoint and the command to resume, which then finishes without
+        # the limit (a growth at the first iteration has nothing to save: a plain error)
+        args=(-s "$D/fox" -i images_4 "${flags[@]}" -m "$O/oom" --iterations 15000 --test_iterations 15000
+              --save_iterations 15000)
         rm -rf "$O/oom"
         lim=$("$B/tgs" train "${args[@]}" --dry-run | awk '/total \(peak\)/ { print int($(NF-1)) + 2 }')
         "$B/tgs" train "${args[@]}" --gpu_memory_limit "$lim" >"$O/oom.log" 2>&1
@@ -199,10 +200,10 @@ for b in ${BENCHES:-fox4 lego lego_cap fox2 beer fox4_profile lego_profile ref f
         if [ $rc -eq 0 ] || [ -z "$ck" ] || [ ! -s "$ck" ]; then
             echo "FAIL oom_growth: exit $rc, no checkpoint named"; cat "$O/oom.log"; fails=$((fails + 1))
         elif ! "$B/tgs" train "${args[@]}" --start_checkpoint "$ck" >"$O/oom_resume.log" 2>&1 ||
-            [ ! -s "$O/oom/point_cloud/iteration_2000/point_cloud.ply" ]; then
+            [ ! -s "$O/oom/point_cloud/iteration_15000/point_cloud.ply" ]; then
             echo "FAIL oom_growth: the resumed run"; tail -5 "$O/oom_resume.log"; fails=$((fails + 1))
         else
-            echo "oom_growth lego, --gpu_memory_limit $lim: exit $rc, $(grep -o 'at iteration [0-9]*' "$O/oom.log" |
+            echo "oom_growth fox, --gpu_memory_limit $lim: exit $rc, $(grep -o 'at iteration [0-9]*' "$O/oom.log" |
                 head -1); resumed: $(grep 'tgs: done' "$O/oom_resume.log")"
         fi ;;
     agree) # 1000 iterations on the GPU and on the CPU from the same seed

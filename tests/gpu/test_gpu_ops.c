@@ -754,10 +754,12 @@ static void test_no_rest_grads(tgs_rng *r) {
         OK(tgs_cuda_model_upload(m[k], g, &s, 0));
     }
     const size_t nclone = 5000, nsplit = 2000;
-    uint32_t *idx = xcalloc(nclone, sizeof(uint32_t));
+    uint32_t *idx = xcalloc(nclone, sizeof(uint32_t)), *sidx = xcalloc(nsplit, sizeof(uint32_t));
     for (size_t k = 0; k < nclone; k++)
         idx[k] = tgs_rng_below(r, (uint32_t)n);
-    uint32_t *d_idx = dup_to_device(idx, nclone * sizeof(uint32_t));
+    for (size_t j = 0; j < nsplit; j++)
+        sidx[j] = (uint32_t)(j * 7);
+    uint32_t *d_idx = dup_to_device(idx, nclone * sizeof(uint32_t)), *d_sidx = dup_to_device(sidx, nsplit * 4);
     unsigned char *rm = xcalloc(n + nclone, 1);
     for (size_t i = 0; i < n + nclone; i++)
         rm[i] = (tgs_rng_u32(r) % 3) == 0;
@@ -772,10 +774,7 @@ static void test_no_rest_grads(tgs_rng *r) {
         tgs_adam_init(&a[k], lr);
         OK(tgs_cuda_densify_clone(m[k], d_idx, nclone, 0));
         OK(tgs_cuda_densify_remove(m[k], d_rm, 0));
-        for (size_t j = 0; j < nsplit; j++)
-            idx[j] = (uint32_t)(j * 7);
-        CU(cudaMemcpy(d_idx, idx, nsplit * sizeof(uint32_t), cudaMemcpyHostToDevice));
-        OK(tgs_cuda_densify_split(m[k], d_idx, nsplit, &grng, 0));
+        OK(tgs_cuda_densify_split(m[k], d_sidx, nsplit, &grng, 0));
         OK(tgs_cuda_model_reserve(m[k], 2 * cap, 0));
         OK(tgs_cuda_adam_step_model(&a[k], m[k], no_rest, 0, NULL, 0));
         OK(tgs_cuda_adam_zero_grad(m[k], TGS_ADAM_ALL, 0));
@@ -795,8 +794,8 @@ static void test_no_rest_grads(tgs_rng *r) {
     tgs_gaussians_destroy(g1);
     tgs_densify_stats_free(&s0);
     tgs_densify_stats_free(&s1);
-    free(idx), free(rm);
-    cudaFree(d_idx), cudaFree(d_rm);
+    free(idx), free(sidx), free(rm);
+    cudaFree(d_idx), cudaFree(d_sidx), cudaFree(d_rm);
     for (int k = 0; k < 2; k++)
         tgs_cuda_model_destroy(m[k]);
     tgs_gaussians_destroy(g);
