@@ -546,6 +546,32 @@ static void test_run_state(const char *dir) {
     CHECK(tgs_run_state_load(path, settings, n_train, 6, 1, &back, &g2, &st2) == TGS_ERR_FORMAT &&
               strstr(tgs_error_message(), "camera 6 of 6") && g2 == NULL,
           "a stack for another scene: %s", tgs_error_message());
+    /* the buffers in another group order (the SH rest group second, as tgs once wrote them), or no order at all */
+    const char *orders[2] = {"means sh_dc sh_rest opacity_raw scale_raw rot_raw", NULL};
+    for (int k = 0; k < 2; k++) {
+        char other[512];
+        snprintf(other, sizeof other, "%s.order%d", path, k);
+        tgs_ckpt_reader *r = NULL;
+        tgs_ckpt_writer *w = NULL;
+        CHECK_OK(tgs_ckpt_open(path, &r));
+        CHECK_OK(tgs_ckpt_begin(other, &w));
+        for (size_t i = 0; r && w && i < tgs_ckpt_count(r); i++) {
+            size_t bytes;
+            const void *data;
+            const char *name = tgs_ckpt_name(r, i, &bytes);
+            if (strcmp(name, "groups") == 0) {
+                if (orders[k])
+                    tgs_ckpt_put_str(w, name, orders[k]);
+            } else if (tgs_ckpt_get(r, name, &data, &bytes) == TGS_OK) {
+                tgs_ckpt_put(w, name, data, bytes);
+            }
+        }
+        CHECK_OK(tgs_ckpt_commit(w));
+        tgs_ckpt_close(r);
+        CHECK(tgs_run_state_load(other, settings, n_train, n_cameras, 1, &back, &g2, &st2) == TGS_ERR_FORMAT &&
+                  strstr(tgs_error_message(), orders[k] ? "parameter groups in the order" : "'groups'") && g2 == NULL,
+              "a model in another group order: %s", tgs_error_message());
+    }
     tgs_gaussians_destroy(g);
     tgs_densify_stats_free(&st);
     tgs_run_state_destroy(&s);
