@@ -487,6 +487,10 @@ static tgs_gaussians *download(const tgs_cuda_model *m, tgs_densify_stats *s) {
     return g;
 }
 
+/* Learning rates of the Adam tests, one per group. */
+static const double k_lr[TGS_G_COUNT] = {[TGS_G_MEANS] = 1.6e-4, [TGS_G_DC] = 2.5e-3, [TGS_G_REST] = 1.25e-4,
+                                         [TGS_G_OPACITY] = 2.5e-2, [TGS_G_SCALE] = 5e-3, [TGS_G_ROT] = 1e-3};
+
 static tgs_densify_params dparams(void) {
     tgs_densify_params p;
     memset(&p, 0, sizeof p);
@@ -505,8 +509,6 @@ static tgs_densify_params dparams(void) {
 
 static void test_adam(tgs_rng *r) {
     const size_t n = 5000, cap = 6000;
-    static const double lr[TGS_G_COUNT] = {[TGS_G_MEANS] = 1.6e-4, [TGS_G_DC] = 2.5e-3, [TGS_G_REST] = 1.25e-4,
-                                                 [TGS_G_OPACITY] = 2.5e-2, [TGS_G_SCALE] = 5e-3, [TGS_G_ROT] = 1e-3};
     static const unsigned masks[] = {TGS_ADAM_ALL,
                                      TGS_ADAM_ALL & ~(1u << TGS_G_OPACITY),
                                      (1u << TGS_G_MEANS) | (1u << TGS_G_ROT),
@@ -521,8 +523,8 @@ static void test_adam(tgs_rng *r) {
     OK(tgs_cuda_model_create(cap, 3, 1, &m));
     OK(tgs_cuda_model_upload(m, g, &s, 0));
     tgs_adam ac, ag;
-    tgs_adam_init(&ac, lr);
-    tgs_adam_init(&ag, lr);
+    tgs_adam_init(&ac, k_lr);
+    tgs_adam_init(&ag, k_lr);
     double ms = 0;
     for (int st = 0; st < nsteps; st++) {
         /* fresh gradients (groups outside the previous mask keep accumulating on both sides) */
@@ -558,7 +560,7 @@ static void test_adam(tgs_rng *r) {
                       cudaMemcpyHostToDevice));
     tgs_adam_step(&ac, g, TGS_ADAM_ALL, NULL);
     OK(tgs_cuda_adam_step(m->g.params, m->g.grads, m->g.adam_m, m->g.adam_v, NULL, m->g.n, m->g.capacity,
-                          m->g.sh_degree, lr, TGS_ADAM_ALL, step, 0));
+                          m->g.sh_degree, k_lr, TGS_ADAM_ALL, step, 0));
     tgs_gaussians_destroy(got);
     tgs_densify_stats_free(&sg);
     got = download(m, &sg);
@@ -764,14 +766,12 @@ static void test_no_rest_grads(tgs_rng *r) {
     for (size_t i = 0; i < n + nclone; i++)
         rm[i] = (tgs_rng_u32(r) % 3) == 0;
     unsigned char *d_rm = dup_to_device(rm, n + nclone);
-    static const double lr[TGS_G_COUNT] = {[TGS_G_MEANS] = 1.6e-4, [TGS_G_DC] = 2.5e-3, [TGS_G_REST] = 1.25e-4,
-                                           [TGS_G_OPACITY] = 2.5e-2, [TGS_G_SCALE] = 5e-3, [TGS_G_ROT] = 1e-3};
     const unsigned no_rest = TGS_ADAM_ALL & ~(1u << TGS_G_REST);
     tgs_adam a[2];
     for (int k = 0; k < 2; k++) {
         tgs_cuda_rng grng;
         tgs_cuda_rng_seed(&grng, 9);
-        tgs_adam_init(&a[k], lr);
+        tgs_adam_init(&a[k], k_lr);
         OK(tgs_cuda_densify_clone(m[k], d_idx, nclone, 0));
         OK(tgs_cuda_densify_remove(m[k], d_rm, 0));
         OK(tgs_cuda_densify_split(m[k], d_sidx, nsplit, &grng, 0));
@@ -1300,10 +1300,8 @@ static void test_bench(tgs_rng *r) {
     tgs_cuda_model *m = NULL;
     OK(tgs_cuda_model_create(cap, 3, 1, &m));
     OK(tgs_cuda_model_upload(m, g, &s, 0));
-    static const double lr[TGS_G_COUNT] = {[TGS_G_MEANS] = 1.6e-4, [TGS_G_DC] = 2.5e-3, [TGS_G_REST] = 1.25e-4,
-                                                 [TGS_G_OPACITY] = 2.5e-2, [TGS_G_SCALE] = 5e-3, [TGS_G_ROT] = 1e-3};
     tgs_adam a;
-    tgs_adam_init(&a, lr);
+    tgs_adam_init(&a, k_lr);
     int *radii = xcalloc(n, sizeof(int));
     float *f = xcalloc(4 * n, sizeof(float));
     for (size_t i = 0; i < n; i++)
