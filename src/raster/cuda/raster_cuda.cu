@@ -445,7 +445,8 @@ extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const tgs_gaus
     const uint32_t *sorted_vals = r->vals[0];
     if (n_pairs > 0) {
         TGS_TRY(grow_pairs(r, n_pairs, 1));
-        rc_launch_duplicate(n, n_pairs, r->g, w.vp.tiles_x, order, r->counts, r->keys[0], r->vals[0]);
+        /* keys[1], the sort's second buffer, holds the duplicate kernel's block starts until the sort */
+        rc_launch_duplicate(n, n_pairs, r->g, w.vp.tiles_x, order, r->counts, r->keys[1], r->keys[0], r->vals[0]);
         TGS_CUDA_LAUNCHED("duplicate");
         int tile_bits = 0;
         while (tile_bits < 32 && ((uint64_t)1 << tile_bits) < n_tiles)

@@ -131,35 +131,74 @@ void rc_launch_gather_counts(size_t n, const uint32_t *order, const unsigned lon
     rc_gather_counts_kernel<<<(unsigned)((n + threads - 1) / threads), threads>>>(n, order, tiles, counts);
 }
 
-/* One thread per pair: the Gaussian k (in depth order) whose range of the
- * inclusive sum holds the pair (binary search), then its tile, row by row of
- * the Gaussian's tile rect; the key is the tile id. A stable sort by tile then
- * leaves each tile's Gaussians by depth, ties by index: the CPU's (tile,
- * depth) order, with a radix sort of the tile bits only. One thread per pair
- * rather than per Gaussian: in depth order the large near Gaussians, with
- * hundreds of tiles each, sit together in a few warps (fox: 4x slower). */
-__global__ void rc_duplicate_kernel(size_t n, size_t n_pairs, rc_gauss g, int tiles_x, const uint32_t *order,
-                                    const unsigned long long *offsets, uint32_t *keys, uint32_t *vals) {
-    const size_t p = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (p >= n_pairs)
+#define RC_DUP_THREADS 256 /* pairs a block of the duplicate kernel */
+#define RC_DUP_WINDOW 1024 /* sums it stages; a longer run is searched in global memory */
+
+/* One thread per Gaussian k in depth order: k holds the first pair of the
+ * duplicate kernel's blocks that start in its range of the inclusive sum. */
+__global__ void rc_block_starts_kernel(size_t n, const unsigned long long *offsets, uint32_t *block_lo) {
+    const size_t k = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (k >= n)
         return;
-    const size_t lo = rc_first_above(offsets, n, (unsigned long long)p);
-    const uint32_t i = order[lo];
+    const unsigned long long s = k > 0 ? offsets[k - 1] : 0ull, e = offsets[k];
+    for (unsigned long long b = (s + RC_DUP_THREADS - 1) / RC_DUP_THREADS; b * RC_DUP_THREADS < e; b++)
+        block_lo[b] = (uint32_t)k;
+}
+
+/* One thread per pair: the Gaussian k (in depth order) whose range of the
+ * inclusive sum holds the pair, then its tile, row by row of the Gaussian's
+ * tile rect; the key is the tile id. A stable sort by tile then leaves each
+ * tile's Gaussians by depth, ties by index: the CPU's (tile, depth) order,
+ * with a radix sort of the tile bits only. One thread per pair rather than per
+ * Gaussian: in depth order the large near Gaussians, with hundreds of tiles
+ * each, sit together in a few warps (fox: 4x slower). The Gaussians of a
+ * block's pairs are the run from its first pair's (block_lo) to the next
+ * block's: that run (at most one Gaussian a pair, but for those with no tile)
+ * is staged in shared memory and each thread searches it there. A binary
+ * search over all Gaussians is ~20 dependent global loads at 1M: one per pair
+ * was the kernel's time, and two per block (the run's ends) kept each block
+ * waiting as long (lego at 1M, H200: 102 us a view); the block starts cost one
+ * pass over the sums. */
+__global__ void __launch_bounds__(RC_DUP_THREADS)
+    rc_duplicate_kernel(size_t n, size_t n_pairs, rc_gauss g, int tiles_x, const uint32_t *order,
+                        const unsigned long long *offsets, const uint32_t *block_lo, uint32_t *keys,
+                        uint32_t *vals) {
+    __shared__ unsigned long long s_off[RC_DUP_WINDOW];
+    const size_t p = (size_t)blockIdx.x * RC_DUP_THREADS + threadIdx.x;
+    const size_t lo = block_lo[blockIdx.x];
+    const size_t hi = blockIdx.x + 1 < gridDim.x ? block_lo[blockIdx.x + 1] : n - 1;
+    const size_t span = hi - lo + 1; /* the answer of every pair here is in [lo, hi] */
+    size_t k;
+    if (span <= RC_DUP_WINDOW) { /* block-uniform */
+        for (size_t j = threadIdx.x; j < span; j += RC_DUP_THREADS)
+            s_off[j] = offsets[lo + j];
+        __syncthreads();
+        if (p >= n_pairs)
+            return;
+        k = lo + rc_first_above(s_off, span, (unsigned long long)p);
+    } else {
+        if (p >= n_pairs)
+            return;
+        k = lo + rc_first_above(offsets + lo, span, (unsigned long long)p);
+    }
+    const uint32_t i = order[k];
     const int4 rc = g.rect[i];
-    const unsigned long long local = p - (lo > 0 ? offsets[lo - 1] : 0ull);
-    const unsigned wdt = (unsigned)(rc.z - rc.x);
-    const uint32_t tx = (uint32_t)rc.x + (uint32_t)(local % wdt), ty = (uint32_t)rc.y + (uint32_t)(local / wdt);
+    /* < 2^32 (a Gaussian's tiles): 32-bit division, where a 64-bit one is ~70 instructions */
+    const uint32_t local = (uint32_t)(p - (k > 0 ? offsets[k - 1] : 0ull));
+    const uint32_t wdt = (uint32_t)(rc.z - rc.x);
+    const uint32_t tx = (uint32_t)rc.x + local % wdt, ty = (uint32_t)rc.y + local / wdt;
     keys[p] = ty * (uint32_t)tiles_x + tx;
     vals[p] = i;
 }
 
 void rc_launch_duplicate(size_t n, size_t n_pairs, rc_gauss g, int tiles_x, const uint32_t *order,
-                         const unsigned long long *offsets, uint32_t *keys, uint32_t *vals) {
+                         const unsigned long long *offsets, uint32_t *block_lo, uint32_t *keys, uint32_t *vals) {
     if (n == 0 || n_pairs == 0)
         return;
     const unsigned threads = 256;
-    rc_duplicate_kernel<<<(unsigned)((n_pairs + threads - 1) / threads), threads>>>(n, n_pairs, g, tiles_x, order,
-                                                                                    offsets, keys, vals);
+    rc_block_starts_kernel<<<(unsigned)((n + threads - 1) / threads), threads>>>(n, offsets, block_lo);
+    rc_duplicate_kernel<<<(unsigned)((n_pairs + RC_DUP_THREADS - 1) / RC_DUP_THREADS), RC_DUP_THREADS>>>(
+        n, n_pairs, g, tiles_x, order, offsets, block_lo, keys, vals);
 }
 
 /* One thread per sorted pair: the first and last pair of each tile mark its
@@ -238,12 +277,13 @@ static __device__ __forceinline__ void rc_walk(const rc_view &w, uint2 range, in
             if (!done) {
                 const float2 xy = s_xy[j];
                 const float4 co = s_co[j], cp = s_cp[j];
-                const float dx = RC_SUB(xy.x, fx), dy = RC_SUB(xy.y, fy);
+                const rc_col kc = rc_col_of(co, RC_SUB(xy.x, fx));
+                const float dx = kc.dx, dy = RC_SUB(xy.y, fy);
                 float G, raw, alpha;
-                if (rc_alpha(co, cp.w, dx, dy, w.exact, &G, &raw, &alpha)) {
+                if (rc_alpha(co, cp.w, kc, dy, w.exact, &G, &raw, &alpha)) {
                     float test_T = RC_MUL(T, RC_SUB(1.0f, alpha));
                     if (!w.exact && fabsf(test_T - RC_T_MIN) <= RC_NEAR_T * RC_T_MIN &&
-                        rc_alpha(co, cp.w, dx, dy, 1, &G, &raw, &alpha))
+                        rc_alpha(co, cp.w, kc, dy, 1, &G, &raw, &alpha))
                         test_T = RC_MUL(T, RC_SUB(1.0f, alpha)); /* decide with the exact exp */
                     if (test_T < RC_T_MIN) {
                         done = 1;
@@ -319,30 +359,40 @@ __global__ void __launch_bounds__(RC_BLOCK)
         q[k].T = 1.0f, q[k].C0 = q[k].C1 = q[k].C2 = 0.0f, q[k].last = 0u, q[k].done = !p[k].inside;
         done &= q[k].done;
     }
+    /* the software pipeline of rc_walk: the next batch's Gaussians and the ids
+     * of the one after are in flight while a batch is blended (the registers
+     * fit under the occupancy the block limit allows: 32 one-warp blocks) */
+    const uint32_t *ids = vals + range.x + start;
+    uint32_t gi_next = RC_BLOCK + tid < count ? ids[RC_BLOCK + tid] : 0u;
+    float2 f_xy = make_float2(0.0f, 0.0f);
+    float4 f_co = make_float4(0.0f, 0.0f, 0.0f, 0.0f), f_cp = f_co;
+    if (tid < count)
+        rc_fetch_splat(g, ids[tid], &f_xy, &f_co, &f_cp);
     for (int base = 0; base < count; base += RC_BLOCK) {
         if (__all_sync(0xffffffffu, done))
             break;
         __syncwarp(); /* the previous batch is no longer read */
-        if (base + tid < count) {
-            float2 xy;
-            float4 co, cp;
-            rc_fetch_splat(g, vals[range.x + start + base + tid], &xy, &co, &cp);
-            s_xy[tid] = xy, s_co[tid] = co, s_cp[tid] = cp;
-        }
+        if (base + tid < count)
+            s_xy[tid] = f_xy, s_co[tid] = f_co, s_cp[tid] = f_cp;
         __syncwarp();
+        const int nb = base + RC_BLOCK + tid;
+        if (nb < count)
+            rc_fetch_splat(g, gi_next, &f_xy, &f_co, &f_cp);
+        gi_next = nb + RC_BLOCK < count ? ids[nb + RC_BLOCK] : 0u;
         const int batch = min(RC_BLOCK, count - base);
         for (int j = 0; j < batch && !done; j++) {
             const float2 xy = s_xy[j];
             const float4 co = s_co[j], cp = s_cp[j];
+            const rc_col kc = rc_col_of(co, RC_SUB(xy.x, (float)p[0].x)); /* the pixels share their column */
             done = 1;
 #pragma unroll
             for (int k = 0; k < RC_SPLIT; k++) {
                 rc_px *P = &q[k];
                 if (P->done)
                     continue;
-                const float dx = RC_SUB(xy.x, (float)p[k].x), dy = RC_SUB(xy.y, (float)p[k].y);
+                const float dy = RC_SUB(xy.y, (float)p[k].y);
                 float G, raw, alpha;
-                if (rc_alpha(co, cp.w, dx, dy, w.exact, &G, &raw, &alpha)) {
+                if (rc_alpha(co, cp.w, kc, dy, w.exact, &G, &raw, &alpha)) {
                     const float aT = alpha * P->T;
                     P->C0 = fmaf(cp.x, aT, P->C0);
                     P->C1 = fmaf(cp.y, aT, P->C1);

@@ -102,7 +102,8 @@ void rc_launch_preprocess(size_t n, rc_params p, rc_view w, rc_gauss g);
 void rc_launch_gather_counts(size_t n, const uint32_t *order /*[N]*/, const unsigned long long *tiles /*[N]*/,
                              unsigned long long *counts /*[N]*/);
 void rc_launch_duplicate(size_t n, size_t n_pairs, rc_gauss g, int tiles_x, const uint32_t *order /*[N] depth order*/,
-                         const unsigned long long *offsets /*[N] inclusive, depth order*/, uint32_t *keys /*[pairs]*/,
+                         const unsigned long long *offsets /*[N] inclusive, depth order*/,
+                         uint32_t *block_lo /*[ceil(pairs / 256)] scratch*/, uint32_t *keys /*[pairs]*/,
                          uint32_t *vals /*[pairs]*/);
 void rc_launch_ranges(size_t n_pairs, const uint32_t *keys /*[pairs] sorted tile ids*/, uint2 *ranges /*[tiles]*/);
 /* Chunks of each tile's list (ceil(length / RC_CHUNK)); their inclusive sum is
@@ -118,8 +119,12 @@ void rc_launch_score(rc_view w, const uint2 *ranges /*[tiles]*/, const uint32_t 
                      size_t max_items, const uint32_t *vals /*[pairs]*/, rc_gauss g, rc_state st,
                      const float *pixel_weight /*[H,W]*/, float *score /*[N,4]*/);
 
-/* Backward stages. acc [N,9]: rgb 0..2, mean2d 3..4, conic 5..7, opacity 8. */
-enum { RC_ACC_RGB = 0, RC_ACC_M2 = 3, RC_ACC_CON = 5, RC_ACC_OP = 8, RC_ACC_N = 9 };
+/* Backward stages. acc [N,9], sums over a Gaussian's pixels of: the colour
+ * gradient (0..2), and with o = G dL/dalpha, d = mean2d - pixel: o d (3..4),
+ * o (dx^2, dx dy, dy^2) (5..7) and o (8). The opacity, conic and screen mean
+ * gradients are these moments times per-Gaussian constants
+ * (rc_screen_grads), applied once after the sums instead of at every pixel. */
+enum { RC_ACC_RGB = 0, RC_ACC_D1 = 3, RC_ACC_D2 = 5, RC_ACC_OP = 8, RC_ACC_N = 9 };
 void rc_launch_render_backward(rc_view w, const uint2 *ranges /*[tiles]*/, const uint32_t *chunk_end /*[tiles]*/,
                                size_t max_chunks, const uint32_t *vals /*[pairs]*/, rc_gauss g, rc_state st,
                                const float *v_img /*[H,W,3]*/, float *acc /*[N,9]*/);

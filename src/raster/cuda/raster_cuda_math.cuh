@@ -201,16 +201,29 @@ static __device__ __forceinline__ int rc_geometry(const rc_params *p, const rc_v
     return 1;
 }
 
+/* The terms of a Gaussian's power that depend only on dx = mean.x - pixel.x:
+ * the pixels of a thread share their column, so they are computed once per
+ * Gaussian for all of them (the same products, in the CPU's order). */
+typedef struct {
+    float dx, cxx, cyx; /* dx, co.x dx dx, co.y dx */
+} rc_col;
+
+static __device__ __forceinline__ rc_col rc_col_of(float4 co, float dx) {
+    rc_col k;
+    k.dx = dx;
+    k.cxx = RC_MUL(RC_MUL(co.x, dx), dx);
+    k.cyx = RC_MUL(co.y, dx);
+    return k;
+}
+
 /* Alpha of a Gaussian (conic and opacity co, threshold pmin) at a pixel with
- * d = mean - pixel, exactly as the CPU blends. Returns 0 when the pair is
- * skipped (power > 0, power < pmin or alpha < 1/255); else G = exp(power), raw =
- * opacity * G and alpha = min(raw, 0.99). With exact != 0, exp is always the
- * correctly rounded one. */
-static __device__ __forceinline__ int rc_alpha(float4 co, float pmin, float dx, float dy, int exact, float *G,
+ * d = mean - pixel (its column terms in k), exactly as the CPU blends. Returns
+ * 0 when the pair is skipped (power > 0, power < pmin or alpha < 1/255); else
+ * G = exp(power), raw = opacity * G and alpha = min(raw, 0.99). With exact !=
+ * 0, exp is always the correctly rounded one. */
+static __device__ __forceinline__ int rc_alpha(float4 co, float pmin, const rc_col &k, float dy, int exact, float *G,
                                                float *raw, float *alpha) {
-    const float power =
-        RC_SUB(RC_MUL(-0.5f, RC_ADD(RC_MUL(RC_MUL(co.x, dx), dx), RC_MUL(RC_MUL(co.z, dy), dy))),
-               RC_MUL(RC_MUL(co.y, dx), dy));
+    const float power = RC_SUB(RC_MUL(-0.5f, RC_ADD(k.cxx, RC_MUL(RC_MUL(co.z, dy), dy))), RC_MUL(k.cyx, dy));
     if (power > 0.0f || power < pmin)
         return 0;
     float e = exact ? rc_exp(power) : __expf(power); /* < 1e-6 relative error for power in [-6, 0] */
