@@ -38,8 +38,9 @@ struct tgs_cuda_raster {
     size_t gauss_bytes;
     rc_gauss g;
     float *acc;          /* [N,9] backward screen-space gradients */
-    size_t item_capacity; /* of st.ckpt and st.part_last */
-    rc_state st;         /* per pixel [H*W]: final, n_contrib, stop_item; per item [items, RC_TILE^2]: ckpt, part_last */
+    size_t item_capacity; /* of st.ckpt, st.part_last and st.item_tile */
+    rc_state st; /* per pixel [H*W]: final, n_contrib, stop_item; per item [items, RC_TILE^2]: ckpt, part_last;
+                  * per item: item_tile */
     uint2 *ranges;       /* [tiles] */
     uint32_t *chunks;    /* [tiles] chunks of each tile's list, then their inclusive sum (the work items) */
     uint32_t *keys[2];   /* [pairs] sort double buffer: tile ids */
@@ -175,6 +176,7 @@ static void free_items(tgs_cuda_raster *r) {
     const size_t slots = r->item_capacity * (size_t)(RC_TILE * RC_TILE);
     dev_free(r, (void **)&r->st.ckpt, slots * sizeof(float4));
     dev_free(r, (void **)&r->st.part_last, slots * sizeof(uint32_t));
+    dev_free(r, (void **)&r->st.item_tile, r->item_capacity * sizeof(uint32_t));
     r->item_capacity = 0;
 }
 
@@ -187,8 +189,11 @@ static tgs_status grow_items(tgs_cuda_raster *r, size_t items, int spare) {
     tgs_status st = dev_alloc(r, (void **)&r->st.ckpt, slots, sizeof(float4), "chunk states");
     if (st == TGS_OK)
         st = dev_alloc(r, (void **)&r->st.part_last, slots, sizeof(uint32_t), "chunk contributions");
+    if (st == TGS_OK)
+        st = dev_alloc(r, (void **)&r->st.item_tile, cap, sizeof(uint32_t), "chunk tiles");
     if (st != TGS_OK) {
         dev_free(r, (void **)&r->st.ckpt, slots * sizeof(float4));
+        dev_free(r, (void **)&r->st.part_last, slots * sizeof(uint32_t));
         return st;
     }
     r->item_capacity = cap;
@@ -281,8 +286,9 @@ extern "C" size_t tgs_cuda_raster_pixel_bytes(int max_width, int max_height) {
 }
 
 extern "C" size_t tgs_cuda_raster_pair_bytes(size_t pairs, int max_width, int max_height) {
-    const size_t slots = max_items(pairs, tiles_of(max_width, max_height)) * (size_t)(RC_TILE * RC_TILE);
-    return pairs * 2 * (sizeof(uint32_t) + sizeof(uint32_t)) + slots * (sizeof(float4) + sizeof(uint32_t));
+    const size_t items = max_items(pairs, tiles_of(max_width, max_height)), slots = items * (size_t)(RC_TILE * RC_TILE);
+    return pairs * 2 * (sizeof(uint32_t) + sizeof(uint32_t)) + slots * (sizeof(float4) + sizeof(uint32_t)) +
+           items * sizeof(uint32_t);
 }
 
 extern "C" size_t tgs_cuda_raster_temp_bytes(size_t capacity, size_t pairs, int max_width, int max_height) {

@@ -87,7 +87,7 @@ __global__ void __launch_bounds__(RC_BLOCK)
     __shared__ float4 s_co[RC_BLOCK];
     __shared__ float4 s_cp[RC_BLOCK]; /* rgb, pmin */
     int t, c;
-    if (!rc_item_of(chunk_end, w.vp.tiles_x * w.vp.tiles_y, blockIdx.x, &t, &c))
+    if (!rc_item_of(chunk_end, st.item_tile, w.vp.tiles_x * w.vp.tiles_y, blockIdx.x, &t, &c))
         return;
     const int tid = threadIdx.y * RC_TILE + threadIdx.x, lane = tid & 31;
     const uint2 range = ranges[t];

@@ -343,7 +343,7 @@ __global__ void __launch_bounds__(RC_BLOCK)
     __shared__ float4 s_co[RC_BLOCK];
     __shared__ float4 s_cp[RC_BLOCK];
     int t, c;
-    if (!rc_item_of(chunk_end, w.vp.tiles_x * w.vp.tiles_y, blockIdx.x, &t, &c))
+    if (!rc_item_of(chunk_end, st.item_tile, w.vp.tiles_x * w.vp.tiles_y, blockIdx.x, &t, &c))
         return;
     const int tid = threadIdx.y * RC_TILE + threadIdx.x;
     const uint2 range = ranges[t];
@@ -467,7 +467,7 @@ __global__ void __launch_bounds__(RC_BLOCK)
     rc_rewalk_kernel(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, const uint32_t *vals, rc_gauss g,
                      rc_state st, float *img, const float *pixel_weight, float *score) {
     int t, c;
-    if (!rc_item_of(chunk_end, w.vp.tiles_x * w.vp.tiles_y, blockIdx.x, &t, &c))
+    if (!rc_item_of(chunk_end, st.item_tile, w.vp.tiles_x * w.vp.tiles_y, blockIdx.x, &t, &c))
         return;
     const rc_pixel p = rc_pixel_of(w, t, blockIdx.y);
     const uint2 range = ranges[t];
@@ -488,8 +488,19 @@ __global__ void __launch_bounds__(RC_BLOCK)
         rc_write_pixel(w, st, img, p.pix, px);
 }
 
+/* One thread per tile: the tile of each of its items. */
+__global__ void rc_item_tiles_kernel(int n_tiles, const uint32_t *chunk_end, uint32_t *item_tile) {
+    const int t = blockIdx.x * blockDim.x + threadIdx.x;
+    if (t >= n_tiles)
+        return;
+    for (uint32_t q = t > 0 ? chunk_end[t - 1] : 0u; q < chunk_end[t]; q++)
+        item_tile[q] = (uint32_t)t;
+}
+
 void rc_launch_render(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, size_t max_items,
                       const uint32_t *vals, rc_gauss g, float *img, rc_state st) {
+    const int n_tiles = w.vp.tiles_x * w.vp.tiles_y;
+    rc_item_tiles_kernel<<<(unsigned)((n_tiles + 255) / 256), 256>>>(n_tiles, chunk_end, st.item_tile);
     const dim3 grid((unsigned)w.vp.tiles_x, (unsigned)w.vp.tiles_y * RC_SPLIT), block(RC_TILE, RC_TILE / RC_SPLIT);
     const dim3 items((unsigned)max_items, RC_SPLIT);
     rc_render_chunks_kernel<<<(unsigned)max_items, block>>>(w, ranges, chunk_end, vals, g, st);

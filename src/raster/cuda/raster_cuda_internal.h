@@ -95,6 +95,7 @@ typedef struct {
     uint32_t *stop_item; /* [H*W] chunked forward: the item where the pixel stops */
     float4 *ckpt;        /* [items, RC_TILE^2] colour sum and T before the item's chunk */
     uint32_t *part_last; /* [items, RC_TILE^2] chunked forward: last contribution in the chunk */
+    uint32_t *item_tile; /* [items] the tile of each item (rc_item_of) */
 } rc_state;
 
 /* Forward stages. */
