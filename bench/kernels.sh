@@ -4,7 +4,9 @@
 # (lego_b, fox2_b, fox4_b): trains the scene to a checkpoint 20 iterations before its end,
 # resumes it under Nsight Compute (ncu) and prints, per kernel, the launches,
 # the mean time, the DRAM bytes it moved and the time those bytes take at the
-# card's bandwidth (BW_GBS, default 4300: an H200's measured copy rate).
+# card's bandwidth (BW_GBS, default 4300: an H200's measured copy rate). The
+# card runs at its own clocks, as in training (NCU_CLOCKS=base: ncu's base
+# clocks, about 1.8x longer on an H200, as in RESULTS §7's first tables).
 #   usage: bench/kernels.sh BUILD_DIR DATA_DIR OUT_DIR [lego|fox2|lego_b|fox2_b|fox4_b ...]
 set -u
 B=$1 D=$2 O=$3
@@ -29,7 +31,7 @@ for scene in "${@:-lego}"; do
     rm -rf "$m"
     "$B/tgs" train "${args[@]}" -m "$m" >"$O/k_$scene.train.log" 2>&1 || { tail -3 "$O/k_$scene.train.log"; continue; }
     # the resumed run's launches after its first two iterations' worth
-    "$NCU" --launch-skip 80 --launch-count 300 --csv --page raw \
+    "$NCU" --clock-control "${NCU_CLOCKS:-none}" --launch-skip 80 --launch-count 300 --csv --page raw \
         --metrics gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum \
         "$B/tgs" train "${args[@]}" -m "$m" --start_checkpoint "$m/chkpnt29980.tgs" >"$O/k_$scene.csv" 2>"$O/k_$scene.err"
     echo "== $scene"; grep -E "tgs: (done|memory)" "$O/k_$scene.train.log"
