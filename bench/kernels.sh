@@ -6,7 +6,7 @@
 # the mean time, the DRAM bytes it moved and the time those bytes take at the
 # card's bandwidth (BW_GBS, default 4300: an H200's measured copy rate). The
 # card runs at its own clocks, as in training (NCU_CLOCKS=base: ncu's base
-# clocks, about 1.8x longer on an H200, as in RESULTS §7's first tables).
+# clocks, which make kernels longer than in a run, as in RESULTS §7's first tables).
 #   usage: bench/kernels.sh BUILD_DIR DATA_DIR OUT_DIR [lego|fox2|lego_b|fox2_b|fox4_b ...]
 set -u
 B=$1 D=$2 O=$3
