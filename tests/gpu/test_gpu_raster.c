@@ -12,11 +12,12 @@
  * called twice and must ADD (compared with twice the CPU's gradients); the
  * backward that takes the SH rest group's Adam step (dense and sparse) within
  * 1e-4 of the CPU's Adam over a plain backward's gradient (rest_step_err).
- * (a) Random scenes (3 seeds; N = 5..2000; SH degrees 0..3, an active degree
+ * (a) Random scenes (3 seeds; N = 5..8000; SH degrees 0..3, an active degree
  *     below the model's; white/black background; sigmoid/abs opacity; sizes
  *     not multiples of 16; Gaussians behind the camera, beyond the EWA clamp,
  *     a zero quaternion, alphas clamped at 0.99 with either backward rule
- *     (tgs_view.alpha_clamp_exact)), one GPU rasteriser created
+ *     (tgs_view.alpha_clamp_exact); dense lists; long runs of visible
+ *     Gaussians with no pairs between a block's pairs), one GPU rasteriser created
  *     small so its scratch grows; edge cases (no Gaussians, all culled, bad
  *     arguments, views of 2^31 tiles or more refused before any allocation).
  * (b) With the shared data (argv DATA_DIR, else $TGS_DATA_DIR, else the build's
@@ -424,9 +425,18 @@ static tgs_view make_view(tgs_rng *rng, int W, int H, int white, int deg, tgs_op
     return v;
 }
 
+/* The kinds of random scene. */
+enum {
+    SC_PLAIN,  /* sizes 0.3..40 px, opacities across the range */
+    SC_DENSE,  /* faint Gaussians of 6..16 px: several batches of 256 per tile */
+    SC_UNSEEN, /* all but every 128th under the 1/255 alpha threshold at every pixel: visible but no pairs, so
+                * the Gaussians of a block's pairs span more than the pair emission stages */
+};
+
 /* n Gaussians placed in camera space (mostly in the frustum, some behind the
  * camera or beyond the 1.3 tan(fov/2) clamp) and moved to world space. */
-static void fill_scene(tgs_gaussians *g, size_t n, tgs_rng *rng, const tgs_view *v, int dense) {
+static void fill_scene(tgs_gaussians *g, size_t n, tgs_rng *rng, const tgs_view *v, int kind) {
+    const int dense = kind == SC_DENSE;
     tgs_param_view p = tgs_gaussians_view(g, g->params);
     const int kr = tgs_sh_rest_count(g->sh_degree);
     g->n = n;
@@ -450,6 +460,8 @@ static void fill_scene(tgs_gaussians *g, size_t n, tgs_rng *rng, const tgs_view 
         const int abs_op = v->opacity_act == TGS_OPACITY_ABS;
         if (dense) /* faint: lists of several hundred per tile that few pixels finish early */
             p.opacity_raw[i] = abs_op ? (float)(0.1 * u_op - 0.05) : (float)(-5.0 + 2.5 * u_op);
+        else if (kind == SC_UNSEEN && i % 128 != 0) /* opacity under 1/255 */
+            p.opacity_raw[i] = abs_op ? (float)(0.006 * u_op - 0.003) : (float)(-8.0 - u_op);
         else
             p.opacity_raw[i] = abs_op ? (float)(2.0 * u_op - 1.0) : (float)(10.0 * u_op - 5.0);
         for (int k = 0; k < 4; k++)
@@ -465,7 +477,7 @@ typedef struct {
     size_t n;
     int deg, active, w, h, white;
     tgs_opacity_act act;
-    int dense; /* faint Gaussians of 6..16 px: several batches of 256 per tile */
+    int kind; /* SC_* */
 } scene_case;
 
 /* The contract edges: empty model, culled-only model, score without weights,
@@ -520,21 +532,23 @@ static int check_edges(tgs_cuda_raster *gr) {
 
 static int run_random(void) {
     static const scene_case cases[] = {
-        /* N    deg act  W    H  white  opacity            dense */
-        {5, 0, 0, 37, 29, 0, TGS_OPACITY_SIGMOID, 0},
-        {50, 1, 1, 100, 75, 1, TGS_OPACITY_SIGMOID, 0},
-        {300, 2, 2, 173, 131, 0, TGS_OPACITY_ABS, 0},
-        {2000, 3, 3, 256, 144, 1, TGS_OPACITY_SIGMOID, 0},
-        {2000, 3, 1, 199, 101, 0, TGS_OPACITY_SIGMOID, 0},
-        {1000, 3, 3, 64, 48, 0, TGS_OPACITY_ABS, 0},
-        {700, 0, 0, 320, 240, 1, TGS_OPACITY_SIGMOID, 0},
-        {2000, 2, 2, 255, 257, 0, TGS_OPACITY_SIGMOID, 0},
-        {1500, 1, 0, 150, 333, 1, TGS_OPACITY_ABS, 0},
-        {120, 3, 3, 90, 70, 1, TGS_OPACITY_SIGMOID, 0},
-        {150, 3, 1, 77, 51, 0, TGS_OPACITY_SIGMOID, 0},
-        {200, 1, 0, 60, 100, 1, TGS_OPACITY_ABS, 0},
-        {700, 2, 2, 48, 40, 0, TGS_OPACITY_SIGMOID, 1},
-        {600, 1, 1, 40, 36, 1, TGS_OPACITY_ABS, 1},
+        /* N    deg act  W    H  white  opacity            kind */
+        {5, 0, 0, 37, 29, 0, TGS_OPACITY_SIGMOID, SC_PLAIN},
+        {50, 1, 1, 100, 75, 1, TGS_OPACITY_SIGMOID, SC_PLAIN},
+        {300, 2, 2, 173, 131, 0, TGS_OPACITY_ABS, SC_PLAIN},
+        {2000, 3, 3, 256, 144, 1, TGS_OPACITY_SIGMOID, SC_PLAIN},
+        {2000, 3, 1, 199, 101, 0, TGS_OPACITY_SIGMOID, SC_PLAIN},
+        {1000, 3, 3, 64, 48, 0, TGS_OPACITY_ABS, SC_PLAIN},
+        {700, 0, 0, 320, 240, 1, TGS_OPACITY_SIGMOID, SC_PLAIN},
+        {2000, 2, 2, 255, 257, 0, TGS_OPACITY_SIGMOID, SC_PLAIN},
+        {1500, 1, 0, 150, 333, 1, TGS_OPACITY_ABS, SC_PLAIN},
+        {120, 3, 3, 90, 70, 1, TGS_OPACITY_SIGMOID, SC_PLAIN},
+        {150, 3, 1, 77, 51, 0, TGS_OPACITY_SIGMOID, SC_PLAIN},
+        {200, 1, 0, 60, 100, 1, TGS_OPACITY_ABS, SC_PLAIN},
+        {700, 2, 2, 48, 40, 0, TGS_OPACITY_SIGMOID, SC_DENSE},
+        {600, 1, 1, 40, 36, 1, TGS_OPACITY_ABS, SC_DENSE},
+        {8000, 1, 1, 64, 48, 0, TGS_OPACITY_SIGMOID, SC_UNSEEN},
+        {6000, 0, 0, 80, 60, 1, TGS_OPACITY_ABS, SC_UNSEEN},
     };
     const int n_cases = (int)(sizeof cases / sizeof cases[0]), n_seeds = small_mode ? 1 : 3;
     int failures = 0;
@@ -548,7 +562,7 @@ static int run_random(void) {
     for (int c = 0; c < n_cases; c++)
         for (int s = 0; s < n_seeds; s++) {
             const scene_case *sc = &cases[c];
-            if (small_mode && !sc->dense && (sc->n > 300 || sc->w * sc->h > 180 * 140))
+            if (small_mode && sc->kind == SC_PLAIN && (sc->n > 300 || sc->w * sc->h > 180 * 140))
                 continue;
             uint64_t seed = 1000 + 17 * (uint64_t)c + (uint64_t)s;
             tgs_rng rng;
@@ -556,7 +570,7 @@ static int run_random(void) {
             tgs_gaussians *g = NULL;
             OK_OR_DIE(tgs_gaussians_create(sc->n + 7, sc->deg, 1, &g)); /* capacity > n: layout strides */
             tgs_view v = make_view(&rng, sc->w, sc->h, sc->white, sc->active, sc->act);
-            fill_scene(g, sc->n, &rng, &v, sc->dense);
+            fill_scene(g, sc->n, &rng, &v, sc->kind);
             tgs_raster *cr = NULL;
             OK_OR_DIE(tgs_raster_create(g->capacity, sc->w, sc->h, &cr));
             report rep;
@@ -568,7 +582,8 @@ static int run_random(void) {
             char name[320];
             snprintf(name, sizeof name, "s%llu N=%zu deg%d/%d %dx%d %s %s%s", (unsigned long long)seed, sc->n,
                      sc->active, sc->deg, sc->w, sc->h, sc->white ? "white" : "black",
-                     sc->act == TGS_OPACITY_ABS ? "abs" : "sig", sc->dense ? " dense" : "");
+                     sc->act == TGS_OPACITY_ABS ? "abs" : "sig",
+                     sc->kind == SC_DENSE ? " dense" : sc->kind == SC_UNSEEN ? " unseen" : "");
             int ok = report_ok(&rep);
             failures += !ok;
             print_row(name, &rep, ok);
