@@ -465,13 +465,15 @@ extern "C" tgs_status tgs_cuda_raster_forward(tgs_cuda_raster *r, const tgs_gaus
         TGS_CUDA_LAUNCHED("tile ranges");
         sorted_vals = vb.Current();
     }
-    /* the chunked kernels' work list: chunks per tile and their inclusive sum */
+    /* the chunked kernels' work list: chunks per tile, their inclusive sum and the tile of each item */
     const size_t items = max_items(n_pairs, n_tiles);
     TGS_TRY(grow_items(r, items, 1));
     rc_launch_chunk_counts(n_tiles, r->ranges, r->chunks);
     TGS_CUDA_LAUNCHED("chunk counts");
     size_t tb = r->temp_bytes;
     TGS_CUDA_TRY(cub::DeviceScan::InclusiveSum(r->temp, tb, r->chunks, r->chunks, (int)n_tiles));
+    rc_launch_item_tiles(n_tiles, r->chunks, r->st.item_tile);
+    TGS_CUDA_LAUNCHED("item tiles");
     rc_launch_render(w, r->ranges, r->chunks, items, sorted_vals, r->g, d_img, r->st);
     TGS_CUDA_LAUNCHED("render");
     r->have_forward = 1;

@@ -488,19 +488,8 @@ __global__ void __launch_bounds__(RC_BLOCK)
         rc_write_pixel(w, st, img, p.pix, px);
 }
 
-/* One thread per tile: the tile of each of its items. */
-__global__ void rc_item_tiles_kernel(int n_tiles, const uint32_t *chunk_end, uint32_t *item_tile) {
-    const int t = blockIdx.x * blockDim.x + threadIdx.x;
-    if (t >= n_tiles)
-        return;
-    for (uint32_t q = t > 0 ? chunk_end[t - 1] : 0u; q < chunk_end[t]; q++)
-        item_tile[q] = (uint32_t)t;
-}
-
 void rc_launch_render(rc_view w, const uint2 *ranges, const uint32_t *chunk_end, size_t max_items,
                       const uint32_t *vals, rc_gauss g, float *img, rc_state st) {
-    const int n_tiles = w.vp.tiles_x * w.vp.tiles_y;
-    rc_item_tiles_kernel<<<(unsigned)((n_tiles + 255) / 256), 256>>>(n_tiles, chunk_end, st.item_tile);
     const dim3 grid((unsigned)w.vp.tiles_x, (unsigned)w.vp.tiles_y * RC_SPLIT), block(RC_TILE, RC_TILE / RC_SPLIT);
     const dim3 items((unsigned)max_items, RC_SPLIT);
     rc_render_chunks_kernel<<<(unsigned)max_items, block>>>(w, ranges, chunk_end, vals, g, st);
@@ -523,4 +512,18 @@ __global__ void rc_chunk_counts_kernel(size_t n_tiles, const uint2 *ranges, uint
 void rc_launch_chunk_counts(size_t n_tiles, const uint2 *ranges, uint32_t *chunks) {
     const unsigned threads = 256;
     rc_chunk_counts_kernel<<<(unsigned)((n_tiles + threads - 1) / threads), threads>>>(n_tiles, ranges, chunks);
+}
+
+/* One thread per tile: the tile of each of its items. */
+__global__ void rc_item_tiles_kernel(size_t n_tiles, const uint32_t *chunk_end, uint32_t *item_tile) {
+    const size_t t = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (t >= n_tiles)
+        return;
+    for (uint32_t q = t > 0 ? chunk_end[t - 1] : 0u; q < chunk_end[t]; q++)
+        item_tile[q] = (uint32_t)t;
+}
+
+void rc_launch_item_tiles(size_t n_tiles, const uint32_t *chunk_end, uint32_t *item_tile) {
+    const unsigned threads = 256;
+    rc_item_tiles_kernel<<<(unsigned)((n_tiles + threads - 1) / threads), threads>>>(n_tiles, chunk_end, item_tile);
 }

@@ -110,6 +110,8 @@ void rc_launch_ranges(size_t n_pairs, const uint32_t *keys /*[pairs] sorted tile
 /* Chunks of each tile's list (ceil(length / RC_CHUNK)); their inclusive sum is
  * the chunked kernels' work list (chunk_end). */
 void rc_launch_chunk_counts(size_t n_tiles, const uint2 *ranges /*[tiles]*/, uint32_t *chunks /*[tiles]*/);
+/* The tile of each work item, from chunk_end (rc_state.item_tile, read by rc_item_of). */
+void rc_launch_item_tiles(size_t n_tiles, const uint32_t *chunk_end /*[tiles]*/, uint32_t *item_tile /*[items]*/);
 
 /* Blending in chunks (max_items >= the items of chunk_end: their grid). */
 void rc_launch_render(rc_view w, const uint2 *ranges /*[tiles]*/, const uint32_t *chunk_end /*[tiles]*/,

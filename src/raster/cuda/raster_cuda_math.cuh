@@ -266,7 +266,7 @@ template <typename T> static __device__ __forceinline__ size_t rc_first_above(co
 
 /* Work item `item` of the chunked kernels: chunk *c of tile *t, where
  * chunk_end (the inclusive sum of the tiles' chunk counts) has chunk_end[t-1]
- * <= item < chunk_end[t], and item_tile (rc_launch_render's table) holds t. 0
+ * <= item < chunk_end[t], and item_tile (rc_launch_item_tiles) holds t. 0
  * for the items past the last (the grids are sized by a bound). A binary search
  * of chunk_end instead was ~13 dependent loads at the start of every block:
  * most blocks of the re-walk have no pixel to walk and only wait on it. */
